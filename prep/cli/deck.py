@@ -1,0 +1,110 @@
+"""`prep deck`: list, check (and import/export in deck_io)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from .common import GLOBALS, console, guard, open_workspace
+
+app = typer.Typer(
+    help="List and check question decks; import and export them.", no_args_is_help=True
+)
+
+
+@app.command("list")
+@guard
+def list_(
+    json_: Annotated[bool, typer.Option("--json", help="Print one JSON document.")] = False,
+) -> None:
+    """Decks with their card counts by kind and how many are due."""
+    import json
+
+    from ..clock import Clock, iso
+
+    _, store = open_workspace()
+    now = iso(Clock().now())
+    rows = store.conn.execute(
+        """
+        SELECT c.deck, c.path, COUNT(*),
+               SUM(c.kind = 'technical'), SUM(c.kind = 'behavioral'), SUM(c.kind = 'concept'),
+               SUM(c.kind = 'ask'), SUM(s.due <= ?), SUM(s.card_id IS NULL)
+        FROM cards c LEFT JOIN card_state s ON s.card_id = c.id
+        WHERE c.active = 1 GROUP BY c.deck, c.path ORDER BY c.path
+        """,
+        (now,),
+    ).fetchall()
+    keys = ("deck", "path", "cards", "technical", "behavioral", "concept", "ask", "due", "new")
+    decks = [
+        dict(zip(keys, (r[0], r[1], *[int(x or 0) for x in r[2:]]), strict=True)) for r in rows
+    ]
+    orphans = store.conn.execute("SELECT COUNT(*) FROM cards WHERE active = 0").fetchone()[0]
+    if json_:
+        typer.echo(json.dumps({"decks": decks, "orphans": orphans}, ensure_ascii=False))
+        return
+    from rich.table import Table
+
+    table = Table(box=None, header_style="bold")
+    for k in keys:
+        table.add_column(k, justify="right" if k not in ("deck", "path") else "left")
+    for d in decks:
+        table.add_row(*[str(d[k]) for k in keys])
+    out = console()
+    out.print(table)
+    if orphans:
+        out.print(f"{orphans} card(s) no longer in any deck keep their history (orphans).")
+
+
+@app.command("check")
+@guard
+def check(
+    paths: Annotated[
+        list[Path] | None, typer.Argument(help="Deck files (default: all decks of the workspace).")
+    ] = None,
+) -> None:
+    """Report every problem in the decks as file:line:col: error: message; exit 1 if any."""
+    from ..decks import load_all
+    from ..workspace import find
+
+    if paths:
+        missing = [p for p in paths if not p.is_file()]
+        if missing:
+            from ..errors import PrepError
+
+            raise PrepError(f"{missing[0]}: no such file")
+        root = Path.cwd()
+        decks, problems = load_all(root, list(paths))
+    else:
+        ws = find(GLOBALS.workspace, GLOBALS.db)
+        root = ws.root
+        decks, problems = load_all(root)
+        stories = {p.name.removesuffix(".md.j2") for p in ws.answers_dir.glob("*.md.j2")}
+        from ..errors import Problem
+
+        for d in decks:
+            for c in d.cards:
+                if c.story and c.story not in stories:
+                    problems.append(
+                        Problem(
+                            c.path,
+                            c.line,
+                            c.col,
+                            f"story '{c.story}' not found in answers/",
+                            "warning",
+                        )
+                    )
+    for p in problems:
+        typer.echo(str(p), err=True)
+    errors = [p for p in problems if p.severity == "error"]
+    cards = sum(len(d.cards) for d in decks)
+    if errors:
+        typer.echo(f"{len(errors)} error(s) in {len({p.path for p in errors})} file(s)", err=True)
+        raise typer.Exit(1)
+    typer.echo(f"ok: {len(decks)} deck(s), {cards} card(s)")
+
+
+from . import deck_io  # noqa: E402  (import/export live apart: they pull in more)
+
+deck_io.register(app)

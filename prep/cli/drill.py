@@ -1,0 +1,90 @@
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+import typer
+
+from .common import console, guard, open_workspace, scheduler_for
+
+
+def _story_renderer(ws: Any, store: Any) -> Any:
+    """A function card -> renderable (STAR story or a hint), or None."""
+
+    def for_card(card: Any) -> Any:
+        from rich.text import Text
+
+        if card.story:
+            try:
+                from ..answers import render_story_cached
+
+                story = render_story_cached(ws, card.story)
+            except ImportError:
+                return None
+            except Exception as exc:  # a broken story must not end a drill
+                from ..errors import PrepError
+
+                if isinstance(exc, PrepError):
+                    return Text(f"story '{card.story}': {exc}", style="red")
+                raise
+            from ..ui.render import story as story_view
+
+            return story_view(story.sections, story.title, story.seconds)
+        if card.kind == "behavioral":
+            return Text(
+                f"No STAR story yet: write one with `prep answer new {card.id}-story`.",
+                style="yellow",
+            )
+        return None
+
+    return for_card
+
+
+def register(app: typer.Typer) -> None:
+    @app.command("drill")
+    @guard
+    def drill(
+        deck: Annotated[
+            list[str] | None, typer.Option("--deck", help="Only this deck (repeatable).")
+        ] = None,
+        topic: Annotated[
+            list[str] | None, typer.Option("--topic", help="Only this topic (repeatable).")
+        ] = None,
+        tag: Annotated[
+            list[str] | None, typer.Option("--tag", help="Only cards with this tag (repeatable).")
+        ] = None,
+        kind: Annotated[
+            list[str] | None,
+            typer.Option("--kind", help="technical, behavioral, concept or ask (repeatable)."),
+        ] = None,
+        new: Annotated[
+            int | None,
+            typer.Option(
+                "--new",
+                min=0,
+                help="New cards this session (default: what is left of the daily limit).",
+            ),
+        ] = None,
+        limit: Annotated[
+            int | None, typer.Option("--limit", min=1, help="At most this many cards.")
+        ] = None,
+        cram: Annotated[
+            bool,
+            typer.Option(
+                "--cram",
+                help="Study ahead, weakest cards first; grades are logged but do not move the schedule.",
+            ),
+        ] = False,
+    ) -> None:
+        """Today's drill: due cards, then new ones. Keys: space reveals, 1-4 grade, u undoes, q quits."""
+        from ..clock import Clock
+        from ..drill import DrillSession
+        from ..store import Filters
+        from ..ui.drill import run
+
+        ws, store = open_workspace()
+        session = DrillSession(
+            store=store, scheduler=scheduler_for(store), clock=Clock(),
+            filters=Filters(tuple(deck or ()), tuple(topic or ()), tuple(tag or ()), tuple(kind or ())),
+            new_limit=new, limit=limit, cram=cram,
+        )  # fmt: skip
+        run(session, console(), _story_renderer(ws, store))

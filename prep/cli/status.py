@@ -1,0 +1,50 @@
+"""`prep status`: kept free of typer and rich so it starts fast."""
+
+from __future__ import annotations
+
+import json
+import sys
+from typing import Any
+
+
+def render(data: dict[str, Any]) -> str:
+    lines = [
+        f"due now        {data['due']}",
+        f"new today      {data['new']}",
+        f"reviewed today {data['reviewed_today']}",
+        f"streak         {data['streak_days']} day{'s' if data['streak_days'] != 1 else ''}",
+        f"cards          {data['cards']}",
+    ]
+    if data.get("interview_date"):
+        left = data["days_left"]
+        when = "today" if left == 0 else f"in {left} days" if left > 0 else f"{-left} days ago"
+        lines.append(f"interview      {data['interview_date'][:16].replace('T', ' ')} ({when})")
+    if data["due"] or data["new"]:
+        lines.append("next: prep drill")
+    return "\n".join(lines)
+
+
+def run(workspace: str | None, db: str | None, as_json: bool) -> int:
+    from ..clock import Clock
+    from ..errors import PrepError
+    from ..status import status
+    from ..store import Store
+    from ..sync import sync
+    from ..workspace import find
+
+    try:
+        ws = find(workspace, db)
+        store = Store(ws.db_path)
+        report = sync(store, ws)
+        for message in report.messages:
+            sys.stderr.write(message + "\n")
+        data = status(store, Clock())
+    except PrepError as exc:
+        sys.stderr.write(f"Error: {exc}\n")
+        return 1
+    except KeyboardInterrupt:
+        return 130
+    data.pop("next_due", None) if as_json else None
+    out = json.dumps(data, ensure_ascii=False) if as_json else render(data)
+    sys.stdout.write(out + "\n")
+    return 0

@@ -1,0 +1,42 @@
+"""Top-level commands that are not a group: init, undo."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from .common import guard, open_workspace, scheduler_for
+
+
+def register(app: typer.Typer) -> None:
+    @app.command("init")
+    @guard
+    def init(
+        directory: Annotated[Path, typer.Argument(help="Folder for the new workspace.")] = Path(
+            "."
+        ),
+    ) -> None:
+        """Create a new workspace from the bundled example (profile, decks, answers)."""
+        from ..workspace import init as do_init
+
+        made = do_init(directory)
+        typer.echo(f"Created a workspace in {directory} ({len(made)} files).")
+        typer.echo(f"Next: edit {directory / 'prep.yaml'}, then run `prep -w {directory} drill`.")
+
+    @app.command("undo")
+    @guard
+    def undo() -> None:
+        """Take back the last grade (from any drill or mock) and rebuild that card from the log."""
+        from ..schedule import RATINGS
+
+        _, store = open_workspace()
+        result = store.undo(scheduler_for(store))
+        if result is None:
+            typer.echo("Nothing to undo.")
+            return
+        review, _ = result
+        card = store.card(review.card_id)
+        label = card.q if card else review.card_id
+        typer.echo(f"Undid {RATINGS[review.rating]} on {review.card_id}: {label}")

@@ -1,0 +1,335 @@
+"""Deck files: the model, loading with located validation, and card ids."""
+
+from __future__ import annotations
+
+import difflib
+import hashlib
+import re
+import unicodedata
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from .errors import Problem
+from .yamlsafe import LDict, LList, load
+
+KINDS = ("technical", "behavioral", "concept", "ask")
+CARD_KEYS = ("id", "kind", "topic", "q", "a", "keywords", "story", "time", "tags")
+DECK_KEYS = ("deck", "title", "language", "defaults", "cards")
+DEFAULT_KEYS = ("kind", "topic", "time", "tags")
+ID_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,79}$")
+TIME_RE = re.compile(r"^\s*(?:(\d+)\s*m)?\s*(?:(\d+)\s*s)?\s*$")
+
+
+@dataclass
+class Card:
+    id: str
+    deck: str
+    kind: str
+    topic: str
+    q: str
+    a: str = ""
+    keywords: list[str] = field(default_factory=list)
+    story: str | None = None
+    time_s: int | None = None
+    tags: list[str] = field(default_factory=list)
+    path: str = ""
+    line: int = 0
+    col: int = 0
+    auto_id: bool = False
+    position: int = 0
+
+
+@dataclass
+class Deck:
+    id: str
+    title: str
+    language: str
+    path: str
+    cards: list[Card]
+
+
+def normalize(text: str) -> str:
+    """Question text reduced to what identifies it: case, spacing, punctuation gone."""
+    text = unicodedata.normalize("NFKC", text).casefold()
+    text = re.sub(r"[^\w]+", " ", text)
+    return " ".join(text.split())
+
+
+def auto_id(question: str) -> str:
+    return "q-" + hashlib.sha1(normalize(question).encode("utf-8")).hexdigest()[:10]
+
+
+def parse_time(value: Any) -> int | None:
+    """'2m', '90s', '1m30s' or a number of seconds."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return value
+    if isinstance(value, str):
+        m = TIME_RE.match(value)
+        if m and (m.group(1) or m.group(2)):
+            return int(m.group(1) or 0) * 60 + int(m.group(2) or 0)
+    return None
+
+
+def _did_you_mean(key: str, allowed: tuple[str, ...]) -> str:
+    close = difflib.get_close_matches(key, allowed, n=1, cutoff=0.5)
+    return f"; did you mean '{close[0]}'?" if close else ""
+
+
+def _typename(value: Any) -> str:
+    return {
+        str: "text",
+        int: "a number",
+        float: "a number",
+        bool: "true/false",
+        type(None): "empty",
+    }.get(
+        type(value),
+        "a list"
+        if isinstance(value, list)
+        else "a mapping"
+        if isinstance(value, dict)
+        else type(value).__name__,
+    )
+
+
+class _Checker:
+    def __init__(self, path: str):
+        self.path = path
+        self.problems: list[Problem] = []
+
+    def err(self, pos: tuple[int, int], message: str) -> None:
+        self.problems.append(Problem(self.path, pos[0], pos[1], message))
+
+    def text(self, m: LDict, key: str, *, required: bool = False) -> str | None:
+        if key not in m:
+            if required:
+                self.err(m.pos, f"missing '{key}'")
+            return None
+        value = m[key]
+        if isinstance(value, str):
+            if required and not value.strip():
+                self.err(m.val_pos[key], f"'{key}' is empty")
+            return value
+        if value is None and not required:
+            return None
+        self.err(m.val_pos[key], f"'{key}' must be text, not {_typename(value)}")
+        return None
+
+    def str_list(self, m: LDict, key: str) -> list[str]:
+        if key not in m or m[key] is None:
+            return []
+        value = m[key]
+        if isinstance(value, str):  # "a, b" is a kind reading of a list
+            return [v.strip() for v in value.split(",") if v.strip()]
+        if not isinstance(value, list):
+            self.err(m.val_pos[key], f"'{key}' must be a list of text, not {_typename(value)}")
+            return []
+        out: list[str] = []
+        positions = value.item_pos if isinstance(value, LList) else [m.val_pos[key]] * len(value)
+        for item, pos in zip(value, positions, strict=True):
+            if isinstance(item, (str, int, float)) and not isinstance(item, bool):
+                out.append(str(item))
+            else:
+                self.err(pos, f"'{key}' items must be text, not {_typename(item)}")
+        return out
+
+    def unknown(self, m: LDict, allowed: tuple[str, ...], what: str) -> None:
+        for key in m:
+            if key not in allowed:
+                self.err(m.key_pos[key], f"unknown {what} key '{key}'{_did_you_mean(key, allowed)}")
+
+    def time(self, m: LDict, key: str) -> int | None:
+        if key not in m or m[key] is None:
+            return None
+        seconds = parse_time(m[key])
+        if seconds is None or not 5 <= seconds <= 3600:
+            self.err(
+                m.val_pos[key], f"'{key}' must be a duration like 90s, 2m or 1m30s (5s to 60m)"
+            )
+            return None
+        return seconds
+
+
+def parse_deck(raw: bytes, path: str) -> tuple[Deck | None, list[Problem]]:
+    """Parse and validate one deck file. Returns the deck or its problems."""
+    loaded = load(raw, path)
+    if loaded.problems:
+        return None, loaded.problems
+    data = loaded.data
+    c = _Checker(path)
+    stem = Path(path).stem
+    if data is None:
+        return None, [Problem(path, 1, 1, "empty deck: no cards")]
+    if not isinstance(data, LDict):
+        return None, [
+            Problem(path, 1, 1, f"a deck must be a mapping with 'cards', not {_typename(data)}")
+        ]
+    c.unknown(data, DECK_KEYS, "deck")
+    deck_id = c.text(data, "deck") or stem
+    if not ID_RE.match(deck_id):
+        c.err(
+            data.val_pos.get("deck", data.pos),
+            f"invalid deck id '{deck_id}': use letters, digits, '.', '_' or '-'",
+        )
+    title = c.text(data, "title") or deck_id
+    language = c.text(data, "language") or "ko"
+    defaults: dict[str, Any] = {}
+    if "defaults" in data and data["defaults"] is not None:
+        d = data["defaults"]
+        if not isinstance(d, LDict):
+            c.err(data.val_pos["defaults"], "'defaults' must be a mapping")
+        else:
+            c.unknown(d, DEFAULT_KEYS, "defaults")
+            defaults = {
+                "kind": c.text(d, "kind"),
+                "topic": c.text(d, "topic"),
+                "time": c.time(d, "time"),
+                "tags": c.str_list(d, "tags"),
+            }
+            if defaults["kind"] is not None and defaults["kind"] not in KINDS:
+                c.err(
+                    d.val_pos["kind"],
+                    f"unknown kind '{defaults['kind']}'{_did_you_mean(defaults['kind'], KINDS)}",
+                )
+    cards_raw = data.get("cards")
+    if cards_raw is None:
+        c.err(data.pos, "empty deck: no cards" if "cards" in data else "missing 'cards'")
+        return None, c.problems
+    if not isinstance(cards_raw, LList):
+        c.err(data.val_pos["cards"], f"'cards' must be a list, not {_typename(cards_raw)}")
+        return None, c.problems
+    if not cards_raw:
+        c.err(data.val_pos["cards"], "empty deck: no cards")
+    cards: list[Card] = []
+    seen: dict[str, tuple[int, int]] = {}
+    for position, (item, pos) in enumerate(zip(cards_raw, cards_raw.item_pos, strict=True)):
+        if not isinstance(item, LDict):
+            c.err(pos, f"a card must be a mapping with 'q', not {_typename(item)}")
+            continue
+        before = len(c.problems)
+        c.unknown(item, CARD_KEYS, "card")
+        q = c.text(item, "q", required=True)
+        card_id = c.text(item, "id")
+        if card_id is not None and not ID_RE.match(card_id):
+            c.err(
+                item.val_pos["id"],
+                f"invalid card id {card_id!r}: use letters, digits, '.', '_' or '-' (at most 80)",
+            )
+        kind = c.text(item, "kind") or defaults.get("kind") or "technical"
+        if "kind" in item and isinstance(item["kind"], str) and kind not in KINDS:
+            c.err(
+                item.val_pos["kind"],
+                f"unknown kind '{kind}'{_did_you_mean(kind, KINDS)}; use one of {', '.join(KINDS)}",
+            )
+        topic = c.text(item, "topic") or defaults.get("topic") or title
+        answer = c.text(item, "a") or ""
+        keywords = c.str_list(item, "keywords")
+        story = c.text(item, "story")
+        if story is not None and not ID_RE.match(story):
+            c.err(item.val_pos["story"], f"invalid story id {story!r}")
+        time_s = c.time(item, "time") if "time" in item else defaults.get("time")
+        tags = c.str_list(item, "tags") or list(defaults.get("tags") or [])
+        if len(c.problems) > before or q is None:
+            continue
+        auto = card_id is None
+        cid = card_id if card_id is not None else auto_id(q)
+        if cid in seen:
+            first = seen[cid]
+            what = "card id" if not auto else "question (same text gives the same id)"
+            c.err(
+                item.val_pos.get("id", pos) if not auto else pos,
+                f"duplicate {what} '{cid}' (first at {path}:{first[0]}:{first[1]})",
+            )
+            continue
+        card_pos = item.val_pos.get("id", pos) if not auto else pos
+        seen[cid] = card_pos
+        cards.append(
+            Card(
+                id=cid,
+                deck=deck_id,
+                kind=kind,
+                topic=topic.strip(),
+                q=q.strip(),
+                a=answer.strip(),
+                keywords=keywords,
+                story=story,
+                time_s=time_s,
+                tags=tags,
+                path=path,
+                line=card_pos[0],
+                col=card_pos[1],
+                auto_id=auto,
+                position=position,
+            )
+        )
+    if c.problems:
+        return None, c.problems
+    return Deck(id=deck_id, title=title, language=language, path=path, cards=cards), []
+
+
+def deck_files(root: Path) -> list[Path]:
+    folder = root / "decks"
+    if not folder.is_dir():
+        return []
+    return sorted(p for p in folder.iterdir() if p.suffix in (".yaml", ".yml") and p.is_file())
+
+
+def cross_check(
+    decks: list[Deck], known: dict[str, tuple[str, int, int]] | None = None
+) -> list[Problem]:
+    """Duplicate ids across decks (both places named), duplicate deck ids."""
+    problems: list[Problem] = []
+    where: dict[str, tuple[str, int, int]] = dict(known or {})
+    deck_ids: dict[str, str] = {}
+    for deck in decks:
+        if deck.id in deck_ids:
+            problems.append(
+                Problem(
+                    deck.path, 1, 1, f"duplicate deck id '{deck.id}' (also {deck_ids[deck.id]})"
+                )
+            )
+        deck_ids[deck.id] = deck.path
+        for card in deck.cards:
+            if card.id in where:
+                p, line, col = where[card.id]
+                problems.append(
+                    Problem(
+                        card.path,
+                        card.line,
+                        card.col,
+                        f"duplicate card id '{card.id}' (first at {p}:{line}:{col})",
+                    )
+                )
+            else:
+                where[card.id] = (card.path, card.line, card.col)
+    return problems
+
+
+def load_all(root: Path, paths: list[Path] | None = None) -> tuple[list[Deck], list[Problem]]:
+    """Load every deck of a workspace (or the given files), all problems reported."""
+    files = paths if paths is not None else deck_files(root)
+    decks: list[Deck] = []
+    problems: list[Problem] = []
+    for f in files:
+        rel = display_path(f, root)
+        try:
+            raw = f.read_bytes()
+        except OSError as exc:
+            problems.append(Problem(rel, 0, 0, f"cannot read: {exc.strerror}"))
+            continue
+        deck, probs = parse_deck(raw, rel)
+        problems.extend(probs)
+        if deck is not None:
+            decks.append(deck)
+    problems.extend(cross_check(decks))
+    return decks, problems
+
+
+def display_path(path: Path, root: Path) -> str:
+    try:
+        return path.resolve().relative_to(root.resolve()).as_posix()
+    except ValueError:
+        return str(path)

@@ -1,0 +1,200 @@
+"""A drill session as a plain state machine: queue, reveal, grade, undo.
+
+No terminal here: the face feeds it actions and draws what it returns.
+"""
+
+from __future__ import annotations
+
+import uuid as uuidlib
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
+
+from .clock import Clock, day_start
+from .schedule import CardState, Scheduler
+from .status import interview_at, settings_of
+from .store import CardRow, Filters, Store
+
+if TYPE_CHECKING:
+    from .schedule import Review
+
+# Anki's learn-ahead limit: when nothing else is left, learning cards due
+# within this window are shown now instead of ending the session.
+LEARN_AHEAD = timedelta(minutes=20)
+CRAM_DEFAULT_LIMIT = 50
+
+
+@dataclass
+class Shown:
+    card: CardRow
+    state: CardState
+    previews: dict[int, timedelta]
+    index: int  # 1-based position among cards shown so far
+    total: int  # cards left including this one, plus those done
+
+
+@dataclass
+class Graded:
+    review: Review
+    state: CardState
+    interval: timedelta
+
+
+@dataclass
+class Summary:
+    reviewed: int = 0
+    again: int = 0
+    seconds: float = 0.0
+    next_due: datetime | None = None
+
+    @property
+    def again_rate(self) -> float:
+        return self.again / self.reviewed if self.reviewed else 0.0
+
+
+@dataclass
+class DrillSession:
+    store: Store
+    scheduler: Scheduler
+    clock: Clock
+    filters: Filters = field(default_factory=Filters)
+    new_limit: int | None = None
+    limit: int | None = None
+    cram: bool = False
+    id: str = field(default_factory=lambda: str(uuidlib.uuid4()))
+
+    def __post_init__(self) -> None:
+        self.queue: list[str] = self._build()
+        self.learning: list[tuple[datetime, str]] = []
+        self.history: list[str] = []
+        self.done = 0
+        self.current: str | None = None
+        self.revealed = False
+        self._shown_at = 0.0
+        self.summary = Summary()
+
+    @property
+    def source(self) -> str:
+        return "cram" if self.cram else "drill"
+
+    def _build(self) -> list[str]:
+        now = self.clock.now()
+        if self.cram:
+            return self._cram_queue(now)
+        settings = settings_of(self.store)
+        start = day_start(now, self.clock.local_tz(), settings.day_starts_at)
+        reviewed = self.store.conn.execute(
+            "SELECT COUNT(*) FROM reviews WHERE reviewed_at >= ? AND source != 'cram'",
+            (start.strftime("%Y-%m-%dT%H:%M:%S.%fZ"),),
+        ).fetchone()[0]
+        introduced = self.store.conn.execute(
+            "SELECT COUNT(*) FROM card_state WHERE first_review >= ?",
+            (start.strftime("%Y-%m-%dT%H:%M:%S.%fZ"),),
+        ).fetchone()[0]
+        review_room = max(0, settings.max_reviews_per_day - reviewed)
+        new_room = max(0, settings.new_per_day - introduced)
+        if self.new_limit is not None:
+            new_room = self.new_limit
+        interview = interview_at(self.store, self.clock)
+        if interview is not None and interview > now:
+            from .deadline import deadline_queue
+
+            queue = deadline_queue(
+                self.store, self.scheduler, now, interview, self.filters, review_room, new_room
+            )
+        else:
+            queue = self.store.due_ids(now, self.filters, review_room)
+            queue += self.store.new_ids(self.filters, new_room)
+        if self.limit is not None:
+            queue = queue[: self.limit]
+        return queue
+
+    def _cram_queue(self, now: datetime) -> list[str]:
+        """Studying ahead: every matching card, weakest first; the schedule is left alone."""
+        cards = self.store.cards(self.filters)
+        states = self.store.states()
+        ranked = sorted(
+            cards,
+            key=lambda c: self.scheduler.retrievability(states.get(c.id, CardState(c.id)), now),
+        )
+        return [c.id for c in ranked][: self.limit or CRAM_DEFAULT_LIMIT]
+
+    # --- moving through the queue -------------------------------------------
+    def next(self) -> Shown | None:
+        """Pick and show the next card, or None when the session is over."""
+        now = self.clock.now()
+        self.learning.sort()
+        card_id: str | None = None
+        if self.learning and self.learning[0][0] <= now:
+            card_id = self.learning.pop(0)[1]
+        elif self.queue:
+            card_id = self.queue.pop(0)
+        elif self.learning and self.learning[0][0] <= now + LEARN_AHEAD:
+            card_id = self.learning.pop(0)[1]
+        if card_id is None:
+            self.current = None
+            return None
+        card = self.store.card(card_id)
+        if card is None or not card.active:  # deleted from its deck meanwhile
+            return self.next()
+        self.current = card_id
+        self.revealed = False
+        self._shown_at = self.clock.monotonic()
+        state = self.store.state(card_id)
+        previews = self.scheduler.preview(state, now)
+        return Shown(
+            card=card, state=state, previews=previews, index=self.done + 1,
+            total=self.done + 1 + len(self.queue) + len(self.learning),
+        )  # fmt: skip
+
+    def reveal(self) -> None:
+        self.revealed = True
+
+    def grade(self, rating: int) -> Graded:
+        if self.current is None:
+            raise RuntimeError("no card is shown")
+        now = self.clock.now()
+        elapsed = self.clock.monotonic() - self._shown_at
+        review, state = self.store.grade(
+            self.scheduler, self.current, rating, now,
+            duration_ms=int(elapsed * 1000), source=self.source, session=self.id,
+        )  # fmt: skip
+        due = state.due or now
+        if not self.cram and due - now <= LEARN_AHEAD * 3:
+            self.learning.append((due, self.current))
+        self.history.append(self.current)
+        self.done += 1
+        self.summary.reviewed += 1
+        self.summary.again += rating == 1
+        self.summary.seconds += elapsed
+        self.current = None
+        return Graded(review=review, state=state, interval=due - now)
+
+    def undo(self) -> str | None:
+        """Take back this session's last grade; that card comes up again next."""
+        result = self.store.undo(self.scheduler, session=self.id)
+        if result is None:
+            return None
+        review, _ = result
+        self.learning = [(d, c) for d, c in self.learning if c != review.card_id]
+        if self.current is not None:
+            self.queue.insert(0, self.current)
+            self.current = None
+        self.queue.insert(0, review.card_id)
+        if self.history:
+            self.history.pop()
+        self.done = max(0, self.done - 1)
+        self.summary.reviewed = max(0, self.summary.reviewed - 1)
+        self.summary.again -= review.rating == 1
+        self.summary.seconds = max(0.0, self.summary.seconds - review.duration_ms / 1000)
+        return review.card_id
+
+    def finish(self) -> Summary:
+        row = self.store.conn.execute(
+            "SELECT MIN(s.due) FROM card_state s JOIN cards c ON c.id = s.card_id WHERE c.active = 1"
+        ).fetchone()
+        if row and row[0]:
+            from .clock import parse_iso
+
+            self.summary.next_due = parse_iso(row[0])
+        return self.summary

@@ -1,0 +1,48 @@
+"""Errors the user can fix. The face turns these into one `Error:` line, exit 1."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One located problem, printed the way a compiler does."""
+
+    path: str
+    line: int
+    col: int
+    message: str
+    severity: str = "error"
+
+    def __str__(self) -> str:
+        where = self.path
+        if self.line:
+            where += f":{self.line}"
+            if self.col:
+                where += f":{self.col}"
+        return f"{where}: {self.severity}: {self.message}"
+
+
+class PrepError(Exception):
+    """Bad input or state that the user can act on. Never a bug."""
+
+    def __init__(self, message: str, problems: list[Problem] | None = None):
+        super().__init__(message)
+        self.message = message
+        self.problems = problems or []
+
+    def __str__(self) -> str:
+        return self.message
+
+
+class DeckError(PrepError):
+    """One or more located problems in deck files."""
+
+    def __init__(self, problems: list[Problem]):
+        first = problems[0]
+        more = (
+            f" (and {len(problems) - 1} more; run `prep deck check`)" if len(problems) > 1 else ""
+        )
+        where = f"{first.path}:{first.line}:{first.col}" if first.line else first.path
+        super().__init__(f"{where}: {first.message}{more}", problems)

@@ -1,0 +1,167 @@
+"""FSRS scheduling over the review log.
+
+Card state is a cache of the log: `replay` folds a card's reviews through
+FSRS and must give exactly what the incremental `apply` gave. That is why
+fuzz is not drawn from `random()` here (as py-fsrs does) but from the
+review's UUID: same log, same due dates, on any machine.
+"""
+
+from __future__ import annotations
+
+import math
+import random
+from collections.abc import Iterable
+from dataclasses import asdict, dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from .clock import UTC
+
+RATINGS = {1: "Again", 2: "Hard", 3: "Good", 4: "Easy"}
+RATING_WORDS = {"again": 1, "hard": 2, "good": 3, "easy": 4}
+NEW, LEARNING, REVIEW, RELEARNING = 0, 1, 2, 3
+STATE_NAMES = {NEW: "new", LEARNING: "learning", REVIEW: "review", RELEARNING: "relearning"}
+# Sources whose reviews do not move the schedule (studying ahead, see drill --cram).
+NON_SCHEDULING = ("cram",)
+
+_FUZZ_RANGES = ((2.5, 7.0, 0.15), (7.0, 20.0, 0.1), (20.0, math.inf, 0.05))
+
+
+@dataclass
+class CardState:
+    card_id: str
+    state: int = NEW
+    step: int | None = None
+    stability: float | None = None
+    difficulty: float | None = None
+    due: datetime | None = None
+    last_review: datetime | None = None
+    reps: int = 0
+    lapses: int = 0
+    first_review: datetime | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class Review:
+    uuid: str
+    card_id: str
+    rating: int
+    at: datetime
+    duration_ms: int = 0
+    source: str = "drill"
+
+
+class Scheduler:
+    """FSRS-6 with deterministic fuzz. `fuzz=False` in tests."""
+
+    def __init__(
+        self, desired_retention: float = 0.9, fuzz: bool = True, maximum_interval: int = 36500
+    ):
+        import fsrs
+
+        self._fsrs = fsrs
+        self.desired_retention = desired_retention
+        self.fuzz = fuzz
+        self.maximum_interval = maximum_interval
+        self._s = fsrs.Scheduler(
+            desired_retention=desired_retention,
+            enable_fuzzing=False,
+            maximum_interval=maximum_interval,
+        )
+
+    def _to_fsrs(self, st: CardState) -> Any:
+        f = self._fsrs
+        if st.state == NEW:
+            return f.Card(card_id=0)
+        return f.Card(
+            card_id=0,
+            state=f.State(st.state),
+            step=st.step,
+            stability=st.stability,
+            difficulty=st.difficulty,
+            due=st.due,
+            last_review=st.last_review,
+        )
+
+    def _fuzzed(self, interval: timedelta, seed: str) -> timedelta:
+        days = interval.days
+        if days < 2.5:
+            return interval
+        delta = 1.0
+        for start, end, factor in _FUZZ_RANGES:
+            delta += factor * max(min(float(days), end) - start, 0.0)
+        lo = max(2, round(days - delta))
+        hi = min(round(days + delta), self.maximum_interval)
+        lo = min(lo, hi)
+        pick = random.Random(seed).random() * (hi - lo + 1) + lo
+        return timedelta(days=min(round(pick), self.maximum_interval))
+
+    def apply(self, st: CardState, review: Review) -> CardState:
+        """The state after one review. Reviews from non-scheduling sources change nothing."""
+        if review.source in NON_SCHEDULING:
+            return st
+        at = review.at.astimezone(UTC)
+        card, _ = self._s.review_card(self._to_fsrs(st), self._fsrs.Rating(review.rating), at)
+        due = card.due
+        if self.fuzz and card.state == self._fsrs.State.Review:
+            due = at + self._fuzzed(due - at, review.uuid)
+        lapses = st.lapses + (1 if st.state == REVIEW and review.rating == 1 else 0)
+        return CardState(
+            card_id=st.card_id,
+            state=int(card.state),
+            step=card.step,
+            stability=card.stability,
+            difficulty=card.difficulty,
+            due=due,
+            last_review=at,
+            reps=st.reps + 1,
+            lapses=lapses,
+            first_review=st.first_review or at,
+        )
+
+    def replay(self, card_id: str, reviews: Iterable[Review]) -> CardState:
+        st = CardState(card_id=card_id)
+        for r in sorted(reviews, key=lambda r: (r.at, r.uuid)):
+            st = self.apply(st, r)
+        return st
+
+    def preview(self, st: CardState, at: datetime) -> dict[int, timedelta]:
+        """Interval each rating would give now (without fuzz), for the buttons."""
+        out = {}
+        for rating in RATINGS:
+            nxt = self.apply(st, Review(uuid="preview", card_id=st.card_id, rating=rating, at=at))
+            assert nxt.due is not None
+            out[rating] = nxt.due - at
+        return out
+
+    def retrievability(self, st: CardState, at: datetime) -> float:
+        """Predicted recall at `at`; 0 for a card never studied."""
+        if st.state == NEW or st.stability is None or st.last_review is None:
+            return 0.0
+        return float(self._s.get_card_retrievability(self._to_fsrs(st), at.astimezone(UTC)))
+
+
+def format_interval(delta: timedelta) -> str:
+    seconds = delta.total_seconds()
+    if seconds < 60:
+        return "<1m"
+    if seconds < 3600:
+        return f"{round(seconds / 60)}m"
+    if seconds < 86400:
+        return f"{round(seconds / 3600)}h"
+    days = seconds / 86400
+    if days < 30:
+        return f"{round(days)}d"
+    if days < 365:
+        return f"{days / 30:.1f}mo".replace(".0mo", "mo")
+    return f"{days / 365:.1f}y".replace(".0y", "y")
+
+
+def parse_rating(text: str) -> int | None:
+    text = text.strip().lower()
+    if text in ("1", "2", "3", "4"):
+        return int(text)
+    return RATING_WORDS.get(text)

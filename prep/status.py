@@ -1,0 +1,64 @@
+"""`prep status`: the day's numbers, on the stdlib-only path."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from .clock import Clock, day_start, iso, parse_iso
+from .store import Store
+from .workspace import Settings
+
+
+def settings_of(store: Store) -> Settings:
+    return Settings.from_dict(store.get_meta("settings") or {})
+
+
+def interview_at(store: Store, clock: Clock) -> datetime | None:
+    """The interview time: set by `prep plan --interview`, else from prep.yaml."""
+    text = store.get_meta("interview_override") or store.get_meta("interview_date")
+    if not text:
+        return None
+    dt = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    if dt.tzinfo is None:
+        dt = dt.replace(tzinfo=clock.local_tz())
+    return dt
+
+
+def streak(study_days: list[str], today: date) -> int:
+    """Consecutive study days ending today (or yesterday, if today is not done yet)."""
+    days = {date.fromisoformat(d) for d in study_days if d}
+    cursor = today if today in days else today - timedelta(days=1)
+    n = 0
+    while cursor in days:
+        n += 1
+        cursor -= timedelta(days=1)
+    return n
+
+
+def status(store: Store, clock: Clock) -> dict[str, Any]:
+    settings = settings_of(store)
+    now = clock.now()
+    tz = clock.local_tz()
+    start = day_start(now, tz, settings.day_starts_at)
+    offset = now.astimezone(tz).utcoffset() or timedelta(0)
+    counts = store.counts(now, start, int(offset.total_seconds()), settings.day_starts_at)
+    today = (now.astimezone(tz) - timedelta(hours=settings.day_starts_at)).date()
+    new_today = max(0, min(settings.new_per_day - counts["introduced_today"], counts["unseen"]))
+    interview = interview_at(store, clock)
+    days_left = None
+    if interview is not None:
+        days_left = (interview.astimezone(tz).date() - now.astimezone(tz).date()).days
+    last = store.conn.execute(
+        "SELECT MIN(due) FROM card_state WHERE due > ?", (iso(now),)
+    ).fetchone()[0]
+    return {
+        "due": counts["due"],
+        "new": new_today,
+        "reviewed_today": counts["reviewed_today"],
+        "streak_days": streak(counts["study_days"], today),
+        "cards": counts["cards"],
+        "interview_date": interview.isoformat() if interview else None,
+        "days_left": days_left,
+        "next_due": parse_iso(last).isoformat() if last else None,
+    }

@@ -1,0 +1,433 @@
+"""SQLite state: connection, migrations, transactions, queries.
+
+The review log is the truth; `card_state` is a cache of it. Every write is
+one `BEGIN IMMEDIATE` transaction on a WAL database with a busy timeout, so
+two terminals can grade at once and a grade shown on screen is on disk.
+Only the standard library is imported here: `prep status` runs on this path.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import uuid as uuidlib
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from .clock import iso, parse_iso
+from .errors import PrepError
+
+if TYPE_CHECKING:
+    from .schedule import CardState, Review, Scheduler
+
+BUSY_TIMEOUT_S = 5.0
+SCHEMA_VERSION = 2  # the number of migrations in MIGRATIONS below
+
+
+# Migrations: numbered plain functions, never edited once released. Each
+# takes a sqlite-utils Database; sqlite-utils records what ran.
+def m001_initial(db: Any) -> None:
+    db.executescript(
+        """
+        CREATE TABLE files (
+            path TEXT PRIMARY KEY, size INTEGER, mtime_ns INTEGER, sha256 TEXT, deck TEXT
+        );
+        CREATE TABLE cards (
+            id TEXT PRIMARY KEY, deck TEXT NOT NULL, path TEXT, line INTEGER, col INTEGER,
+            kind TEXT NOT NULL, topic TEXT NOT NULL, q TEXT NOT NULL, a TEXT NOT NULL DEFAULT '',
+            keywords TEXT NOT NULL DEFAULT '[]', story TEXT, time_s INTEGER,
+            tags TEXT NOT NULL DEFAULT '[]', position INTEGER NOT NULL DEFAULT 0,
+            auto_id INTEGER NOT NULL DEFAULT 0, active INTEGER NOT NULL DEFAULT 1,
+            added_at TEXT
+        );
+        CREATE INDEX cards_deck ON cards(deck, position);
+        CREATE TABLE reviews (
+            uuid TEXT PRIMARY KEY, card_id TEXT NOT NULL, rating INTEGER NOT NULL
+                CHECK (rating BETWEEN 1 AND 4),
+            reviewed_at TEXT NOT NULL, duration_ms INTEGER NOT NULL DEFAULT 0,
+            source TEXT NOT NULL DEFAULT 'drill', session TEXT
+        );
+        CREATE INDEX reviews_card ON reviews(card_id, reviewed_at);
+        CREATE INDEX reviews_time ON reviews(reviewed_at);
+        CREATE TABLE card_state (
+            card_id TEXT PRIMARY KEY, state INTEGER NOT NULL, step INTEGER, stability REAL,
+            difficulty REAL, due TEXT, last_review TEXT, reps INTEGER NOT NULL DEFAULT 0,
+            lapses INTEGER NOT NULL DEFAULT 0, first_review TEXT
+        );
+        CREATE INDEX card_state_due ON card_state(due);
+        CREATE INDEX card_state_first ON card_state(first_review);
+        CREATE TABLE card_aliases (old_id TEXT PRIMARY KEY, new_id TEXT NOT NULL, at TEXT);
+        CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT);
+        """
+    )
+
+
+def m002_mock(db: Any) -> None:
+    db.executescript(
+        """
+        CREATE TABLE mock_sessions (
+            id TEXT PRIMARY KEY, started_at TEXT NOT NULL, ended_at TEXT,
+            planned INTEGER NOT NULL DEFAULT 0, options TEXT NOT NULL DEFAULT '{}'
+        );
+        CREATE TABLE mock_answers (
+            session_id TEXT NOT NULL REFERENCES mock_sessions(id), position INTEGER NOT NULL,
+            card_id TEXT NOT NULL, limit_s INTEGER NOT NULL, used_ms INTEGER NOT NULL,
+            skipped INTEGER NOT NULL DEFAULT 0, hint_used INTEGER NOT NULL DEFAULT 0,
+            keywords_total INTEGER NOT NULL DEFAULT 0, keywords_covered INTEGER NOT NULL DEFAULT 0,
+            rating INTEGER, review_uuid TEXT, PRIMARY KEY (session_id, position)
+        );
+        """
+    )
+
+
+MIGRATIONS = [m001_initial, m002_mock]
+
+
+@dataclass
+class CardRow:
+    id: str
+    deck: str
+    kind: str
+    topic: str
+    q: str
+    a: str
+    keywords: list[str]
+    story: str | None
+    time_s: int | None
+    tags: list[str]
+    path: str | None
+    line: int | None
+    active: bool
+
+
+CARD_COLS = "id, deck, kind, topic, q, a, keywords, story, time_s, tags, path, line, active"
+
+
+def _card(row: tuple) -> CardRow:
+    return CardRow(
+        id=row[0], deck=row[1], kind=row[2], topic=row[3], q=row[4], a=row[5],
+        keywords=json.loads(row[6]), story=row[7], time_s=row[8], tags=json.loads(row[9]),
+        path=row[10], line=row[11], active=bool(row[12]),
+    )  # fmt: skip
+
+
+STATE_COLS = (
+    "card_id, state, step, stability, difficulty, due, last_review, reps, lapses, first_review"
+)
+
+
+def _state(row: tuple) -> CardState:
+    from .schedule import CardState
+
+    return CardState(
+        card_id=row[0], state=row[1], step=row[2], stability=row[3], difficulty=row[4],
+        due=parse_iso(row[5]) if row[5] else None,
+        last_review=parse_iso(row[6]) if row[6] else None, reps=row[7], lapses=row[8],
+        first_review=parse_iso(row[9]) if row[9] else None,
+    )  # fmt: skip
+
+
+def _review(row: tuple) -> Review:
+    from .schedule import Review
+
+    return Review(
+        uuid=row[0], card_id=row[1], rating=row[2], at=parse_iso(row[3]), duration_ms=row[4],
+        source=row[5],
+    )  # fmt: skip
+
+
+# New cards: questions first, concepts next, questions-to-ask last; then file order.
+NEW_ORDER = (
+    "CASE c.kind WHEN 'technical' THEN 0 WHEN 'behavioral' THEN 0 WHEN 'concept' THEN 1 ELSE 2 END,"
+    " c.deck, c.position"
+)
+
+REVIEW_COLS = "uuid, card_id, rating, reviewed_at, duration_ms, source"
+
+
+@dataclass
+class Filters:
+    decks: tuple[str, ...] = ()
+    topics: tuple[str, ...] = ()
+    tags: tuple[str, ...] = ()
+    kinds: tuple[str, ...] = ()
+
+    def sql(self, alias: str = "c") -> tuple[str, list[Any]]:
+        parts, args = [f"{alias}.active = 1"], []
+        for col, values in (("deck", self.decks), ("topic", self.topics), ("kind", self.kinds)):
+            if values:
+                parts.append(f"{alias}.{col} IN ({','.join('?' * len(values))})")
+                args += list(values)
+        if self.tags:
+            parts.append(
+                f"EXISTS (SELECT 1 FROM json_each({alias}.tags) t WHERE t.value IN "
+                f"({','.join('?' * len(self.tags))}))"
+            )
+            args += list(self.tags)
+        return " AND ".join(parts), args
+
+
+class Store:
+    def __init__(self, path: Path, *, timeout: float = BUSY_TIMEOUT_S):
+        self.path = path
+        self._check_conflicts()
+        path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            self.conn = sqlite3.connect(str(path), timeout=timeout, isolation_level=None)
+            self.conn.execute(f"PRAGMA busy_timeout = {int(timeout * 1000)}")
+            mode = self.conn.execute("PRAGMA journal_mode = WAL").fetchone()[0]
+            if mode != "wal":
+                self.conn.execute("PRAGMA journal_mode = WAL")
+            self.conn.execute("PRAGMA synchronous = NORMAL")
+            version = self.conn.execute("PRAGMA user_version").fetchone()[0]
+        except sqlite3.DatabaseError as exc:
+            raise PrepError(f"{path}: cannot open the database: {exc}") from exc
+        if version > SCHEMA_VERSION:
+            raise PrepError(f"{path}: made by a newer prep (schema {version}); upgrade prep")
+        if version < SCHEMA_VERSION:
+            self._migrate()
+
+    def _check_conflicts(self) -> None:
+        folder = self.path.parent
+        if not folder.is_dir():
+            return
+        stem = self.path.stem
+        for sibling in folder.iterdir():
+            name = sibling.name
+            if name.startswith(stem) and ("conflicted copy" in name or ".sync-conflict-" in name):
+                raise PrepError(
+                    f"{sibling}: a sync conflict copy of the database sits next to it; "
+                    "keep one file (move the other away, or merge it with `prep log import`) "
+                    "and run prep again"
+                )
+
+    def _migrate(self) -> None:
+        from sqlite_utils import Database
+        from sqlite_utils.migrations import Migrations
+
+        migrations = Migrations("prep")
+        for fn in MIGRATIONS:
+            migrations()(fn)
+        db = Database(self.conn)
+        with self.write():  # one process migrates; the other waits, then finds nothing to do
+            migrations.apply(db)
+            self.conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+
+    def close(self) -> None:
+        self.conn.close()
+
+    @contextmanager
+    def write(self) -> Iterator[sqlite3.Connection]:
+        """One write transaction. The lock is taken up front so it cannot fail half-way."""
+        try:
+            self.conn.execute("BEGIN IMMEDIATE")
+        except sqlite3.OperationalError as exc:
+            if "locked" in str(exc) or "busy" in str(exc):
+                raise PrepError(
+                    f"{self.path}: the database is busy (another prep is writing); "
+                    "nothing was written, try again"
+                ) from exc
+            raise
+        try:
+            yield self.conn
+        except BaseException:
+            self.conn.execute("ROLLBACK")
+            raise
+        else:
+            self.conn.execute("COMMIT")
+
+    # --- meta ---------------------------------------------------------------
+    def get_meta(self, key: str) -> Any:
+        row = self.conn.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
+        return json.loads(row[0]) if row else None
+
+    def set_meta(self, conn: sqlite3.Connection, key: str, value: Any) -> None:
+        conn.execute(
+            "INSERT INTO meta(key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value=excluded.value",
+            (key, json.dumps(value, ensure_ascii=False)),
+        )
+
+    # --- cards --------------------------------------------------------------
+    def card(self, card_id: str) -> CardRow | None:
+        row = self.conn.execute(
+            f"SELECT {CARD_COLS} FROM cards WHERE id = ?", (card_id,)
+        ).fetchone()
+        return _card(row) if row else None
+
+    def cards(self, filters: Filters | None = None) -> list[CardRow]:
+        where, args = (filters or Filters()).sql()
+        rows = self.conn.execute(
+            f"SELECT {CARD_COLS} FROM cards c WHERE {where} ORDER BY deck, position", args
+        ).fetchall()
+        return [_card(r) for r in rows]
+
+    def state(self, card_id: str) -> CardState:
+        from .schedule import CardState
+
+        row = self.conn.execute(
+            f"SELECT {STATE_COLS} FROM card_state WHERE card_id = ?", (card_id,)
+        ).fetchone()
+        return _state(row) if row else CardState(card_id=card_id)
+
+    def states(self) -> dict[str, CardState]:
+        rows = self.conn.execute(f"SELECT {STATE_COLS} FROM card_state").fetchall()
+        return {r[0]: _state(r) for r in rows}
+
+    def due_ids(self, now: datetime, filters: Filters | None = None, limit: int = -1) -> list[str]:
+        where, args = (filters or Filters()).sql()
+        rows = self.conn.execute(
+            f"SELECT s.card_id FROM card_state s JOIN cards c ON c.id = s.card_id "
+            f"WHERE {where} AND s.due <= ? ORDER BY s.due LIMIT ?",
+            [*args, iso(now), limit],
+        ).fetchall()
+        return [r[0] for r in rows]
+
+    def new_ids(self, filters: Filters | None = None, limit: int = -1) -> list[str]:
+        where, args = (filters or Filters()).sql()
+        rows = self.conn.execute(
+            f"SELECT c.id FROM cards c LEFT JOIN card_state s ON s.card_id = c.id "
+            f"WHERE {where} AND s.card_id IS NULL ORDER BY {NEW_ORDER} LIMIT ?",
+            [*args, limit],
+        ).fetchall()
+        return [r[0] for r in rows]
+
+    # --- the log --------------------------------------------------------------
+    def reviews_of(self, card_id: str) -> list[Review]:
+        rows = self.conn.execute(
+            f"SELECT {REVIEW_COLS} FROM reviews WHERE card_id = ? ORDER BY reviewed_at, uuid",
+            (card_id,),
+        ).fetchall()
+        return [_review(r) for r in rows]
+
+    def _put_state(self, conn: sqlite3.Connection, st: CardState) -> None:
+        from .schedule import NEW
+
+        if st.state == NEW and st.reps == 0:
+            conn.execute("DELETE FROM card_state WHERE card_id = ?", (st.card_id,))
+            return
+        conn.execute(
+            f"INSERT OR REPLACE INTO card_state ({STATE_COLS}) VALUES (?,?,?,?,?,?,?,?,?,?)",
+            (
+                st.card_id, st.state, st.step, st.stability, st.difficulty,
+                iso(st.due) if st.due else None, iso(st.last_review) if st.last_review else None,
+                st.reps, st.lapses, iso(st.first_review) if st.first_review else None,
+            ),
+        )  # fmt: skip
+
+    def grade(
+        self,
+        scheduler: Scheduler,
+        card_id: str,
+        rating: int,
+        at: datetime,
+        *,
+        duration_ms: int = 0,
+        source: str = "drill",
+        session: str | None = None,
+        extra: Any = None,
+    ) -> tuple[Review, CardState]:
+        """Record one grade and move the card's state, in one transaction.
+
+        The state is read inside the transaction, so a grade from another
+        terminal in between is built upon, not overwritten. `extra(conn, review)`
+        may add rows that must land together with the grade (a mock answer).
+        """
+        from .schedule import Review
+
+        if rating not in (1, 2, 3, 4):
+            raise PrepError(f"rating must be 1-4, not {rating!r}")
+        review = Review(
+            uuid=str(uuidlib.uuid4()), card_id=card_id, rating=rating, at=at,
+            duration_ms=max(0, int(duration_ms)), source=source,
+        )  # fmt: skip
+        with self.write() as conn:
+            st = self.state(card_id)
+            new = scheduler.apply(st, review)
+            conn.execute(
+                f"INSERT INTO reviews ({REVIEW_COLS}, session) VALUES (?,?,?,?,?,?,?)",
+                (review.uuid, card_id, rating, iso(at), review.duration_ms, source, session),
+            )
+            if new is not st:
+                self._put_state(conn, new)
+            if extra is not None:
+                extra(conn, review)
+        return review, new
+
+    def last_review(self, session: str | None = None) -> Review | None:
+        if session:
+            sql = f"SELECT {REVIEW_COLS} FROM reviews WHERE session = ? ORDER BY reviewed_at DESC, rowid DESC LIMIT 1"
+            row = self.conn.execute(sql, (session,)).fetchone()
+        else:
+            sql = f"SELECT {REVIEW_COLS} FROM reviews ORDER BY reviewed_at DESC, rowid DESC LIMIT 1"
+            row = self.conn.execute(sql).fetchone()
+        return _review(row) if row else None
+
+    def undo(
+        self, scheduler: Scheduler, session: str | None = None
+    ) -> tuple[Review, CardState] | None:
+        """Delete the last review (of a session, or of all) and rebuild that card by replay."""
+        with self.write() as conn:
+            last = self.last_review(session)
+            if last is None:
+                return None
+            conn.execute("DELETE FROM reviews WHERE uuid = ?", (last.uuid,))
+            conn.execute(
+                "UPDATE mock_answers SET review_uuid = NULL, rating = NULL WHERE review_uuid = ?",
+                (last.uuid,),
+            )
+            st = scheduler.replay(last.card_id, self.reviews_of(last.card_id))
+            self._put_state(conn, st)
+        return last, st
+
+    def rebuild(self, scheduler: Scheduler) -> int:
+        """Recompute every card's state from the log. Returns how many states changed."""
+        changed = 0
+        with self.write() as conn:
+            ids = [r[0] for r in conn.execute("SELECT DISTINCT card_id FROM reviews")]
+            old = self.states()
+            for card_id in ids:
+                st = scheduler.replay(card_id, self.reviews_of(card_id))
+                if old.get(card_id) != st:
+                    changed += 1
+                self._put_state(conn, st)
+            for card_id in set(old) - set(ids):
+                conn.execute("DELETE FROM card_state WHERE card_id = ?", (card_id,))
+                changed += 1
+        return changed
+
+    # --- counts for status ----------------------------------------------------
+    def counts(
+        self, now: datetime, day_start: datetime, utc_offset_s: int, day_hour: int
+    ) -> dict[str, Any]:
+        c = self.conn
+        due = c.execute(
+            "SELECT COUNT(*) FROM card_state s JOIN cards c ON c.id = s.card_id WHERE c.active = 1 AND s.due <= ?",
+            (iso(now),),
+        ).fetchone()[0]
+        unseen = c.execute(
+            "SELECT COUNT(*) FROM cards c LEFT JOIN card_state s ON s.card_id = c.id "
+            "WHERE c.active = 1 AND s.card_id IS NULL"
+        ).fetchone()[0]
+        total = c.execute("SELECT COUNT(*) FROM cards WHERE active = 1").fetchone()[0]
+        reviewed_today = c.execute(
+            "SELECT COUNT(*) FROM reviews WHERE reviewed_at >= ?", (iso(day_start),)
+        ).fetchone()[0]
+        introduced_today = c.execute(
+            "SELECT COUNT(*) FROM card_state WHERE first_review >= ?", (iso(day_start),)
+        ).fetchone()[0]
+        shift = utc_offset_s - day_hour * 3600
+        days = [
+            r[0]
+            for r in c.execute(
+                "SELECT DISTINCT date(reviewed_at, ? || ' seconds') AS d FROM reviews ORDER BY d DESC LIMIT 1000",
+                (f"{shift:+d}",),
+            )
+        ]
+        return {
+            "due": due, "unseen": unseen, "cards": total, "reviewed_today": reviewed_today,
+            "introduced_today": introduced_today, "study_days": days,
+        }  # fmt: skip

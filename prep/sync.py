@@ -1,0 +1,222 @@
+"""Bring the `cards` table in line with the deck files, only when they changed.
+
+The hot path is a handful of `stat` calls compared with the `files` table;
+YAML is parsed only for files whose size, mtime and content hash changed.
+A bad deck raises DeckError before anything is written.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .clock import Clock, iso
+from .errors import DeckError, Problem
+from .store import Store
+from .workspace import PROFILE, Workspace
+
+RENAME_SIMILARITY = 0.6
+
+
+@dataclass
+class SyncReport:
+    parsed: list[str] = field(default_factory=list)
+    messages: list[str] = field(default_factory=list)
+    added: int = 0
+    orphaned: int = 0
+    restored: int = 0
+
+
+def fingerprint(ws: Workspace) -> dict[str, tuple[int, int]]:
+    out: dict[str, tuple[int, int]] = {}
+    try:
+        st = os.stat(ws.profile_path)
+        out[PROFILE] = (st.st_size, st.st_mtime_ns)
+    except OSError:
+        pass
+    try:
+        entries = list(os.scandir(ws.decks_dir))
+    except OSError:
+        entries = []
+    for e in entries:
+        if e.name.endswith((".yaml", ".yml")) and e.is_file():
+            st = e.stat()
+            out["decks/" + e.name] = (st.st_size, st.st_mtime_ns)
+    return out
+
+
+def sync(store: Store, ws: Workspace, clock: Clock | None = None) -> SyncReport:
+    clock = clock or Clock()
+    report = SyncReport()
+    current = fingerprint(ws)
+    stored = {
+        r[0]: (r[1], r[2], r[3])
+        for r in store.conn.execute("SELECT path, size, mtime_ns, sha256 FROM files")
+    }
+    if all(stored.get(p, (None, None))[:2] == v for p, v in current.items()) and set(stored) == set(
+        current
+    ):
+        return report
+    return _sync_changed(store, ws, clock, current, stored, report)
+
+
+def _sync_changed(
+    store: Store,
+    ws: Workspace,
+    clock: Clock,
+    current: dict[str, tuple[int, int]],
+    stored: dict[str, tuple[int, int, str]],
+    report: SyncReport,
+) -> SyncReport:
+    from .decks import Card, cross_check, normalize, parse_deck
+    from .workspace import parse_profile
+
+    touched: dict[str, tuple[int, int, str]] = {}  # path -> new fingerprint
+    changed: dict[str, bytes] = {}
+    problems: list[Problem] = []
+    for path, (size, mtime) in current.items():
+        old = stored.get(path)
+        if old and old[:2] == (size, mtime):
+            continue
+        try:
+            raw = (ws.root / path).read_bytes()
+        except OSError as exc:
+            problems.append(Problem(path, 0, 0, f"cannot read: {exc.strerror}"))
+            continue
+        sha = hashlib.sha256(raw).hexdigest()
+        touched[path] = (size, mtime, sha)
+        if not old or old[2] != sha:
+            changed[path] = raw
+    removed = [p for p in stored if p not in current]
+
+    profile = None
+    if PROFILE in changed:
+        profile, probs = parse_profile(changed.pop(PROFILE))
+        problems += probs
+    elif PROFILE not in current:
+        problems.append(Problem(PROFILE, 0, 0, "missing"))
+    decks = []
+    for path in sorted(changed):
+        deck, probs = parse_deck(changed[path], path)
+        problems += probs
+        report.parsed.append(path)
+        if deck:
+            decks.append(deck)
+    redone = set(changed) | set(removed)
+    known = {
+        r[0]: (r[1], r[2], r[3])
+        for r in store.conn.execute("SELECT id, path, line, col FROM cards WHERE active = 1")
+        if r[1] not in redone
+    }
+    problems += cross_check(decks, known)
+    if problems:
+        raise DeckError(problems)
+
+    now = iso(clock.now())
+    with store.write() as conn:
+        if profile is not None:
+            store.set_meta(conn, "settings", profile.settings.to_dict())
+            store.set_meta(conn, "interview_date", profile.interview_date)
+        new_cards: list[Card] = [c for d in decks for c in d.cards]
+        new_ids = {c.id for c in new_cards}
+        before = {
+            r[0]: (r[1], bool(r[2]))
+            for r in conn.execute(
+                f"SELECT id, q, auto_id FROM cards WHERE active = 1 AND path IN ({','.join('?' * len(redone))})",
+                sorted(redone),
+            )
+        }
+        existing = {r[0]: bool(r[1]) for r in conn.execute("SELECT id, active FROM cards")}
+        gone = {cid: v for cid, v in before.items() if cid not in new_ids}
+        fresh = [c for c in new_cards if c.id not in existing]
+        # Rename detection: an id-less card whose text was edited gets a new id;
+        # pair it with the most similar card that vanished and move the history.
+        renamed: dict[str, str] = {}
+        candidates = [c for c in fresh if c.auto_id]
+        gone_auto = [cid for cid, (_, auto) in gone.items() if auto]
+        if candidates and gone_auto and len(candidates) * len(gone_auto) <= 250_000:
+            import difflib
+
+            pairs = []
+            for c in candidates:
+                a = normalize(c.q)
+                for cid in gone_auto:
+                    sm = difflib.SequenceMatcher(None, a, normalize(gone[cid][0]), autojunk=False)
+                    if (
+                        sm.real_quick_ratio() >= RENAME_SIMILARITY
+                        and sm.quick_ratio() >= RENAME_SIMILARITY
+                    ):
+                        ratio = sm.ratio()
+                        if ratio >= RENAME_SIMILARITY:
+                            pairs.append((ratio, c, cid))
+            used_new: set[str] = set()
+            for ratio, c, cid in sorted(pairs, key=lambda p: -p[0]):
+                if c.id in used_new or cid in renamed:
+                    continue
+                used_new.add(c.id)
+                renamed[cid] = c.id
+                had = conn.execute(
+                    "SELECT COUNT(*) FROM reviews WHERE card_id = ?", (cid,)
+                ).fetchone()[0]
+                conn.execute("UPDATE reviews SET card_id = ? WHERE card_id = ?", (c.id, cid))
+                conn.execute("UPDATE card_state SET card_id = ? WHERE card_id = ?", (c.id, cid))
+                conn.execute("UPDATE mock_answers SET card_id = ? WHERE card_id = ?", (c.id, cid))
+                conn.execute("UPDATE card_aliases SET new_id = ? WHERE new_id = ?", (c.id, cid))
+                conn.execute(
+                    "INSERT OR REPLACE INTO card_aliases(old_id, new_id, at) VALUES (?, ?, ?)",
+                    (cid, c.id, now),
+                )
+                conn.execute("DELETE FROM cards WHERE id = ?", (cid,))
+                report.messages.append(
+                    f"{c.path}:{c.line}:{c.col}: note: question edited; card '{cid}' is now '{c.id}' "
+                    f"({ratio:.0%} similar), {had} review(s) kept"
+                )
+        for cid in gone:
+            if cid not in renamed:
+                conn.execute("UPDATE cards SET active = 0 WHERE id = ?", (cid,))
+                report.orphaned += 1
+        report.restored = sum(1 for c in new_cards if existing.get(c.id) is False)
+        report.added = sum(1 for c in fresh if c.id not in renamed.values())
+        conn.executemany(
+            "INSERT INTO cards (id, deck, path, line, col, kind, topic, q, a, keywords, story, time_s, tags,"
+            " position, auto_id, active, added_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,1,?)"
+            " ON CONFLICT(id) DO UPDATE SET deck=excluded.deck, path=excluded.path, line=excluded.line,"
+            " col=excluded.col, kind=excluded.kind, topic=excluded.topic, q=excluded.q, a=excluded.a,"
+            " keywords=excluded.keywords, story=excluded.story, time_s=excluded.time_s, tags=excluded.tags,"
+            " position=excluded.position, auto_id=excluded.auto_id, active=1",
+            [
+                (
+                    c.id, c.deck, c.path, c.line, c.col, c.kind, c.topic, c.q, c.a,
+                    json.dumps(c.keywords, ensure_ascii=False), c.story, c.time_s,
+                    json.dumps(c.tags, ensure_ascii=False), c.position, int(c.auto_id), now,
+                )
+                for c in new_cards
+            ],
+        )  # fmt: skip
+        if report.restored:
+            report.messages.append(f"note: {report.restored} card(s) came back with their history")
+        if report.orphaned:
+            report.messages.append(
+                f"note: {report.orphaned} card(s) left their decks; their history is kept "
+                "and returns if they come back"
+            )
+        for path, (size, mtime, sha) in touched.items():
+            conn.execute(
+                "INSERT OR REPLACE INTO files(path, size, mtime_ns, sha256) VALUES (?,?,?,?)",
+                (path, size, mtime, sha),
+            )
+        for path in removed:
+            conn.execute("DELETE FROM files WHERE path = ?", (path,))
+    return report
+
+
+def changed_paths(store: Store, ws: Workspace) -> list[Path]:
+    """Deck files whose stat differs from what was last synced (for messages)."""
+    current = fingerprint(ws)
+    stored = {
+        r[0]: (r[1], r[2]) for r in store.conn.execute("SELECT path, size, mtime_ns FROM files")
+    }
+    return [ws.root / p for p, v in current.items() if stored.get(p) != v]

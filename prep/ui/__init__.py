@@ -1,0 +1,1 @@
+"""The face: rich rendering and key input. Only the CLI imports this."""

@@ -1,0 +1,123 @@
+"""The drill screen: a question, a key to reveal, four grades, undo, quit."""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+from rich.console import Console
+from rich.text import Text
+
+from ..drill import DrillSession, Shown
+from ..schedule import RATINGS, format_interval, parse_rating
+from . import render
+from .keys import KeyReader
+
+HELP_Q = "[space/enter] reveal   [1-4] grade   [u] undo   [q] quit"
+
+
+def _buttons(shown: Shown, cram: bool) -> Text:
+    t = Text()
+    styles = {1: "red", 2: "yellow", 3: "green", 4: "cyan"}
+    for r, name in RATINGS.items():
+        t.append(f" {r} ", style=f"reverse {styles[r]}")
+        ivl = "—" if cram else format_interval(shown.previews[r])
+        t.append(f" {name} {ivl}   ")
+    t.append(" u undo  q quit", style="dim")
+    return t
+
+
+def run(
+    session: DrillSession, console: Console, story_for: Any, started: float | None = None
+) -> None:
+    reader = KeyReader()
+    started = started or time.monotonic()
+    tty = reader.tty
+    with reader.active():
+        shown = session.next()
+        if shown is None:
+            console.print("Nothing to drill now. ", end="")
+        while shown is not None:
+            spent = int(time.monotonic() - started)
+            if tty:
+                console.clear()
+            head = Text(
+                f"prep drill  {shown.index}/{shown.total}  ·  {spent // 60:02d}:{spent % 60:02d}",
+                style="bold",
+            )
+            if session.cram:
+                head.append("  ·  cram: the schedule is not changed", style="yellow")
+            console.rule(head, align="left")
+            console.print(render.card_header(shown.card))
+            console.print(render.question(shown.card))
+            console.print(Text(HELP_Q, style="dim"))
+            action = _read_action(reader, revealed=False)
+            if action == "q":
+                break
+            if action == "u":
+                if session.undo() is None:
+                    console.print("nothing to undo in this session", style="dim")
+                shown = session.next()
+                continue
+            session.reveal()
+            console.print(render.answer(shown.card))
+            kw = render.keywords(shown.card)
+            if kw is not None:
+                console.print(kw)
+            extra = story_for(shown.card)
+            if extra is not None:
+                console.print(extra)
+            rating = action if isinstance(action, int) else None
+            if rating is None:
+                console.print(_buttons(shown, session.cram))
+                action = _read_action(reader, revealed=True)
+                if action == "q":
+                    break
+                if action == "u":
+                    session.current = None
+                    session.queue.insert(0, shown.card.id)
+                    if session.undo() is None:
+                        console.print("nothing to undo in this session", style="dim")
+                    shown = session.next()
+                    continue
+                rating = int(action)
+            graded = session.grade(rating)
+            nxt = (
+                "not rescheduled" if session.cram else f"next in {format_interval(graded.interval)}"
+            )
+            console.print(
+                f"✓ {shown.card.id} {RATINGS[rating]} · {nxt}", style="green", highlight=False
+            )
+            shown = session.next()
+    summary = session.finish()
+    if tty:
+        console.print()
+    line = Text(
+        f"Reviewed {summary.reviewed} · again {summary.again_rate:.0%} · "
+        f"{int(summary.seconds) // 60}m{int(summary.seconds) % 60:02d}s",
+        style="bold",
+    )
+    if summary.next_due:
+        line.append(
+            f" · next due {summary.next_due.astimezone().strftime('%Y-%m-%d %H:%M')}", style=""
+        )
+    console.print(line)
+
+
+def _read_action(reader: KeyReader, revealed: bool) -> int | str:
+    """Next meaningful action: a rating (int), 'reveal', 'u' or 'q'. EOF counts as 'q'."""
+    while True:
+        key = reader.read()
+        if key is None:
+            return "q"
+        key = key.strip().lower() if not reader.tty else key.lower()
+        if key in ("q", "quit"):
+            return "q"
+        if key in ("u", "undo"):
+            return "u"
+        rating = parse_rating(key) if key.strip() else None
+        if rating is not None:
+            return rating
+        if key in ("", " ", "\n") or key in ("r", "reveal", "s", "show"):
+            if not revealed:
+                return "reveal"

@@ -1,0 +1,84 @@
+"""Single keys from a terminal without Enter, or lines from a pipe."""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+
+def interactive() -> bool:
+    return sys.stdin.isatty() and os.environ.get("PREP_LINE_MODE") is None
+
+
+class KeyReader:
+    """read(timeout) returns one key ('\\n' for Enter, ' ' for space), '' on timeout, None at EOF."""
+
+    def __init__(self) -> None:
+        self.tty = interactive()
+
+    @contextmanager
+    def active(self) -> Iterator[KeyReader]:
+        if not self.tty or os.name == "nt":
+            yield self
+            return
+        import termios
+        import tty
+
+        fd = sys.stdin.fileno()
+        old = termios.tcgetattr(fd)
+        try:
+            tty.setcbreak(fd)
+            yield self
+        finally:
+            termios.tcsetattr(fd, termios.TCSADRAIN, old)
+
+    def read(self, timeout: float | None = None) -> str | None:
+        if not self.tty:
+            line = sys.stdin.readline()
+            if line == "":
+                return None
+            return line.rstrip("\r\n").strip()
+        if os.name == "nt":
+            return self._read_windows(timeout)
+        import select
+
+        fd = sys.stdin.fileno()
+        ready, _, _ = select.select([fd], [], [], timeout)
+        if not ready:
+            return ""
+        ch = os.read(fd, 1).decode("utf-8", "replace")
+        if ch == "\x1b":  # swallow the rest of an escape sequence (arrow keys)
+            while select.select([fd], [], [], 0.01)[0]:
+                os.read(fd, 8)
+            return ""
+        if ch == "\x03":
+            raise KeyboardInterrupt
+        if ch == "\x04":
+            return None
+        return "\n" if ch in ("\r", "\n") else ch
+
+    def _read_windows(self, timeout: float | None) -> str | None:  # pragma: no cover - POSIX CI
+        import msvcrt
+        import time
+
+        end = None if timeout is None else time.monotonic() + timeout
+        while True:
+            if msvcrt.kbhit():  # type: ignore[attr-defined]
+                ch = msvcrt.getwch()  # type: ignore[attr-defined]
+                if ch == "\x03":
+                    raise KeyboardInterrupt
+                return "\n" if ch == "\r" else ch
+            if end is not None and time.monotonic() >= end:
+                return ""
+            time.sleep(0.02)
+
+
+def clean(text: str) -> str:
+    """Drop terminal control characters from untrusted text (keep newlines and tabs)."""
+    return "".join(
+        ch
+        for ch in text
+        if ch in "\n\t" or (ord(ch) >= 32 and ord(ch) != 127 and not 0x80 <= ord(ch) < 0xA0)
+    )

@@ -1,0 +1,231 @@
+"""Find the workspace and read its profile (prep.yaml)."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import asdict, dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from .errors import PrepError, Problem
+
+PROFILE = "prep.yaml"
+
+
+@dataclass
+class Settings:
+    new_per_day: int = 10
+    max_reviews_per_day: int = 200
+    desired_retention: float = 0.9
+    day_starts_at: int = 4
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Settings:
+        known = {k: data[k] for k in cls.__dataclass_fields__ if k in data}
+        return cls(**known)
+
+
+@dataclass
+class Profile:
+    data: dict[str, Any] = field(default_factory=dict)
+    settings: Settings = field(default_factory=Settings)
+    interview_date: str | None = None  # ISO text as written, resolved later with the clock's tz
+
+
+@dataclass
+class Workspace:
+    root: Path
+    db_path: Path
+
+    @property
+    def profile_path(self) -> Path:
+        return self.root / PROFILE
+
+    @property
+    def decks_dir(self) -> Path:
+        return self.root / "decks"
+
+    @property
+    def answers_dir(self) -> Path:
+        return self.root / "answers"
+
+    def rel(self, path: Path) -> str:
+        try:
+            return path.resolve().relative_to(self.root.resolve()).as_posix()
+        except ValueError:
+            return str(path)
+
+
+def find(workspace: str | None = None, db: str | None = None, cwd: Path | None = None) -> Workspace:
+    """-w/--workspace, then PREP_WORKSPACE, then the nearest prep.yaml upward."""
+    explicit = workspace or os.environ.get("PREP_WORKSPACE") or None
+    if explicit:
+        root = Path(explicit).expanduser()
+        if not (root / PROFILE).is_file():
+            raise PrepError(
+                f"{root}: no {PROFILE} here; run `prep init {root}` to create a workspace"
+            )
+    else:
+        here = (cwd or Path.cwd()).resolve()
+        for candidate in (here, *here.parents):
+            if (candidate / PROFILE).is_file():
+                root = candidate
+                break
+        else:
+            raise PrepError(
+                f"no {PROFILE} in {here} or any folder above it; "
+                "run `prep init DIR` or pass --workspace"
+            )
+    db_text = db or os.environ.get("PREP_DB") or None
+    db_path = Path(db_text).expanduser() if db_text else root / ".prep" / "prep.db"
+    return Workspace(root=root, db_path=db_path)
+
+
+def _int(
+    c: dict[str, Any], key: str, lo: int, hi: int, pos: Any, path: str, out: list[Problem]
+) -> None:
+    value = c.get(key)
+    if value is None:
+        return
+    if isinstance(value, bool) or not isinstance(value, int) or not lo <= value <= hi:
+        line, col = pos.get(key, (1, 1))
+        out.append(
+            Problem(path, line, col, f"settings.{key} must be a whole number from {lo} to {hi}")
+        )
+
+
+def parse_profile(raw: bytes, path: str = PROFILE) -> tuple[Profile | None, list[Problem]]:
+    from .yamlsafe import LDict, load
+
+    loaded = load(raw, path)
+    if loaded.problems:
+        return None, loaded.problems
+    data = loaded.data
+    if data is None:
+        data = LDict()
+        data.pos, data.key_pos, data.val_pos = (1, 1), {}, {}
+    if not isinstance(data, LDict):
+        return None, [
+            Problem(path, 1, 1, "prep.yaml must be a mapping (candidate, role, company, ...)")
+        ]
+    problems: list[Problem] = []
+    settings = Settings()
+    raw_settings = data.get("settings")
+    if raw_settings is not None:
+        if not isinstance(raw_settings, LDict):
+            line, col = data.val_pos["settings"]
+            problems.append(Problem(path, line, col, "'settings' must be a mapping"))
+        else:
+            pos = raw_settings.val_pos
+            _int(raw_settings, "new_per_day", 0, 1000, pos, path, problems)
+            _int(raw_settings, "max_reviews_per_day", 0, 100000, pos, path, problems)
+            _int(raw_settings, "day_starts_at", 0, 23, pos, path, problems)
+            dr = raw_settings.get("desired_retention")
+            if dr is not None and (
+                isinstance(dr, bool) or not isinstance(dr, (int, float)) or not 0.7 <= dr <= 0.99
+            ):
+                line, col = pos["desired_retention"]
+                problems.append(
+                    Problem(
+                        path,
+                        line,
+                        col,
+                        "settings.desired_retention must be a number from 0.70 to 0.99",
+                    )
+                )
+            if not problems:
+                settings = Settings.from_dict(dict(raw_settings))
+                settings.desired_retention = float(settings.desired_retention)
+    interview_date: str | None = None
+    interview = data.get("interview")
+    if isinstance(interview, LDict) and interview.get("date") is not None:
+        value = interview["date"]
+        line, col = interview.val_pos["date"]
+        if isinstance(value, datetime):
+            interview_date = value.isoformat()
+        elif isinstance(value, str):
+            try:
+                datetime.fromisoformat(value.replace("Z", "+00:00"))
+                interview_date = value
+            except ValueError:
+                problems.append(
+                    Problem(
+                        path, line, col, "interview.date must look like 2026-12-10T10:00:00+09:00"
+                    )
+                )
+        else:
+            import datetime as _dt
+
+            if isinstance(value, _dt.date):
+                interview_date = value.isoformat() + "T09:00:00"
+            else:
+                problems.append(Problem(path, line, col, "interview.date must be a date and time"))
+    elif interview is not None and not isinstance(interview, LDict):
+        line, col = data.val_pos["interview"]
+        problems.append(Problem(path, line, col, "'interview' must be a mapping with 'date'"))
+    if problems:
+        return None, problems
+    return Profile(data=_plain(data), settings=settings, interview_date=interview_date), []
+
+
+def _plain(value: Any) -> Any:
+    """Strip position-carrying containers so templates see ordinary data."""
+    if isinstance(value, dict):
+        return {str(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_plain(v) for v in value]
+    return value
+
+
+def load_profile(ws: Workspace) -> Profile:
+    from .errors import DeckError
+
+    try:
+        raw = ws.profile_path.read_bytes()
+    except OSError as exc:
+        raise PrepError(f"{PROFILE}: cannot read: {exc.strerror}") from exc
+    profile, problems = parse_profile(raw)
+    if problems:
+        raise DeckError(problems)
+    assert profile is not None
+    return profile
+
+
+def example_dir() -> Path:
+    """The bundled example: inside the wheel, or the repository root when run from a checkout."""
+    inside = Path(__file__).parent / "example"
+    if (inside / PROFILE).is_file():
+        return inside
+    checkout = Path(__file__).resolve().parent.parent
+    if (checkout / PROFILE).is_file() and (checkout / "decks").is_dir():
+        return checkout
+    raise PrepError("the bundled example workspace is missing from this installation")
+
+
+def init(target: Path) -> list[str]:
+    """Copy the example workspace into `target`; refuse to overwrite anything."""
+    import shutil
+
+    src = example_dir()
+    target = target.expanduser()
+    if (target / PROFILE).exists():
+        raise PrepError(f"{target / PROFILE} already exists; not overwriting a workspace")
+    for sub in ("decks", "answers"):
+        if (target / sub).exists() and any((target / sub).iterdir()):
+            raise PrepError(
+                f"{target / sub} already exists and is not empty; choose another folder"
+            )
+    target.mkdir(parents=True, exist_ok=True)
+    made = [PROFILE]
+    shutil.copyfile(src / PROFILE, target / PROFILE)
+    for sub in ("decks", "answers"):
+        shutil.copytree(src / sub, target / sub, dirs_exist_ok=True)
+        made += [f"{sub}/{p.name}" for p in sorted((target / sub).iterdir())]
+    (target / ".gitignore").write_text(".prep/\n", encoding="utf-8") if not (
+        target / ".gitignore"
+    ).exists() else None
+    return made

@@ -1,0 +1,173 @@
+"""Safe, located YAML loading for untrusted files.
+
+The C loader composes a node tree (with line and column marks); we walk it
+ourselves so every value keeps its position, aliases are refused instead of
+expanded, and deep nesting is caught before a recursive composer sees it.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+from .errors import Problem
+
+MAX_BYTES = 8 * 1024 * 1024
+MAX_DEPTH = 40
+
+_ANCHOR_HINT = re.compile(r"(?:^|[\s\[{,:-])[&*][^\s,\]}]", re.MULTILINE)
+
+
+class LDict(dict):
+    """A mapping that remembers where it and each key/value sit (1-based)."""
+
+    pos: tuple[int, int]
+    key_pos: dict[str, tuple[int, int]]
+    val_pos: dict[str, tuple[int, int]]
+
+
+class LList(list):
+    pos: tuple[int, int]
+    item_pos: list[tuple[int, int]]
+
+
+@dataclass
+class Loaded:
+    data: Any = None
+    problems: list[Problem] = field(default_factory=list)
+    text: str = ""
+
+
+def _mark(node: Any) -> tuple[int, int]:
+    m = node.start_mark
+    return (m.line + 1, m.column + 1)
+
+
+def decode(raw: bytes, path: str) -> tuple[str | None, list[Problem]]:
+    """Bytes to text with located problems: size, NUL, invalid UTF-8, tabs."""
+    problems: list[Problem] = []
+    if len(raw) > MAX_BYTES:
+        return None, [
+            Problem(path, 1, 1, f"file is {len(raw):,} bytes; the limit is {MAX_BYTES:,}")
+        ]
+    if raw.startswith(b"\xef\xbb\xbf"):
+        raw = raw[3:]
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        before = raw[: exc.start]
+        line = before.count(b"\n") + 1
+        col = exc.start - (before.rfind(b"\n") + 1) + 1
+        return None, [Problem(path, line, col, "file is not valid UTF-8")]
+    if "\x00" in text:
+        before = text[: text.index("\x00")]
+        line = before.count("\n") + 1
+        return None, [Problem(path, line, len(before) - before.rfind("\n"), "NUL byte in file")]
+    text = text.replace("\r\n", "\n")
+    for n, line_text in enumerate(text.split("\n"), 1):
+        stripped = line_text.lstrip(" ")
+        if stripped.startswith("\t"):
+            col = len(line_text) - len(stripped) + 1
+            problems.append(Problem(path, n, col, "tab character in indentation; use spaces"))
+    return text, problems
+
+
+def _check_structure(text: str, path: str, yaml: Any) -> list[Problem]:
+    """Refuse anchors/aliases and excessive nesting, using the event stream."""
+    suspicious_depth = text.count("[") + text.count("{") > 2000 or any(
+        len(line) - len(line.lstrip(" ")) > 2 * MAX_DEPTH for line in text.split("\n")
+    )
+    if not suspicious_depth and not _ANCHOR_HINT.search(text):
+        return []
+    depth = 0
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+    for event in yaml.parse(text, Loader=loader):
+        anchor = getattr(event, "anchor", None)
+        if isinstance(event, yaml.AliasEvent) or (anchor and isinstance(event, (yaml.NodeEvent,))):
+            line, col = event.start_mark.line + 1, event.start_mark.column + 1
+            kind = "alias" if isinstance(event, yaml.AliasEvent) else "anchor"
+            return [Problem(path, line, col, f"YAML {kind} '{anchor}' is not allowed in this file")]
+        if isinstance(event, (yaml.MappingStartEvent, yaml.SequenceStartEvent)):
+            depth += 1
+            if depth > MAX_DEPTH:
+                line, col = event.start_mark.line + 1, event.start_mark.column + 1
+                return [Problem(path, line, col, f"nesting deeper than {MAX_DEPTH} levels")]
+        elif isinstance(event, (yaml.MappingEndEvent, yaml.SequenceEndEvent)):
+            depth -= 1
+    return []
+
+
+def load(raw: bytes, path: str) -> Loaded:
+    """Load one YAML document from untrusted bytes; never raises for bad input."""
+    import yaml
+
+    text, problems = decode(raw, path)
+    if text is None:
+        return Loaded(problems=problems)
+    if problems:  # tabs: the parser would only add a vaguer message
+        return Loaded(problems=problems, text=text)
+    try:
+        problems = _check_structure(text, path, yaml)
+        if problems:
+            return Loaded(problems=problems, text=text)
+        loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+        node = yaml.compose(text, Loader=loader)
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
+        msg = exc.problem or exc.context or "invalid YAML"
+        return Loaded(problems=[Problem(path, line, col, f"YAML syntax: {msg}")], text=text)
+    except yaml.YAMLError as exc:  # e.g. more than one document
+        return Loaded(problems=[Problem(path, 1, 1, f"YAML: {exc}")], text=text)
+    if node is None:
+        return Loaded(data=None, text=text)
+    constructor = yaml.constructor.SafeConstructor()
+    seen: set[int] = set()
+    try:
+        data = _convert(node, constructor, seen, path, yaml)
+    except _NodeProblem as exc:
+        return Loaded(problems=[exc.problem], text=text)
+    return Loaded(data=data, text=text)
+
+
+class _NodeProblem(Exception):
+    def __init__(self, problem: Problem):
+        self.problem = problem
+
+
+def _convert(node: Any, constructor: Any, seen: set[int], path: str, yaml: Any) -> Any:
+    if id(node) in seen:
+        line, col = _mark(node)
+        raise _NodeProblem(Problem(path, line, col, "YAML alias is not allowed in this file"))
+    seen.add(id(node))
+    if isinstance(node, yaml.MappingNode):
+        out = LDict()
+        out.pos = _mark(node)
+        out.key_pos = {}
+        out.val_pos = {}
+        for knode, vnode in node.value:
+            if not isinstance(knode, yaml.ScalarNode):
+                line, col = _mark(knode)
+                raise _NodeProblem(Problem(path, line, col, "mapping keys must be plain text"))
+            key = str(knode.value)
+            if key in out:
+                line, col = _mark(knode)
+                raise _NodeProblem(Problem(path, line, col, f"duplicate key '{key}'"))
+            out[key] = _convert(vnode, constructor, seen, path, yaml)
+            out.key_pos[key] = _mark(knode)
+            out.val_pos[key] = _mark(vnode)
+        return out
+    if isinstance(node, yaml.SequenceNode):
+        lst = LList()
+        lst.pos = _mark(node)
+        lst.item_pos = []
+        for item in node.value:
+            lst.append(_convert(item, constructor, seen, path, yaml))
+            lst.item_pos.append(_mark(item))
+        return lst
+    try:
+        return constructor.construct_object(node, deep=True)
+    except yaml.YAMLError as exc:
+        line, col = _mark(node)
+        raise _NodeProblem(Problem(path, line, col, f"YAML value: {exc}")) from exc
