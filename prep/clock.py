@@ -87,3 +87,13 @@ def parse_when(text: str, tz: tzinfo) -> datetime:
     if dt.tzinfo is None:
         dt = dt.replace(tzinfo=tz)
     return dt.astimezone(UTC)
+
+
+def default_clock() -> Clock:
+    """The real clock, or a frozen one when PREP_NOW is set (scripts and tests)."""
+    import os
+
+    frozen = os.environ.get("PREP_NOW")
+    if frozen:
+        return FakeClock(parse_iso(frozen))
+    return Clock()

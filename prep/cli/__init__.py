@@ -7,7 +7,7 @@ from typing import Annotated
 import typer
 
 from .. import __version__
-from . import answer, deck, drill, mock, plan, status_cmd, tools
+from . import answer, cheatsheet, deck, drill, maintenance, mock, plan, status_cmd, tools
 from .common import GLOBALS
 
 app = typer.Typer(
@@ -64,3 +64,5 @@ mock.register(app)
 plan.register(app)
 app.add_typer(deck.app, name="deck")
 answer.register(app)
+cheatsheet.register(app)
+maintenance.register(app)

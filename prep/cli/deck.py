@@ -22,10 +22,10 @@ def list_(
     """Decks with their card counts by kind and how many are due."""
     import json
 
-    from ..clock import Clock, iso
+    from ..clock import default_clock, iso
 
     _, store = open_workspace()
-    now = iso(Clock().now())
+    now = iso(default_clock().now())
     rows = store.conn.execute(
         """
         SELECT c.deck, c.path, COUNT(*),

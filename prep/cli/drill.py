@@ -76,14 +76,14 @@ def register(app: typer.Typer) -> None:
         ] = False,
     ) -> None:
         """Today's drill: due cards, then new ones. Keys: space reveals, 1-4 grade, u undoes, q quits."""
-        from ..clock import Clock
+        from ..clock import default_clock
         from ..drill import DrillSession
         from ..store import Filters
         from ..ui.drill import run
 
         ws, store = open_workspace()
         session = DrillSession(
-            store=store, scheduler=scheduler_for(store), clock=Clock(),
+            store=store, scheduler=scheduler_for(store), clock=default_clock(),
             filters=Filters(tuple(deck or ()), tuple(topic or ()), tuple(tag or ()), tuple(kind or ())),
             new_limit=new, limit=limit, cram=cram,
         )  # fmt: skip

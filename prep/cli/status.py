@@ -25,7 +25,7 @@ def render(data: dict[str, Any]) -> str:
 
 
 def run(workspace: str | None, db: str | None, as_json: bool) -> int:
-    from ..clock import Clock
+    from ..clock import default_clock
     from ..errors import PrepError
     from ..status import status
     from ..store import Store
@@ -38,7 +38,7 @@ def run(workspace: str | None, db: str | None, as_json: bool) -> int:
         report = sync(store, ws)
         for message in report.messages:
             sys.stderr.write(message + "\n")
-        data = status(store, Clock())
+        data = status(store, default_clock())
     except PrepError as exc:
         sys.stderr.write(f"Error: {exc}\n")
         return 1
