@@ -78,6 +78,12 @@ def _did_you_mean(key: str, allowed: tuple[str, ...]) -> str:
     return f"; did you mean '{close[0]}'?" if close else ""
 
 
+def _unknown_kind(kind: str) -> str:
+    close = difflib.get_close_matches(kind, KINDS, n=1, cutoff=0.5)
+    hint = f" (did you mean '{close[0]}'?)" if close else ""
+    return f"unknown kind '{kind}'{hint}; use one of {', '.join(KINDS)}"
+
+
 def _typename(value: Any) -> str:
     return {
         str: "text",
@@ -192,7 +198,7 @@ def parse_deck(raw: bytes, path: str) -> tuple[Deck | None, list[Problem]]:
             if defaults["kind"] is not None and defaults["kind"] not in KINDS:
                 c.err(
                     d.val_pos["kind"],
-                    f"unknown kind '{defaults['kind']}'{_did_you_mean(defaults['kind'], KINDS)}",
+                    _unknown_kind(defaults["kind"]),
                 )
     cards_raw = data.get("cards")
     if cards_raw is None:
@@ -222,7 +228,7 @@ def parse_deck(raw: bytes, path: str) -> tuple[Deck | None, list[Problem]]:
         if "kind" in item and isinstance(item["kind"], str) and kind not in KINDS:
             c.err(
                 item.val_pos["kind"],
-                f"unknown kind '{kind}'{_did_you_mean(kind, KINDS)}; use one of {', '.join(KINDS)}",
+                _unknown_kind(kind),
             )
         topic = c.text(item, "topic") or defaults.get("topic") or title
         answer = c.text(item, "a") or ""
@@ -265,9 +271,9 @@ def parse_deck(raw: bytes, path: str) -> tuple[Deck | None, list[Problem]]:
                 position=position,
             )
         )
-    if c.problems:
-        return None, c.problems
-    return Deck(id=deck_id, title=title, language=language, path=path, cards=cards), []
+    # Valid cards come back even beside problems, so cross-deck checks still see
+    # them; callers treat any problem as fatal.
+    return Deck(id=deck_id, title=title, language=language, path=path, cards=cards), c.problems
 
 
 def deck_files(root: Path) -> list[Path]:

@@ -61,9 +61,9 @@ def decode(raw: bytes, path: str) -> tuple[str | None, list[Problem]]:
         col = exc.start - (before.rfind(b"\n") + 1) + 1
         return None, [Problem(path, line, col, "file is not valid UTF-8")]
     if "\x00" in text:
-        before = text[: text.index("\x00")]
-        line = before.count("\n") + 1
-        return None, [Problem(path, line, len(before) - before.rfind("\n"), "NUL byte in file")]
+        head = text[: text.index("\x00")]
+        line = head.count("\n") + 1
+        return None, [Problem(path, line, len(head) - head.rfind("\n"), "NUL byte in file")]
     text = text.replace("\r\n", "\n")
     for n, line_text in enumerate(text.split("\n"), 1):
         stripped = line_text.lstrip(" ")
@@ -117,6 +117,9 @@ def load(raw: bytes, path: str) -> Loaded:
         mark = exc.problem_mark or exc.context_mark
         line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
         msg = exc.problem or exc.context or "invalid YAML"
+        if exc.context and exc.problem and exc.context_mark:
+            cm = exc.context_mark
+            msg = f"{msg} ({exc.context} at {cm.line + 1}:{cm.column + 1})"
         return Loaded(problems=[Problem(path, line, col, f"YAML syntax: {msg}")], text=text)
     except yaml.YAMLError as exc:  # e.g. more than one document
         return Loaded(problems=[Problem(path, 1, 1, f"YAML: {exc}")], text=text)

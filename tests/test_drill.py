@@ -1,0 +1,183 @@
+"""The drill engine with a fake clock, and the drill as a user scripts it."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from datetime import timedelta
+from pathlib import Path
+
+from conftest import T0
+
+from prep.clock import FakeClock
+from prep.drill import DrillSession
+from prep.schedule import REVIEW, Scheduler
+from prep.store import Filters, Store
+from prep.sync import sync
+from prep.workspace import find
+
+
+def _session(root: Path, clock: FakeClock, **kw) -> DrillSession:
+    w = find(str(root))
+    store = Store(w.db_path)
+    sync(store, w, clock)
+    return DrillSession(store=store, scheduler=Scheduler(fuzz=False), clock=clock, **kw)
+
+
+def _deck(root: Path, n: int, kind: str = "technical") -> None:
+    cards = "".join(
+        f"  - id: c{i}\n    q: question {i}\n    a: answer {i}\n    kind: {kind}\n"
+        for i in range(n)
+    )
+    (root / "decks" / "a.yaml").write_text(f"deck: a\ncards:\n{cards}", encoding="utf-8")
+
+
+def test_new_cards_respect_the_daily_limit(empty_ws):
+    _deck(empty_ws, 8)  # new_per_day is 5 in empty_ws
+    s = _session(empty_ws, FakeClock(T0))
+    assert s.queue == ["c0", "c1", "c2", "c3", "c4"]
+
+
+def test_again_comes_back_in_the_same_session(empty_ws):
+    _deck(empty_ws, 2)
+    clock = FakeClock(T0)
+    s = _session(empty_ws, clock, new_limit=2)
+    shown = []
+    card = s.next()
+    while card is not None and len(shown) < 10:
+        shown.append(card.card.id)
+        s.reveal()
+        s.grade(1 if len(shown) == 1 else 4)
+        clock.advance(30)
+        card = s.next()
+    # c0 failed first, so it returns after c1 (learn-ahead when nothing else is left)
+    assert shown == ["c0", "c1", "c0"]
+    assert s.summary.reviewed == 3 and s.summary.again == 1
+
+
+def test_undo_restores_state_exactly_and_reshows_the_card(empty_ws):
+    _deck(empty_ws, 3)
+    clock = FakeClock(T0)
+    s = _session(empty_ws, clock)
+    first = s.next()
+    s.grade(4)
+    clock.advance(5)
+    assert s.next().card.id == "c1"
+    before = s.store.state("c1")
+    s.grade(3)
+    assert s.store.state("c1") != before
+    assert s.undo() == "c1"
+    assert s.store.state("c1") == before
+    assert s.store.state("c1") == s.scheduler.replay("c1", s.store.reviews_of("c1"))
+    assert s.next().card.id == "c1"
+    assert first.card.id == "c0" and s.store.state("c0").state == REVIEW
+
+
+def test_daily_review_limit_and_day_boundary(empty_ws):
+    (empty_ws / "prep.yaml").write_text(
+        "settings: {new_per_day: 3, max_reviews_per_day: 2, day_starts_at: 4}\n", encoding="utf-8"
+    )
+    _deck(empty_ws, 3)
+    clock = FakeClock(T0)
+    s = _session(empty_ws, clock)
+    for _ in range(3):
+        s.next()
+        s.grade(4)
+    # Next day, all three are due, but only two reviews are allowed
+    clock.advance(86400 * 30)
+    s2 = DrillSession(store=s.store, scheduler=s.scheduler, clock=clock)
+    assert len(s2.queue) == 2
+    # 03:59 local is still "yesterday" when the day starts at 04:00
+    late = FakeClock(T0.replace(hour=3, minute=59) + timedelta(days=31))
+    s3 = DrillSession(store=s.store, scheduler=s.scheduler, clock=late)
+    assert len(s3.queue) == 2
+
+
+def test_filters_pick_only_matching_cards(ws):
+    s = _session(ws, FakeClock(T0), new_limit=100, filters=Filters(kinds=("behavioral",)))
+    assert s.queue == ["prioritization-fast-change", "team-conflict"]
+    s = _session(ws, FakeClock(T0), new_limit=100, filters=Filters(topics=("AWS & IaC",)))
+    assert s.queue[:2] == ["cfn-modularization", "ec2-autoscaling-s3-lifecycle"]
+
+
+def test_cram_logs_without_moving_the_schedule(empty_ws):
+    _deck(empty_ws, 3)
+    clock = FakeClock(T0)
+    s = _session(empty_ws, clock)
+    s.next()
+    s.grade(4)
+    state = s.store.state("c0")
+    cram = DrillSession(store=s.store, scheduler=s.scheduler, clock=clock, cram=True)
+    assert set(cram.queue) == {"c0", "c1", "c2"}
+    assert cram.queue[-1] == "c0"  # the strongest card last
+    while cram.next() is not None:
+        cram.grade(1)
+    assert s.store.state("c0") == state
+    assert s.store.state("c1").reps == 0
+    sources = {
+        r[0]
+        for r in s.store.conn.execute("SELECT source FROM reviews WHERE session = ?", (cram.id,))
+    }
+    assert sources == {"cram"}
+
+
+def test_scripted_drill_then_status_then_undo(ws, cli):
+    r = cli("-w", str(ws), "drill", input="\n3\n\n3\nq\n")
+    assert r.returncode == 0, r.stderr
+    acks = [line for line in r.stdout.splitlines() if line.startswith("✓ ")]
+    assert len(acks) == 2 and all(" Good · next in 10m" in a for a in acks)
+    assert "Reviewed 2" in r.stdout
+    status = json.loads(cli("-w", str(ws), "status", "--json").stdout)
+    assert status["reviewed_today"] == 2
+    assert set(status) == {
+        "due",
+        "new",
+        "reviewed_today",
+        "streak_days",
+        "cards",
+        "interview_date",
+        "days_left",
+    }
+    db = ws / ".prep" / "prep.db"
+    conn = sqlite3.connect(db)
+    graded = conn.execute("SELECT card_id FROM reviews ORDER BY reviewed_at").fetchall()
+    conn.close()
+    u = cli("-w", str(ws), "undo")
+    assert u.returncode == 0 and f"Undid Good on {graded[-1][0]}" in u.stdout
+    status = json.loads(cli("-w", str(ws), "status", "--json").stdout)
+    assert status["reviewed_today"] == 1
+    conn = sqlite3.connect(db)
+    assert (
+        conn.execute("SELECT COUNT(*) FROM card_state WHERE card_id = ?", graded[-1]).fetchone()[0]
+        == 0
+    )
+    conn.close()
+
+
+def test_grade_words_and_undo_key_in_line_mode(ws, cli):
+    r = cli("-w", str(ws), "drill", input="good\nu\n\neasy\nq\n")
+    assert r.returncode == 0, r.stderr
+    acks = [line for line in r.stdout.splitlines() if line.startswith("✓ ")]
+    assert len(acks) == 2 and "Good" in acks[0] and "Easy" in acks[1]
+    assert acks[0].split()[1] == acks[1].split()[1]  # undo brought the same card back
+    assert json.loads(cli("-w", str(ws), "status", "--json").stdout)["reviewed_today"] == 1
+
+
+def test_drill_prints_card_text_literally(empty_ws, cli):
+    (empty_ws / "decks" / "a.yaml").write_text(
+        'deck: a\ncards:\n  - q: "[bold red]not markup[/] \\e[31mred\\e[0m"\n    a: "[link=http://x]y[/link]"\n',
+        encoding="utf-8",
+    )
+    r = cli("-w", str(empty_ws), "drill", input="\n3\nq\n")
+    assert r.returncode == 0, r.stderr
+    assert "[bold red]not markup[/]" in r.stdout
+    assert "\x1b[31m" not in r.stdout
+    assert "[link=http://x]y[/link]" in r.stdout
+
+
+def test_no_workspace_is_a_clean_error(tmp_path, cli):
+    r = cli("status", cwd=tmp_path)
+    assert r.returncode == 1
+    assert r.stderr.startswith("Error: no prep.yaml in ") and "prep init DIR" in r.stderr
+    r = cli("drill", cwd=tmp_path)
+    assert r.returncode == 1 and "Traceback" not in r.stderr
