@@ -1,9 +1,300 @@
-"""Commands of this group are registered here."""
+"""`prep answer`: list, show, new, check and map STAR answers (answers/*.md.j2)."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
+
+import typer
+
+from .common import GLOBALS, console, guard, note
+
+app = typer.Typer(
+    help="STAR answers in answers/*.md.j2: list, show rendered, scaffold, lint, map to values.",
+    no_args_is_help=True,
+)
+
+COLORS = {
+    "Situation": "cyan",
+    "Task": "yellow",
+    "Action": "green",
+    "Result": "magenta",
+    "Learned": "blue",
+}
 
 
-def register(app: Any) -> None:
-    """Nothing registered yet."""
+def _ws() -> Any:
+    # Answers need only the files: no database, no deck sync.
+    from ..workspace import find
+
+    return find(GLOBALS.workspace, GLOBALS.db)
+
+
+def _secs(value: float | None) -> str:
+    return "—" if value is None else f"{value:.0f}s"
+
+
+@app.command("list")
+@guard
+def list_(
+    json_: Annotated[bool, typer.Option("--json", help="Print one JSON document.")] = False,
+) -> None:
+    """Stories with their values, linked cards and estimated speaking time."""
+    import json
+
+    from ..answers import list_stories, render_meta
+    from ..errors import PrepError
+    from ..workspace import load_profile
+
+    ws = _ws()
+    profile = load_profile(ws).data
+    rows: list[dict[str, Any]] = []
+    for meta in list_stories(ws):
+        row = meta.to_dict()
+        try:
+            row["seconds"] = round(render_meta(ws, meta, profile).seconds, 1)
+        except PrepError as exc:
+            row["seconds"] = None
+            row["error"] = str(exc)
+        rows.append(row)
+    if json_:
+        typer.echo(json.dumps({"stories": rows}, ensure_ascii=False))
+        return
+    from rich.table import Table
+
+    from ..ui.keys import clean
+
+    table = Table(box=None, header_style="bold", pad_edge=False)
+    table.add_column("id", no_wrap=True)
+    table.add_column("time", justify="right", no_wrap=True)
+    table.add_column("values", min_width=12, overflow="fold")
+    table.add_column("cards", min_width=12, overflow="fold")
+    table.add_column("title", overflow="ellipsis", no_wrap=True, max_width=40)
+    for row in rows:
+        table.add_row(
+            clean(row["id"]),
+            "error" if "error" in row else _secs(row["seconds"]),
+            clean("\n".join(row["values"])),
+            clean("\n".join(row["cards"])),
+            clean(row["title"]) + ("" if row["kind"] == "story" else f" ({row['kind']})"),
+        )
+    console().print(table)
+    for row in rows:
+        if "error" in row:
+            note(f"{row['error']}")
+
+
+_BLOCK = ("-", "*", "+", ">", "|", "#", "```", "~~~", "<")
+
+
+def _paragraphs(markdown: str) -> str:
+    """Keep the author's line breaks between prose lines (Markdown would join them)."""
+    import re
+
+    out: list[str] = []
+    fence = False
+    prev_prose = False
+    for line in markdown.split("\n"):
+        stripped = line.strip()
+        if stripped.startswith(("```", "~~~")):
+            fence = not fence
+        prose = (
+            not fence
+            and bool(stripped)
+            and not line.startswith((" ", "\t"))
+            and not stripped.startswith(_BLOCK)
+            and not re.match(r"\d+[.)]\s", stripped)
+        )
+        if prose and prev_prose:
+            out.append("")
+        out.append(line)
+        prev_prose = prose
+    return "\n".join(out)
+
+
+@app.command("show")
+@guard
+def show(
+    story_id: Annotated[str, typer.Argument(metavar="ID", help="Story id (its file name).")],
+    var: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--var",
+            help="Set a template variable, name=value (repeatable; a.b=value sets a nested key).",
+        ),
+    ] = None,
+    raw: Annotated[
+        bool, typer.Option("--raw", help="Print the rendered Markdown as is (to copy or pipe).")
+    ] = False,
+    json_: Annotated[bool, typer.Option("--json", help="Print one JSON document.")] = False,
+) -> None:
+    """Render one story: STAR sections with the seconds each takes to say."""
+    import json
+
+    from ..answers import TARGET_S, parse_var, render
+
+    extra = dict(parse_var(v) for v in var or [])
+    story = render(_ws(), story_id, extra)
+    if json_:
+        typer.echo(json.dumps(story.to_dict(), ensure_ascii=False))
+        return
+    if raw:
+        typer.echo(story.markdown, nl=False)
+        return
+    from rich.console import Group
+    from rich.markdown import Markdown
+    from rich.panel import Panel
+    from rich.text import Text
+
+    from ..ui.keys import clean
+
+    out = console()
+    head = Text(clean(story.title), style="bold")
+    info = Text(style="dim")
+    info.append(story.path)
+    if story.values:
+        info.append("  ·  values: " + clean(", ".join(story.values)))
+    if story.cards:
+        info.append("  ·  cards: " + clean(", ".join(story.cards)))
+    if not story.is_star:
+        out.print(head)
+        out.print(info)
+        out.print()
+        out.print(Markdown(clean(story.markdown)))
+        return
+    info.append(f"  ·  ~{story.seconds:.0f}s to say (aim ~{TARGET_S}s)")
+    split = story.split()
+    panels = []
+    for part in story.parts:
+        title = f"{part.name} · {part.seconds:.0f}s"
+        if part.name in split:
+            title += f" · {split[part.name]:.0f}%"
+        panels.append(
+            Panel(
+                Markdown(_paragraphs(clean(part.markdown)))
+                if part.markdown
+                else Text("(empty)", style="dim"),
+                title=Text(title),
+                title_align="left",
+                border_style=COLORS.get(part.name, "white"),
+            )
+        )
+    pre = [Markdown(clean(story.preamble))] if story.preamble else []
+    out.print(Group(head, info, *pre, *panels))
+
+
+@app.command("new")
+@guard
+def new(
+    story_id: Annotated[
+        str, typer.Argument(metavar="ID", help="Story id; the file is answers/ID.md.j2.")
+    ],
+    title: Annotated[str | None, typer.Option("--title", help="Title (default: the id).")] = None,
+    value: Annotated[
+        list[str] | None,
+        typer.Option("--value", help="A company value id from prep.yaml it shows (repeatable)."),
+    ] = None,
+    card: Annotated[
+        list[str] | None, typer.Option("--card", help="A card id it answers (repeatable).")
+    ] = None,
+) -> None:
+    """Scaffold answers/ID.md.j2 with front matter and the four STAR sections; never overwrites."""
+    from ..answers import scaffold
+
+    ws = _ws()
+    path = scaffold(ws, story_id, title, value or [], card or [])
+    typer.echo(f"Created {ws.rel(path)}: write the four sections, then run `prep answer check`.")
+    typer.echo(f"To see it in drills, add `story: {story_id}` to its cards in decks/.")
+
+
+@app.command("check")
+@guard
+def check() -> None:
+    """Lint every story: renders, four STAR sections, speaking time, values and cards; exit 1 on errors."""
+    from rich.table import Table
+
+    from ..answers import STAR, check_report
+
+    report = check_report(_ws())
+    for problem in report.problems:
+        typer.echo(str(problem), err=True)
+    flagged: dict[str, str] = {}
+    for p in report.problems:
+        if flagged.get(p.path) != "error":
+            flagged[p.path] = p.severity
+    table = Table(box=None, header_style="bold", pad_edge=False)
+    table.add_column("story", no_wrap=True)
+    table.add_column("time", justify="right")
+    for name in STAR:
+        table.add_column(name, justify="right")
+    table.add_column("", no_wrap=True)
+    for s in report.stories:
+        cells = []
+        for name in STAR:
+            if name in s.section_seconds and name in s.split:
+                cells.append(f"{s.section_seconds[name]:.0f}s {s.split[name]:.0f}%")
+            else:
+                cells.append("—")
+        table.add_row(s.id, _secs(s.seconds), *cells, flagged.get(s.path, "ok"))
+    out = console()
+    out.print(table)
+    errors, warnings = len(report.errors), len(report.warnings)
+    summary = f"{len(report.stories)} answer(s): {errors} error(s), {warnings} warning(s)"
+    if errors:
+        typer.echo(summary, err=True)
+        raise typer.Exit(1)
+    out.print(summary if warnings else f"ok: {summary}")
+
+
+@app.command("map")
+@guard
+def map_(
+    json_: Annotated[bool, typer.Option("--json", help="Print one JSON document.")] = False,
+) -> None:
+    """Which stories show which company values (and the gaps), and which topics have stories."""
+    import json
+
+    from ..answers import coverage
+
+    data = coverage(_ws())
+    if json_:
+        typer.echo(json.dumps(data, ensure_ascii=False))
+        return
+    from rich.table import Table
+
+    from ..ui.keys import clean
+
+    out = console()
+    values = data["values"]
+    table = Table(title="Stories × company values", box=None, header_style="bold", pad_edge=False)
+    table.add_column("story", no_wrap=True)
+    for v in values:
+        table.add_column(clean(v["id"]), justify="center", overflow="fold")
+    for s in data["stories"]:
+        table.add_row(clean(s["id"]), *["✓" if v["id"] in s["values"] else "" for v in values])
+    table.add_row("stories", *[str(len(v["stories"])) for v in values], style="bold")
+    out.print(table)
+    names = {v["id"]: v["name"] for v in values}
+    if not values:
+        out.print("gaps: prep.yaml lists no company.values")
+    elif data["gaps"]:
+        out.print(
+            "gaps: " + ", ".join(f"{clean(g)} ({clean(names[g])})" for g in data["gaps"]),
+            style="bold red",
+            markup=False,
+        )
+    else:
+        out.print("gaps: none — every company value has at least one story")
+    out.print()
+    topics = Table(title="Topics × stories", box=None, header_style="bold", pad_edge=False)
+    topics.add_column("topic")
+    topics.add_column("cards", justify="right")
+    topics.add_column("stories")
+    for t in data["topics"]:
+        topics.add_row(
+            clean(t["topic"]), str(len(t["cards"])), clean(", ".join(t["stories"])) or "—"
+        )
+    out.print(topics)
+
+
+def register(root: typer.Typer) -> None:
+    root.add_typer(app, name="answer")
