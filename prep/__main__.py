@@ -40,7 +40,7 @@ def main() -> None:
         from .cli.status import run
 
         sys.exit(run(*fast))
-    from .cli import app
+    from .cli.app import app
 
     app(prog_name="prep")
 

@@ -83,7 +83,7 @@ def invoke() -> Callable[..., object]:
     """Run the Typer app in-process with CliRunner (faster; for help text and errors)."""
     from typer.testing import CliRunner
 
-    from prep.cli import app
+    from prep.cli.app import app
     from prep.cli.common import GLOBALS
 
     runner = CliRunner()

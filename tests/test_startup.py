@@ -1,0 +1,46 @@
+"""What the frequent commands import: heavy modules only where they are used."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+HEAVY = {"yaml", "jinja2", "sqlite_utils", "fsrs", "pydantic", "weasyprint", "genanki"}
+
+
+def _imported(args: list[str], cwd) -> set[str]:
+    r = subprocess.run(
+        [sys.executable, "-X", "importtime", "-m", "prep", *args],
+        capture_output=True, text=True, cwd=cwd, timeout=60,
+    )  # fmt: skip
+    assert r.returncode == 0, r.stderr[-2000:]
+    names = set()
+    for line in r.stderr.splitlines():
+        if line.startswith("import time:") and "|" in line:
+            names.add(line.rsplit("|", 1)[1].strip().split(".")[0])
+    return names
+
+
+def test_status_with_unchanged_decks_imports_nothing_heavy(ws):
+    first = _imported(["status"], ws)
+    assert "yaml" in first  # the first run reads the decks
+    warm = _imported(["status"], ws)
+    assert not warm & (HEAVY | {"typer", "rich", "click"}), warm & (HEAVY | {"typer", "rich"})
+    assert not _imported(["status", "--json"], ws) & (HEAVY | {"typer", "rich"})
+    assert not _imported([], ws) & (HEAVY | {"typer", "rich"})
+
+
+def test_help_imports_nothing_heavy(ws):
+    names = _imported(["--help"], ws)
+    assert "typer" in names
+    assert not names & HEAVY, names & HEAVY
+
+
+def test_status_notices_a_changed_deck(ws):
+    _imported(["status"], ws)
+    deck = ws / "decks" / "ask.yaml"
+    deck.write_text(
+        deck.read_text(encoding="utf-8") + "  - q: 새로 추가한 질문\n    kind: ask\n",
+        encoding="utf-8",
+    )
+    assert "yaml" in _imported(["status"], ws)
