@@ -67,19 +67,24 @@ def m001_initial(db: Any) -> None:
 
 
 def m002_mock(db: Any) -> None:
+    # hint_used holds how many times the keywords were shown (0 = none);
+    # covered is the JSON list of 1-based keyword numbers the person said.
     db.executescript(
         """
         CREATE TABLE mock_sessions (
             id TEXT PRIMARY KEY, started_at TEXT NOT NULL, ended_at TEXT,
             planned INTEGER NOT NULL DEFAULT 0, options TEXT NOT NULL DEFAULT '{}'
         );
+        CREATE INDEX mock_sessions_started ON mock_sessions(started_at);
         CREATE TABLE mock_answers (
             session_id TEXT NOT NULL REFERENCES mock_sessions(id), position INTEGER NOT NULL,
             card_id TEXT NOT NULL, limit_s INTEGER NOT NULL, used_ms INTEGER NOT NULL,
             skipped INTEGER NOT NULL DEFAULT 0, hint_used INTEGER NOT NULL DEFAULT 0,
             keywords_total INTEGER NOT NULL DEFAULT 0, keywords_covered INTEGER NOT NULL DEFAULT 0,
-            rating INTEGER, review_uuid TEXT, PRIMARY KEY (session_id, position)
+            covered TEXT NOT NULL DEFAULT '[]', rating INTEGER, capped INTEGER NOT NULL DEFAULT 0,
+            review_uuid TEXT, answered_at TEXT, PRIMARY KEY (session_id, position)
         );
+        CREATE INDEX mock_answers_card ON mock_answers(card_id);
         """
     )
 
@@ -431,3 +436,107 @@ class Store:
             "due": due, "unseen": unseen, "cards": total, "reviewed_today": reviewed_today,
             "introduced_today": introduced_today, "study_days": days,
         }  # fmt: skip
+
+    # --- mock sessions ----------------------------------------------------------
+    MOCK_ANSWER_COLS = (
+        "session_id, position, card_id, limit_s, used_ms, skipped, hint_used, keywords_total, "
+        "keywords_covered, covered, rating, capped, review_uuid, answered_at"
+    )
+
+    def mock_start(
+        self, session_id: str, started_at: datetime, planned: int, options: dict[str, Any]
+    ) -> None:
+        with self.write() as conn:
+            conn.execute(
+                "INSERT INTO mock_sessions(id, started_at, planned, options) VALUES (?,?,?,?)",
+                (session_id, iso(started_at), planned, json.dumps(options, ensure_ascii=False)),
+            )
+
+    def mock_put_answer(self, conn: sqlite3.Connection, answer: dict[str, Any]) -> None:
+        """Insert one answer row inside the caller's transaction (a grade's, or its own)."""
+        row = dict(answer)
+        row["covered"] = json.dumps(sorted(row.get("covered") or []))
+        row["answered_at"] = iso(row["answered_at"]) if row.get("answered_at") else None
+        cols = [c.strip() for c in self.MOCK_ANSWER_COLS.split(",")]
+        conn.execute(
+            f"INSERT OR REPLACE INTO mock_answers ({self.MOCK_ANSWER_COLS}) "
+            f"VALUES ({','.join('?' * len(cols))})",
+            [int(row[c]) if isinstance(row.get(c), bool) else row.get(c) for c in cols],
+        )
+
+    def mock_add_answer(self, answer: dict[str, Any]) -> None:
+        """An answer without a grade (skipped): its own transaction."""
+        with self.write() as conn:
+            self.mock_put_answer(conn, answer)
+
+    def mock_end(self, session_id: str, ended_at: datetime) -> bool:
+        """Close a session. One with no answers is deleted (nothing happened). True if kept."""
+        with self.write() as conn:
+            n = conn.execute(
+                "SELECT COUNT(*) FROM mock_answers WHERE session_id = ?", (session_id,)
+            ).fetchone()[0]
+            if n == 0:
+                conn.execute("DELETE FROM mock_sessions WHERE id = ?", (session_id,))
+                return False
+            conn.execute(
+                "UPDATE mock_sessions SET ended_at = ? WHERE id = ?", (iso(ended_at), session_id)
+            )
+        return True
+
+    def mock_answers(self, session_id: str) -> list[dict[str, Any]]:
+        cur = self.conn.execute(
+            f"SELECT {self.MOCK_ANSWER_COLS} FROM mock_answers WHERE session_id = ? "
+            "ORDER BY position",
+            (session_id,),
+        )
+        names = [d[0] for d in cur.description]
+        out = []
+        for r in cur.fetchall():
+            row = dict(zip(names, r, strict=True))
+            row["covered"] = json.loads(row["covered"])
+            row["skipped"], row["capped"] = bool(row["skipped"]), bool(row["capped"])
+            out.append(row)
+        return out
+
+    def mock_sessions(self) -> list[dict[str, Any]]:
+        """Sessions with at least one answer, oldest first, with their totals."""
+        cur = self.conn.execute(
+            """
+            SELECT s.id, s.started_at, s.ended_at, s.planned, s.options,
+                   COUNT(a.position) AS questions,
+                   SUM(a.skipped) AS skipped,
+                   SUM(a.rating IS NOT NULL) AS graded,
+                   SUM(CASE WHEN a.skipped = 0 THEN a.used_ms ELSE 0 END) AS used_ms,
+                   SUM(CASE WHEN a.skipped = 0 THEN a.limit_s ELSE 0 END) AS limit_s,
+                   SUM(CASE WHEN a.skipped = 0 AND a.used_ms > a.limit_s * 1000
+                            THEN a.used_ms - a.limit_s * 1000 ELSE 0 END) AS overtime_ms,
+                   SUM(a.skipped = 0 AND a.used_ms > a.limit_s * 1000) AS over_count,
+                   SUM(CASE WHEN a.rating IS NOT NULL THEN a.keywords_covered ELSE 0 END)
+                       AS keywords_covered,
+                   SUM(CASE WHEN a.rating IS NOT NULL THEN a.keywords_total ELSE 0 END)
+                       AS keywords_total,
+                   AVG(a.rating) AS mean_grade,
+                   SUM(a.hint_used > 0) AS hinted
+            FROM mock_sessions s JOIN mock_answers a ON a.session_id = s.id
+            GROUP BY s.id ORDER BY s.started_at, s.id
+            """
+        )
+        names = [d[0] for d in cur.description]
+        out = []
+        for r in cur.fetchall():
+            row = dict(zip(names, r, strict=True))
+            row["options"] = json.loads(row["options"] or "{}")
+            out.append(row)
+        return out
+
+    def mock_rehearsed_ids(self) -> set[str]:
+        return {r[0] for r in self.conn.execute("SELECT DISTINCT card_id FROM mock_answers")}
+
+    def again_counts(self, since: datetime) -> dict[str, int]:
+        """How many times each card was graded Again since a time (recent lapses)."""
+        rows = self.conn.execute(
+            "SELECT card_id, COUNT(*) FROM reviews WHERE rating = 1 AND reviewed_at >= ? "
+            "GROUP BY card_id",
+            (iso(since),),
+        )
+        return {r[0]: r[1] for r in rows}

@@ -1,0 +1,424 @@
+"""The mock-interview screen: a live countdown, single keys, then keywords and a grade.
+
+In a terminal the clock is a rich `Live` region redrawn four times a second
+while keys are read with a timeout, so the countdown never waits on the
+keyboard. With stdin not a terminal every answer ends with a line instead.
+"""
+
+from __future__ import annotations
+
+import math
+import sys
+from collections.abc import Callable
+from typing import Any
+
+from rich.console import Console, Group, RenderableType
+from rich.table import Table
+from rich.text import Text
+
+from ..mock import (
+    ASKING,
+    CAP_FACTOR,
+    DONE,
+    END,
+    FINISHED,
+    HINT,
+    OVER,
+    PAUSE,
+    REVIEW,
+    SKIP,
+    WARNING,
+    Answer,
+    MockInterview,
+    Summary,
+    clock_text,
+    mmss,
+    parse_covered,
+    parse_grade,
+    star_segments,
+)
+from ..schedule import RATINGS
+from . import render
+from .keys import KeyReader, clean
+
+TICK_S = 0.25  # key wait between redraws: the clock moves at least once a second
+BAR_W = 40
+KEYS_HELP = "[enter/space] done   [p] pause   [n] skip   [h] hint   [q] end"
+LINE_HELP = "(empty line = done · n = skip · h = hint · p = pause · q = end)"
+CLOCK_STYLE = {WARNING: "bold yellow", OVER: "bold red"}
+STAR_STYLE = {"S": "cyan", "T": "yellow", "A": "green", "R": "magenta"}
+GRADE_STYLE = {1: "red", 2: "yellow", 3: "green", 4: "cyan"}
+
+KEY_EVENTS = {"\n": DONE, " ": DONE, "p": PAUSE, "n": SKIP, "h": HINT, "q": END}
+LINE_EVENTS = {
+    "": DONE, "d": DONE, "done": DONE, "p": PAUSE, "pause": PAUSE, "n": SKIP, "skip": SKIP,
+    "h": HINT, "hint": HINT, "q": END, "quit": END, "end": END,
+}  # fmt: skip
+
+
+# --- pieces -----------------------------------------------------------------------
+def header(iv: MockInterview) -> Text:
+    q = iv.current
+    assert q is not None
+    t = Text(f"prep mock  {q.position}/{len(iv.questions)}  ·  ", style="bold")
+    t.append_text(render.card_header(q.card))
+    return t
+
+
+def clock_line(iv: MockInterview) -> Text:
+    timer = iv.timer
+    assert timer is not None
+    color = timer.color()
+    style = CLOCK_STYLE.get(color, "bold")
+    t = Text("  ")
+    t.append(f" {clock_text(timer)} ", style=f"reverse {style}" if color != "normal" else style)
+    t.append(f"  of {mmss(timer.limit_s)}")
+    if color == OVER:
+        t.append("  OVER TIME", style="bold red")
+    elif color == WARNING:
+        t.append("  last 30 s", style="yellow")
+    if timer.paused:
+        t.append("  ‖ PAUSED (p resumes)", style="bold")
+    if iv.hints:
+        t.append(f"  · hint ×{iv.hints}", style="dim")
+    return t
+
+
+def time_bar(iv: MockInterview) -> Text:
+    timer = iv.timer
+    assert timer is not None
+    frac = min(1.0, timer.elapsed() / timer.limit_s) if timer.limit_s else 1.0
+    filled = round(frac * BAR_W)
+    style = {"normal": "green", WARNING: "yellow", OVER: "red"}[timer.color()]
+    t = Text("  ")
+    t.append("█" * filled, style=style)
+    t.append("░" * (BAR_W - filled), style="dim")
+    return t
+
+
+def star_bar(iv: MockInterview) -> Text:
+    """The suggested STAR split of the limit, filled as time passes; the current segment lit."""
+    timer = iv.timer
+    assert timer is not None
+    elapsed = timer.elapsed()
+    now = timer.segment()
+    t = Text("  ")
+    for seg in star_segments(timer.limit_s):
+        width = max(1, round((seg.end_s - seg.start_s) / timer.limit_s * BAR_W))
+        span = seg.end_s - seg.start_s
+        done = min(1.0, max(0.0, (elapsed - seg.start_s) / span)) if span else 1.0
+        full = round(done * width)
+        style = STAR_STYLE[seg.letter]
+        current = now is not None and now.letter == seg.letter
+        t.append(seg.letter, style=f"reverse bold {style}" if current else f"bold {style}")
+        t.append("▮" * full, style=style)
+        t.append("▯" * (width - full), style="dim")
+        t.append(" ")
+    if now is not None:
+        t.append(f" now: {now.name}", style=STAR_STYLE[now.letter])
+        nxt = next((s for s in star_segments(timer.limit_s) if s.start_s >= now.end_s), None)
+        if nxt is not None:  # said in the countdown's terms: "Task when the clock shows 00:16"
+            t.append(f" · {nxt.name} at {mmss(math.ceil(timer.limit_s - nxt.start_s - 1e-9))}")
+    else:
+        t.append(" wrap up", style="bold red")
+    return t
+
+
+def hint_line(iv: MockInterview) -> Text | None:
+    q = iv.current
+    if q is None or not iv.hints:
+        return None
+    kw = render.keywords(q.card)
+    return kw if kw is not None else Text("(no keywords for this card)", style="dim")
+
+
+def screen(iv: MockInterview) -> RenderableType:
+    q = iv.current
+    assert q is not None
+    parts: list[RenderableType] = [
+        header(iv),
+        render.question(q.card),
+        clock_line(iv),
+        time_bar(iv),
+    ]
+    if q.card.kind == "behavioral":
+        parts.append(star_bar(iv))
+    hint = hint_line(iv)
+    if hint is not None:
+        parts.append(hint)
+    timer = iv.timer
+    if timer is not None and timer.stopped:
+        parts.append(Text(f"answered in {used(timer)}", style="bold"))
+    else:
+        parts.append(Text(KEYS_HELP, style="dim"))
+    return Group(*parts)
+
+
+def used(timer: Any) -> str:
+    over = f" (+{mmss(timer.overtime())} over)" if timer.overtime() else ""
+    return f"{mmss(timer.elapsed())} of {mmss(timer.limit_s)}{over}"
+
+
+def checklist(card: Any, covered: set[int] | None = None) -> Text | None:
+    if not card.keywords:
+        return None
+    t = Text("keywords  ", style="bold")
+    for i, kw in enumerate(card.keywords, 1):
+        mark = "☑" if covered and i in covered else "☐"
+        t.append(f"{mark} {i}. ", style="green" if covered and i in covered else "")
+        t.append(clean(kw))
+        t.append("   ")
+    return t
+
+
+def used_text(a: Answer) -> str:
+    over = f" (+{mmss(a.overtime_ms / 1000)})" if a.overtime_ms else ""
+    return f"{mmss(a.used_ms / 1000)} / {mmss(a.limit_s)}{over}"
+
+
+def _cut(text: str, width: int) -> Text:
+    t = Text(" ".join(text.split()))
+    t.truncate(width, overflow="ellipsis")
+    return t
+
+
+def short(seconds: float) -> str:
+    s = int(seconds)
+    return f"{s // 60}:{s % 60:02d}"
+
+
+def summary_view(summary: Summary, width: int = 80) -> RenderableType:
+    from rich import box
+
+    if not summary.answers:
+        return Text("No answers recorded.", style="dim")
+    rows: list[list[Text]] = []
+    capped = False
+    for a in summary.answers:
+        over = Text(f"+{short(a.overtime_ms / 1000)}", style="red") if a.overtime_ms else Text("")
+        if a.skipped:
+            grade = Text("skip", style="dim")
+        else:
+            grade = Text(RATINGS[a.rating or 0], style=GRADE_STYLE.get(a.rating or 0, ""))
+            if a.capped:
+                grade.append("*")
+                capped = True
+        kw = f"{len(a.covered)}/{a.keywords_total}" if a.keywords_total and not a.skipped else ""
+        rows.append([
+            Text(str(a.position)), Text(clean(a.card.q)),
+            Text(f"{short(a.used_ms / 1000)}/{short(a.limit_s)}"), over, Text(kw), grade,
+            Text(str(a.hints) if a.hints else ""),
+        ])  # fmt: skip
+    heads = ["#", "question", "time/limit", "over", "keywords", "grade", "hint"]
+    # The question takes what the other columns leave, cut with an ellipsis
+    # (7 columns with this box cost 20 cells of padding and rules).
+    others = sum(max(len(h), *(r[i].cell_len for r in rows)) for i, h in enumerate(heads) if i != 1)
+    q_width = max(10, width - others - 21)
+    table = Table(title="Mock interview", title_justify="left", box=box.SIMPLE_HEAD, pad_edge=False)
+    for i, h in enumerate(heads):
+        table.add_column(h, justify="left" if i in (1, 5) else "right", no_wrap=True)
+    for r in rows:
+        r[1] = _cut(r[1].plain, q_width)
+        table.add_row(*r)
+    covered, total = summary.keywords
+    mean = summary.mean_grade
+    lines = Text()
+    done = len(summary.answers) - summary.skipped
+    lines.append(
+        f"{done} answered of {summary.planned}"
+        + (f", {summary.skipped} skipped" if summary.skipped else "")
+        + (" (ended early)" if summary.ended_early else ""),
+        style="bold",
+    )
+    lines.append(f" · time {short(summary.used_ms / 1000)} of {short(summary.limit_s)}")
+    if summary.overtime_ms:
+        lines.append(f" · over {short(summary.overtime_ms / 1000)}", style="red")
+    if total:
+        lines.append(f" · keywords {covered}/{total} ({covered / total:.0%})")
+    if mean is not None:
+        lines.append(f" · mean grade {mean:.1f}")
+    if summary.hinted:
+        lines.append(f" · hints on {summary.hinted}")
+    if capped:
+        lines.append(f"\n* capped at Hard: over {CAP_FACTOR:g}× the time", style="dim")
+    return Group(table, lines)
+
+
+# --- the loop ---------------------------------------------------------------------
+class MockScreen:
+    """Runs one interview in a terminal (keys) or over lines (pipes)."""
+
+    def __init__(
+        self,
+        iv: MockInterview,
+        console: Console,
+        answer_view: Callable[[Any], RenderableType],
+        reader: KeyReader | None = None,
+    ):
+        self.iv = iv
+        self.console = console
+        self.answer_view = answer_view
+        self.reader = reader or KeyReader()
+        self.tty = self.reader.tty
+
+    def _flush(self) -> None:
+        try:
+            sys.stdout.flush()
+        except (OSError, ValueError):
+            pass
+
+    def _line(self, prompt: str) -> str | None:
+        """One line of input; None at end of input."""
+        if self.tty:
+            try:
+                return clean(self.console.input(Text(prompt, style="bold"))).strip()
+            except EOFError:
+                return None
+        self.console.print(prompt, end="")
+        self._flush()
+        text = self.reader.read()
+        if text is not None:
+            self.console.print(clean(text), highlight=False)
+        return clean(text) if text is not None else None
+
+    def run(self, intro: RenderableType | None = None) -> Summary:
+        iv = self.iv
+        try:
+            if intro is not None:
+                self.console.print(intro)
+            if self.tty and not self._wait_start():
+                return iv.summary()
+            iv.start()
+            while iv.phase != FINISHED:
+                if iv.phase == ASKING:
+                    if self.tty:
+                        self._ask_keys()
+                    else:
+                        self._ask_lines()
+                elif iv.phase == REVIEW:
+                    self._review()
+        except KeyboardInterrupt:
+            self.console.print("\nInterrupted: ending the interview; graded answers are saved.")
+        summary = iv.end() if iv.started else iv.summary()
+        self.console.print()
+        self.console.print(summary_view(summary, self.console.width))
+        self._flush()
+        return summary
+
+    def _wait_start(self) -> bool:
+        self.console.print(
+            Text("Press Enter or space to start the clock, q to leave.", style="bold")
+        )
+        with self.reader.active():
+            while True:
+                key = self.reader.read()
+                if key is None or key.lower() == "q":
+                    return False
+                if key in ("\n", " "):
+                    return True
+
+    def _ask_keys(self) -> None:
+        from rich.live import Live
+
+        iv = self.iv
+        position = iv.index
+        self.console.clear()
+        iv.restart_clock()
+        with (
+            self.reader.active(),
+            Live(screen(iv), console=self.console, auto_refresh=False, transient=False) as live,
+        ):
+            while iv.phase == ASKING and iv.index == position:
+                key = self.reader.read(timeout=TICK_S)
+                event = END if key is None else KEY_EVENTS.get(key.lower()) if key else None
+                if event is not None:
+                    iv.handle(event)
+                if iv.current is not None and iv.index == position:
+                    live.update(screen(iv), refresh=True)  # after done: the time used stays
+
+    def _ask_lines(self) -> None:
+        iv = self.iv
+        q = iv.current
+        assert q is not None and iv.timer is not None
+        position = iv.index
+        iv.restart_clock()
+        self.console.rule(header(iv), align="left")
+        self.console.print(render.question(q.card))
+        self.console.print(Text(f"time {mmss(q.limit_s)}  {LINE_HELP}", style="dim"))
+        self._flush()
+        while iv.phase == ASKING and iv.index == position:
+            text = self.reader.read()
+            if text is None:
+                iv.handle(END)
+                return
+            event = LINE_EVENTS.get(text.strip().lower(), DONE)
+            iv.handle(event)
+            if event == HINT:
+                hint = hint_line(iv)
+                if hint is not None:
+                    self.console.print(hint)
+            elif event == PAUSE:
+                paused = iv.timer is not None and iv.timer.paused
+                self.console.print("paused (p resumes)" if paused else "resumed")
+            elif event == SKIP:
+                self.console.print(Text(f"skipped {q.card.id}", style="dim"))
+            self._flush()
+
+    def _review(self) -> None:
+        iv = self.iv
+        q = iv.current
+        assert q is not None and iv.timer is not None
+        if not self.tty:  # the live screen already shows it
+            self.console.print(Text(f"answered in {used(iv.timer)}", style="bold"))
+        self.console.print(self.answer_view(q.card))
+        n = len(q.card.keywords)
+        covered: set[int] = set()
+        if n:
+            self.console.print(checklist(q.card))
+            while True:
+                text = self._line("keywords you covered (e.g. 1 3, all, Enter for none): ")
+                if text is None:
+                    iv.handle(END)
+                    return
+                try:
+                    covered = parse_covered(text, n)
+                    break
+                except ValueError as exc:
+                    self.console.print(Text(str(exc), style="red"))
+        if iv.over_cap:
+            self.console.print(
+                Text(
+                    f"Over {CAP_FACTOR:g}× the time: a grade above Hard is stored as Hard "
+                    "(add ! to keep it, e.g. 3!).",
+                    style="yellow",
+                )
+            )
+        while True:
+            text = self._line("grade  1 again · 2 hard · 3 good · 4 easy: ")
+            if text is None:
+                iv.handle(END)
+                return
+            if text.lower() in ("q", "quit", "end"):
+                iv.handle(END)
+                return
+            parsed = parse_grade(text)
+            if parsed is not None:
+                break
+            self.console.print(Text("type 1, 2, 3 or 4 (or again/hard/good/easy)", style="red"))
+        answer = iv.grade(parsed[0], covered, override=parsed[1])
+        ack = Text("✓ saved ", style="green")
+        ack.append(f"{answer.position}/{len(iv.questions)} {answer.card.id}: ")
+        ack.append(RATINGS[answer.rating or 0], style=GRADE_STYLE.get(answer.rating or 0, ""))
+        if answer.capped:
+            ack.append(" (capped: over time)", style="yellow")
+        ack.append(f" · {used_text(answer)}")
+        if n:
+            ack.append(f" · keywords {len(answer.covered)}/{n}")
+        self.console.print(ack)
+        self._flush()
+        if self.tty and iv.phase != FINISHED:
+            self.console.print(Text("Next question: press any key (q ends).", style="dim"))
+            with self.reader.active():
+                key = self.reader.read()
+            if key is None or key.lower() == "q":
+                iv.handle(END)
