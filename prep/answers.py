@@ -214,10 +214,14 @@ _H2 = re.compile(r"^[ ]{0,3}##[ \t]+(.+?)[ \t#]*$")
 
 def section_name(heading: str) -> str | None:
     """The canonical STAR name of a `## heading`, in English or Korean, or None."""
-    key = re.sub(r"[\s*_`]+", "", heading).casefold()
-    for name, aliases in ALIASES.items():
-        if any(key.startswith(a) or f"({a}" in key or f"-{a}" in key for a in aliases):
-            return name
+    words = re.findall(r"[^\W_]+", heading.casefold())
+    if len(words) > 1 and len(words[0]) == 1 and words[0].isascii():
+        words = words[1:]  # "S — Situation", "A) Action"
+    for i in range(len(words)):  # "Task (과제)", "상황 (Situation)"
+        key = "".join(words[i:])
+        for name, aliases in ALIASES.items():
+            if any(key.startswith(a) for a in aliases):
+                return name
     return None
 
 
@@ -845,16 +849,14 @@ def check_story(
     if cards is not None:
         for card_id, line in zip(meta.cards, meta.card_lines, strict=True):
             card = cards.get(card_id)
-            if card is None:
+            if card_id not in cards:
                 add(line, f"unknown card '{card_id}'{_did_you_mean(card_id, cards)}")
-            elif getattr(card, "story", None) != meta.id:
-                back = getattr(card, "story", None)
-                where = f"{card.path}:{card.line}" if getattr(card, "path", "") else "its deck"
+            elif card is not None and card.story != meta.id:
+                back = repr(card.story) if card.story else "not set"
                 add(
                     line,
-                    f"card '{card_id}' does not show this story in drills "
-                    f"(its story is {repr(back) if back else 'not set'}; add `story: {meta.id}` "
-                    f"at {where})",
+                    f"card '{card_id}' does not show this story in drills (its story is {back}; "
+                    f"set `story: {meta.id}` at {card.path}:{card.line})",
                     "warning",
                 )
     result = StoryCheck(meta.id, rel, meta.kind, None, {}, {})
@@ -883,7 +885,10 @@ def check_story(
                 "warning",
             )
         elif not part.markdown.strip():
-            add(line, f"section '{part.name}' is empty")
+            if part.name in STAR:
+                add(line, f"section '{part.name}' is empty")
+            else:
+                add(line, f"section '{part.name}' is empty; write one line or drop it", "warning")
     missing = [name for name in STAR if name not in seen]
     if missing:
         names = ", ".join(f"'## {name}'" for name in missing)
