@@ -1,9 +1,264 @@
-"""Commands of this group are registered here."""
+"""`prep deck import` and `prep deck export`: bring material in, send decks to Anki."""
 
 from __future__ import annotations
 
-from typing import Any
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from .common import GLOBALS, guard, note
+
+SAMPLE = 5
 
 
-def register(app: Any) -> None:
-    """Nothing registered yet."""
+def _workspace() -> Any:
+    from ..errors import PrepError
+    from ..workspace import find
+
+    try:
+        return find(GLOBALS.workspace, GLOBALS.db)
+    except PrepError:
+        return None
+
+
+def _other_ids(ws: Any, out: Path) -> set[str]:
+    """Card ids of the workspace's other decks, so new ids never collide with them."""
+    if ws is None:
+        return set()
+    from ..decks import deck_files, parse_deck
+
+    ids: set[str] = set()
+    target = out.resolve()
+    for f in deck_files(ws.root):
+        if f.resolve() == target:
+            continue
+        try:
+            deck, _ = parse_deck(f.read_bytes(), str(f))
+        except OSError:
+            continue
+        if deck is not None:
+            ids.update(c.id for c in deck.cards)
+    return ids
+
+
+def _count(values: list[str]) -> dict[str, int]:
+    out: dict[str, int] = {}
+    for v in values:
+        out[v] = out.get(v, 0) + 1
+    return out
+
+
+def _short(text: str, width: int = 90) -> str:
+    from ..ui.keys import clean
+
+    one = " ".join(clean(text).split())
+    return one if len(one) <= width else one[: width - 1] + "…"
+
+
+def register(app: typer.Typer) -> None:
+    @app.command("import")
+    @guard
+    def import_(
+        file: Annotated[Path, typer.Argument(help="Markdown, CSV or TSV file (Anki text export).")],
+        output: Annotated[
+            Path | None,
+            typer.Option(
+                "--output", "-o", help="Deck file to write or update (default: decks/DECK.yaml)."
+            ),
+        ] = None,
+        deck: Annotated[
+            str | None,
+            typer.Option("--deck", help="Deck id (default: from the existing file or its name)."),
+        ] = None,
+        kind: Annotated[
+            str | None,
+            typer.Option(
+                "--kind", help="Give every card this kind: technical, behavioral, concept or ask."
+            ),
+        ] = None,
+        fmt: Annotated[
+            str | None,
+            typer.Option("--format", help="markdown, csv or tsv (default: from the file)."),
+        ] = None,
+        columns: Annotated[
+            str | None,
+            typer.Option(
+                "--columns",
+                help="CSV/TSV column names in order, e.g. front,back,tags (also topic, kind, id, skip).",
+            ),
+        ] = None,
+        prune: Annotated[
+            bool,
+            typer.Option(
+                "--prune",
+                help="Drop cards no longer in the source (their history stays in the database).",
+            ),
+        ] = False,
+        dry_run: Annotated[
+            bool, typer.Option("--dry-run", help="Show what would be written; write nothing.")
+        ] = False,
+        json_: Annotated[bool, typer.Option("--json", help="Print one JSON document.")] = False,
+    ) -> None:
+        """Read questions from a file into a deck; re-importing keeps every card's id and history."""
+        from ..decks import display_path
+        from ..errors import PrepError
+        from ..importers import import_file
+        from ..importers.writer import deck_slug, plan_import, write
+
+        cols = [c for c in columns.split(",")] if columns else None
+        imported = import_file(file, fmt=fmt, kind=kind, columns=cols)
+        ws = _workspace()
+        if output is None:
+            if ws is None:
+                raise PrepError(
+                    "no workspace here (no prep.yaml); pass -o FILE.yaml or run `prep init DIR`"
+                )
+            out = ws.decks_dir / f"{deck or deck_slug(file.stem)}.yaml"
+        else:
+            out = output
+        shown = display_path(out, ws.root) if ws is not None else str(out)
+        plan = plan_import(
+            imported,
+            out,
+            deck_id=deck,
+            display=shown,
+            taken=_other_ids(ws, out),
+            prune=prune,
+        )
+        if not dry_run and plan.changed:
+            write(plan)
+        kinds = _count([c["kind"] for c in plan.cards])
+        topics = _count([str(c.get("topic", plan.title)) for c in plan.cards])
+        if json_:
+            import json
+
+            doc = {
+                "source": str(file),
+                "format": imported.format,
+                "output": shown,
+                "deck": plan.deck,
+                "dry_run": dry_run,
+                "written": (not dry_run) and plan.changed,
+                "cards": len(plan.cards),
+                "read": len(imported.drafts),
+                "added": plan.added,
+                "updated": plan.updated,
+                "unchanged": len(plan.unchanged),
+                "not_in_source": plan.missing,
+                "not_in_source_kept": not prune,
+                "matched_by_text": [
+                    {"id": cid, "was": old, "now": new} for cid, old, new in plan.matched_by_text
+                ],
+                "duplicates_merged": [{"line": a, "kept_line": b} for a, b in imported.merged],
+                "skipped": [
+                    {"line": s.line, "text": s.what, "reason": s.reason} for s in imported.skipped
+                ],
+                "by_kind": kinds,
+                "by_topic": topics,
+                "notes": plan.notes,
+            }
+            typer.echo(json.dumps(doc, ensure_ascii=False))
+            return
+        _report(file, imported, plan, shown, kinds, topics, dry_run, prune)
+
+    @app.command("export")
+    @guard
+    def export(
+        anki: Annotated[
+            Path, typer.Option("--anki", help="Anki package to write (.apkg).", show_default=False)
+        ],
+        deck: Annotated[
+            list[str] | None, typer.Option("--deck", help="Only this deck (repeatable).")
+        ] = None,
+        json_: Annotated[bool, typer.Option("--json", help="Print one JSON document.")] = False,
+    ) -> None:
+        """Write decks as an Anki package; exporting again updates the same notes in Anki."""
+        from ..decks import load_all
+        from ..errors import DeckError, PrepError
+        from ..importers.anki import export_apkg
+        from ..workspace import find
+
+        ws = find(GLOBALS.workspace, GLOBALS.db)
+        decks, problems = load_all(ws.root)
+        errors = [p for p in problems if p.severity == "error"]
+        if errors:
+            raise DeckError(errors)
+        if deck:
+            known = {d.id for d in decks}
+            unknown = [d for d in deck if d not in known]
+            if unknown:
+                raise PrepError(
+                    f"no deck '{unknown[0]}'; decks: {', '.join(sorted(known)) or '(none)'}"
+                )
+            decks = [d for d in decks if d.id in deck]
+        if not decks:
+            raise PrepError("no decks to export")
+        report = export_apkg(decks, anki)
+        if json_:
+            import json
+
+            typer.echo(
+                json.dumps(
+                    {"path": str(anki), "decks": report.decks, "notes": report.notes},
+                    ensure_ascii=False,
+                )
+            )
+            return
+        typer.echo(
+            f"Wrote {anki}: {report.notes} note(s) in {report.decks} deck(s). "
+            "Importing it into Anki again updates these notes instead of adding copies."
+        )
+
+
+def _report(
+    file: Path,
+    imported: Any,
+    plan: Any,
+    shown: str,
+    kinds: dict[str, int],
+    topics: dict[str, int],
+    dry_run: bool,
+    prune: bool,
+) -> None:
+    verb = "Would write" if dry_run else ("Wrote" if plan.changed else "Unchanged:")
+    echo = typer.echo
+    echo(
+        f"Read {file} ({imported.format}): {len(imported.drafts)} question(s)"
+        + (f", {len(imported.merged)} duplicate(s) merged" if imported.merged else "")
+        + (f", {len(imported.skipped)} part(s) skipped" if imported.skipped else "")
+        + "."
+    )
+    parts = [f"{len(plan.added)} new"]
+    if plan.existed:
+        parts += [f"{len(plan.updated)} updated", f"{len(plan.unchanged)} unchanged"]
+    echo(f"{verb} {shown}: {len(plan.cards)} card(s), deck '{plan.deck}' ({', '.join(parts)}).")
+    echo("  by kind:  " + ", ".join(f"{k} {n}" for k, n in kinds.items()))
+    ordered = sorted(topics.items(), key=lambda kv: -kv[1])
+    shown_topics = ", ".join(f"{_short(t, 40)} {n}" for t, n in ordered[:12])
+    more = f", … {len(ordered) - 12} more" if len(ordered) > 12 else ""
+    echo(f"  by topic ({len(ordered)}): {shown_topics}{more}")
+    for cid, old, new in plan.matched_by_text:
+        echo(f"  kept id {cid} for an edited question: {_short(old, 40)!r} -> {_short(new, 40)!r}")
+    if plan.missing:
+        what = "dropped from the file" if prune else "kept in the file"
+        echo(
+            f"  {len(plan.missing)} card(s) are no longer in the source ({what}; "
+            f"history stays in the database): {', '.join(plan.missing[:10])}"
+            + (" …" if len(plan.missing) > 10 else "")
+        )
+    for message in plan.notes:
+        note(f"note: {message}")
+    if imported.skipped:
+        echo("Skipped:")
+        for s in imported.skipped[:20]:
+            echo(f"  {file}:{s.line}: {_short(s.what, 60)} ({s.reason})")
+        if len(imported.skipped) > 20:
+            echo(f"  … and {len(imported.skipped) - 20} more (see --json)")
+    if dry_run:
+        echo("Sample:")
+        for c in plan.cards[:SAMPLE]:
+            echo(f"  {c['id']}  [{c['kind']}] {_short(str(c.get('topic', '')), 30)}")
+            echo(f"      {_short(c['q'])}")
+    elif plan.changed:
+        echo(f"Next: prep deck check {shown}   then: prep drill --deck {plan.deck}")

@@ -1,0 +1,172 @@
+"""Turn material people already have (Markdown, CSV/TSV) into deck cards.
+
+Each reader returns an `Imported`: card drafts in source order plus what it
+skipped and why, so nothing is dropped without a word. `writer` turns drafts
+into a deck file and merges them into an existing one without losing ids.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from ..errors import PrepError
+
+MAX_BYTES = 20 * 1024 * 1024
+FORMATS = ("markdown", "csv", "tsv")
+MARKDOWN_SUFFIXES = (".md", ".markdown", ".mdx", ".mdown", ".mkd")
+HANGUL = re.compile(r"[\uac00-\ud7a3\u1100-\u11ff\u3130-\u318f]")
+LETTER = re.compile(r"[^\W\d_]")
+
+
+@dataclass
+class Draft:
+    """One card as read from a source, before it has a deck id."""
+
+    q: str
+    a: str = ""
+    kind: str = "technical"
+    topic: str = ""
+    keywords: list[str] = field(default_factory=list)
+    tags: list[str] = field(default_factory=list)
+    line: int = 0
+    # A short title the source gives the card (a `####` title, a concept term).
+    # Ids built from it survive edits of the question text.
+    name: str | None = None
+    # An id the source states outright (an `id` column).
+    id: str | None = None
+
+
+@dataclass
+class Skipped:
+    line: int
+    what: str
+    reason: str
+
+
+@dataclass
+class Imported:
+    path: str
+    format: str
+    title: str
+    language: str
+    drafts: list[Draft]
+    skipped: list[Skipped] = field(default_factory=list)
+    merged: list[tuple[int, int]] = field(default_factory=list)  # (duplicate line, kept line)
+
+
+def read_text(path: Path) -> str:
+    """The file as text with Unix newlines, or a PrepError that names the file and line."""
+    try:
+        raw = path.read_bytes()
+    except FileNotFoundError:
+        raise PrepError(f"{path}: no such file") from None
+    except IsADirectoryError:
+        raise PrepError(f"{path}: is a folder, not a file") from None
+    except OSError as exc:
+        raise PrepError(f"{path}: cannot read: {exc.strerror}") from None
+    if len(raw) > MAX_BYTES:
+        raise PrepError(f"{path}: file is {len(raw):,} bytes; the limit is {MAX_BYTES:,}")
+    if raw.startswith(b"\xef\xbb\xbf"):
+        raw = raw[3:]
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        raise PrepError(f"{path}:{line}: not UTF-8 text; save the file as UTF-8") from None
+    if "\x00" in text:
+        line = text[: text.index("\x00")].count("\n") + 1
+        raise PrepError(f"{path}:{line}: NUL byte: this looks like a binary file")
+    return text.replace("\r\n", "\n").replace("\r", "\n")
+
+
+def detect_format(path: Path, text: str) -> str:
+    """Anki text exports are often `.txt`; their `#separator:` header gives them away."""
+    suffix = path.suffix.lower()
+    if suffix == ".csv":
+        return "csv"
+    if suffix == ".tsv":
+        return "tsv"
+    if suffix in MARKDOWN_SUFFIXES:
+        return "markdown"
+    head = [line for line in text.split("\n", 50)[:50] if line.strip()]
+    if head and re.match(
+        r"#(separator|html|columns|tags column|notetype|deck|guid)", head[0], re.I
+    ):
+        return "tsv"
+    if head and not any(line.lstrip().startswith(("#", "-", "*", "1.", ">")) for line in head):
+        tabbed = sum("\t" in line for line in head)
+        if tabbed >= max(1, len(head) * 0.8):
+            return "tsv"
+    return "markdown"
+
+
+def language_of(texts: list[str]) -> str:
+    sample = "".join(texts)[:200_000]
+    letters = len(LETTER.findall(sample))
+    if letters and len(HANGUL.findall(sample)) >= 0.15 * letters:
+        return "ko"
+    return "en"
+
+
+def import_file(
+    path: Path,
+    *,
+    fmt: str | None = None,
+    kind: str | None = None,
+    columns: list[str] | None = None,
+) -> Imported:
+    """Read one source file into card drafts (duplicates merged)."""
+    from ..decks import KINDS
+
+    if kind is not None and kind not in KINDS:
+        raise PrepError(f"unknown kind '{kind}'; use one of {', '.join(KINDS)}")
+    if fmt is not None and fmt not in FORMATS:
+        raise PrepError(f"unknown format '{fmt}'; use one of {', '.join(FORMATS)}")
+    text = read_text(path)
+    fmt = fmt or detect_format(path, text)
+    if fmt == "markdown":
+        if columns:
+            raise PrepError("--columns applies to CSV/TSV files only")
+        from .markdown import parse_markdown
+
+        result = parse_markdown(text, str(path))
+    else:
+        from .csvtsv import parse_table
+
+        result = parse_table(text, str(path), fmt=fmt, columns=columns)
+    if kind is not None:
+        for d in result.drafts:
+            d.kind = kind
+    merge_duplicates(result)
+    result.language = language_of([d.q for d in result.drafts])
+    return result
+
+
+def merge_duplicates(result: Imported) -> None:
+    """Same question twice in one source: keep the first, fold the other into it."""
+    from ..decks import normalize
+
+    first: dict[str, Draft] = {}
+    kept: list[Draft] = []
+    for d in result.drafts:
+        key = normalize(d.q)
+        if not key:
+            result.skipped.append(Skipped(d.line, d.q[:60], "no words in the question"))
+            continue
+        if key not in first:
+            first[key] = d
+            kept.append(d)
+            continue
+        keep = first[key]
+        if d.a and d.a not in keep.a:
+            keep.a = f"{keep.a}\n\n{d.a}" if keep.a else d.a
+        for t in d.tags:
+            if t not in keep.tags:
+                keep.tags.append(t)
+        for k in d.keywords:
+            if k not in keep.keywords:
+                keep.keywords.append(k)
+        result.merged.append((d.line, keep.line))
+    result.drafts = kept

@@ -1,0 +1,116 @@
+"""Export decks to an Anki package (.apkg) with genanki (the optional `anki` extra).
+
+Anki matches an imported note to one it already has by the note's GUID and
+updates it in place. The GUID is derived from the card id, and the note type
+and deck ids from fixed names, so exporting again after editing a deck updates
+the same notes instead of adding copies.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from ..decks import Deck
+from ..errors import PrepError
+
+MODEL_NAME = "prep: question and answer"
+CSS = """\
+.card { font-family: -apple-system, "Noto Sans KR", "Noto Sans CJK KR", sans-serif;
+        font-size: 18px; line-height: 1.5; text-align: left; color: #222; background: #fff; }
+.meta { color: #888; font-size: 13px; margin-bottom: 8px; }
+pre { background: #f4f4f4; padding: 8px; overflow-x: auto; }
+code { font-family: ui-monospace, "DejaVu Sans Mono", monospace; font-size: 15px; }
+"""
+QFMT = '<div class="meta">{{Topic}} · {{Kind}}</div>\n{{Question}}'
+AFMT = '{{FrontSide}}\n<hr id="answer">\n{{Answer}}'
+
+
+@dataclass
+class ExportReport:
+    path: Path
+    decks: int
+    notes: int
+
+
+def stable_id(name: str) -> int:
+    """A 31-bit id from a name, the same on every machine and every run."""
+    digest = int(hashlib.sha1(name.encode("utf-8")).hexdigest()[:12], 16)
+    return (1 << 30) + digest % (1 << 30)
+
+
+def model_id() -> int:
+    return stable_id("prep-model:" + MODEL_NAME)
+
+
+def deck_id(deck: str) -> int:
+    return stable_id("prep-deck:" + deck)
+
+
+def _html(text: str) -> str:
+    """Card Markdown to HTML; raw HTML in a card is shown as text, never run."""
+    from markdown_it import MarkdownIt
+
+    if not text.strip():
+        return ""
+    md = MarkdownIt("commonmark", {"html": False}).enable(["strikethrough", "table"])
+    return md.render(text).strip()
+
+
+def _tag(text: str) -> str:
+    return re.sub(r"\s+", "_", text.strip())
+
+
+def export_apkg(decks: list[Deck], path: Path) -> ExportReport:
+    try:
+        import genanki
+    except ImportError:
+        raise PrepError("Anki export needs the genanki package: pip install 'prep[anki]'") from None
+    from html import escape
+
+    model = genanki.Model(
+        model_id(),
+        MODEL_NAME,
+        fields=[
+            {"name": "Question"},
+            {"name": "Answer"},
+            {"name": "Topic"},
+            {"name": "Kind"},
+            {"name": "Id"},
+        ],
+        templates=[{"name": "Card 1", "qfmt": QFMT, "afmt": AFMT}],
+        css=CSS,
+    )
+    packages: list[Any] = []
+    notes = 0
+    for deck in decks:
+        adeck = genanki.Deck(deck_id(deck.id), deck.title or deck.id)
+        for card in deck.cards:
+            tags = [_tag(t) for t in card.tags if t.strip()]
+            if card.kind not in tags:
+                tags.append(card.kind)
+            adeck.add_note(
+                genanki.Note(
+                    model=model,
+                    fields=[
+                        _html(card.q),
+                        _html(card.a),
+                        escape(card.topic),
+                        escape(card.kind),
+                        escape(card.id),
+                    ],
+                    tags=tags,
+                    guid=genanki.guid_for(card.id),
+                )
+            )
+            notes += 1
+        packages.append(adeck)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        genanki.Package(packages).write_to_file(str(path))
+    except OSError as exc:
+        raise PrepError(f"{path}: cannot write: {exc.strerror}") from None
+    return ExportReport(path=path, decks=len(decks), notes=notes)

@@ -1,0 +1,341 @@
+"""CSV/TSV question tables, including Anki's "Notes in Plain Text" export.
+
+Anki writes header lines before the rows: `#separator:tab`, `#html:true`,
+`#columns:Front<TAB>Back<TAB>Tags`, `#tags column:3`, `#guid column:1`,
+`#notetype column:2`, `#deck column:3`, `#deck:Name`, `#tags:a b`. They are all
+understood; without them the first row may name the columns, else the first
+two unassigned columns are front and back. Fields holding HTML become
+Markdown (answers) or plain text (questions).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from html.parser import HTMLParser
+from pathlib import Path
+
+from ..errors import PrepError
+from . import Draft, Imported, Skipped
+
+SEPARATORS = {
+    "tab": "\t",
+    "comma": ",",
+    "semicolon": ";",
+    "pipe": "|",
+    "space": " ",
+    "colon": ":",
+}
+COLUMN_NAMES = {
+    "front": "front",
+    "question": "front",
+    "q": "front",
+    "term": "front",
+    "prompt": "front",
+    "text": "front",
+    "질문": "front",
+    "앞면": "front",
+    "back": "back",
+    "answer": "back",
+    "a": "back",
+    "definition": "back",
+    "extra": "back",
+    "back extra": "back",
+    "답": "back",
+    "답변": "back",
+    "뒷면": "back",
+    "tags": "tags",
+    "tag": "tags",
+    "태그": "tags",
+    "topic": "topic",
+    "category": "topic",
+    "section": "topic",
+    "주제": "topic",
+    "kind": "kind",
+    "type": "kind",
+    "id": "id",
+    "keywords": "keywords",
+    "deck": "deck",
+    "guid": "guid",
+    "notetype": "notetype",
+    "note type": "notetype",
+    "skip": "skip",
+    "_": "skip",
+    "-": "skip",
+    "ignore": "skip",
+}
+USER_NAMES = ("front", "back", "tags", "topic", "kind", "id", "keywords", "skip")
+_HTML_HINT = re.compile(
+    r"<(?:br|div|p|b|i|u|ul|ol|li|strong|em|code|pre|span|a|img|font|sub|sup|h[1-6])\b[^>]*>"
+    r"|</(?:div|p|b|i|u|ul|ol|li|strong|em|code|pre|span|a|font)>|&(?:[a-z]+|#\d+|#x[0-9a-f]+);",
+    re.I,
+)
+
+
+class _HtmlToMarkdown(HTMLParser):
+    """Anki field HTML to Markdown (or to plain text for a question)."""
+
+    BLOCK = {"p", "div", "blockquote", "table", "tr", "h1", "h2", "h3", "h4", "h5", "h6"}
+
+    def __init__(self, plain: bool):
+        super().__init__(convert_charrefs=True)
+        self.plain = plain
+        self.out: list[str] = []
+        self.lists: list[list[int]] = []  # [ordered?, counter]
+        self.links: list[tuple[str, str]] = []
+        self.href: list[tuple[str, int]] = []
+        self.pre = 0
+        self.skip = 0
+
+    def _emit(self, text: str) -> None:
+        if not self.skip:
+            self.out.append(text)
+
+    def _break(self, blank: bool) -> None:
+        self._emit("\n\n" if blank else "\n")
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        a = dict(attrs)
+        if tag in ("script", "style"):
+            self.skip += 1
+        elif tag == "br":
+            self._emit("\n")
+        elif tag in self.BLOCK:
+            self._break(True)
+            if tag[0] == "h" and tag[1:].isdigit() and not self.plain:
+                self._emit("#" * int(tag[1:]) + " ")
+        elif tag in ("b", "strong") and not self.plain:
+            self._emit("**")
+        elif tag in ("i", "em") and not self.plain:
+            self._emit("*")
+        elif tag == "code" and not self.pre:
+            self._emit("`")
+        elif tag == "pre":
+            self.pre += 1
+            self._emit("\n\n```\n")
+        elif tag in ("ul", "ol"):
+            self.lists.append([1 if tag == "ol" else 0, 0])
+            self._break(not self.lists[:-1])
+        elif tag == "li":
+            indent = "  " * max(0, len(self.lists) - 1)
+            if self.lists and self.lists[-1][0]:
+                self.lists[-1][1] += 1
+                self._emit(f"\n{indent}{self.lists[-1][1]}. ")
+            else:
+                self._emit(f"\n{indent}- ")
+        elif tag == "a":
+            self.href.append((a.get("href") or "", len(self.out)))
+            if not self.plain:
+                self._emit("[")
+        elif tag == "img":
+            self._emit(a.get("alt") or "")
+        elif tag == "hr":
+            self._emit("\n\n---\n\n" if not self.plain else "\n\n")
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag in ("script", "style"):
+            self.skip = max(0, self.skip - 1)
+        elif tag in self.BLOCK:
+            self._break(True)
+        elif tag in ("b", "strong") and not self.plain:
+            self._emit("**")
+        elif tag in ("i", "em") and not self.plain:
+            self._emit("*")
+        elif tag == "code" and not self.pre:
+            self._emit("`")
+        elif tag == "pre":
+            self.pre = max(0, self.pre - 1)
+            self._emit("\n```\n\n")
+        elif tag in ("ul", "ol"):
+            if self.lists:
+                self.lists.pop()
+            self._break(True)
+        elif tag == "a" and self.href:
+            href, at = self.href.pop()
+            text = "".join(self.out[at:]).lstrip("[")
+            if self.plain:
+                if href and href != text:
+                    self.links.append((text, href))
+            elif href:
+                self._emit(f"]({href})")
+            else:
+                self._emit("]")
+
+    def handle_data(self, data: str) -> None:
+        if self.pre:
+            self._emit(data)
+        else:
+            self._emit(re.sub(r"[ \t\r\n\xa0]+", " ", data))
+
+    def result(self) -> str:
+        text = "".join(self.out).replace("\xa0", " ")
+        lines = [line.rstrip() for line in text.split("\n")]
+        out: list[str] = []
+        in_code = False
+        for line in lines:
+            if line.strip().startswith("```"):
+                in_code = not in_code
+            out.append(line if in_code or line.startswith(" ") and out else line.strip(" "))
+        return re.sub(r"\n{3,}", "\n\n", "\n".join(out)).strip()
+
+
+def html_to_markdown(text: str, *, plain: bool = False) -> tuple[str, list[tuple[str, str]]]:
+    parser = _HtmlToMarkdown(plain)
+    parser.feed(text)
+    parser.close()
+    return parser.result(), parser.links
+
+
+def _separator(value: str, path: str) -> str:
+    v = value.strip()
+    if v.lower() in SEPARATORS:
+        return SEPARATORS[v.lower()]
+    if len(value) == 1:
+        return value
+    raise PrepError(
+        f"{path}:1: unknown #separator '{value}'; use tab, comma, semicolon, pipe, space or colon"
+    )
+
+
+def _column_of(value: str, path: str, key: str) -> int:
+    try:
+        n = int(value.strip())
+    except ValueError:
+        raise PrepError(f"{path}: #{key} must be a column number, not '{value}'") from None
+    if n < 1:
+        raise PrepError(f"{path}: #{key} must be 1 or more")
+    return n - 1
+
+
+def parse_table(
+    text: str, path: str, *, fmt: str = "csv", columns: list[str] | None = None
+) -> Imported:
+    from ..decks import ID_RE, KINDS
+
+    lines = text.split("\n")
+    headers: dict[str, str] = {}
+    start = 0
+    for i, text_line in enumerate(lines):
+        m = re.match(r"^#([A-Za-z ]+):(.*)$", text_line)
+        if not m:
+            break
+        headers[m.group(1).strip().lower()] = m.group(2)
+        start = i + 1
+    if "separator" in headers:
+        sep = _separator(headers["separator"], path)
+    elif fmt == "tsv":
+        sep = "\t"
+    else:
+        sample = "\n".join(lines[start : start + 20])
+        try:
+            sep = csv.Sniffer().sniff(sample, delimiters=",;\t|").delimiter
+        except csv.Error:
+            sep = ","
+    html_mode = headers.get("html", "").strip().lower()
+    if html_mode not in ("", "true", "false"):
+        raise PrepError(f"{path}: #html must be true or false, not '{headers['html']}'")
+
+    body = "\n".join(lines[start:])
+    reader = csv.reader(io.StringIO(body), delimiter=sep, quotechar='"', doublequote=True)
+    rows: list[tuple[int, list[str]]] = []
+    try:
+        while True:
+            first_line = start + reader.line_num + 1
+            try:
+                row = next(reader)
+            except StopIteration:
+                break
+            if row and any(cell.strip() for cell in row):
+                rows.append((first_line, row))
+    except csv.Error as exc:
+        raise PrepError(f"{path}:{start + reader.line_num}: {exc}") from None
+
+    names: list[str] = []
+    if columns:
+        for name in columns:
+            key = name.strip().lower()
+            if key not in USER_NAMES and COLUMN_NAMES.get(key) is None:
+                raise PrepError(
+                    f"unknown column '{name}' in --columns; use {', '.join(USER_NAMES)}"
+                )
+            names.append(COLUMN_NAMES.get(key, key))
+    elif "columns" in headers:
+        names = [COLUMN_NAMES.get(c.strip().lower(), "skip") for c in headers["columns"].split(sep)]
+    elif rows and all(c.strip().lower() in COLUMN_NAMES for c in rows[0][1] if c.strip()):
+        names = [COLUMN_NAMES[c.strip().lower()] if c.strip() else "skip" for c in rows[0][1]]
+        rows = rows[1:]
+    fixed = {
+        "tags column": "tags",
+        "guid column": "guid",
+        "notetype column": "notetype",
+        "deck column": "deck",
+    }
+    width = max((len(r) for _, r in rows), default=0)
+    names = names + ["" for _ in range(max(0, width - len(names)))]
+    for key, role in fixed.items():
+        if key in headers:
+            col = _column_of(headers[key], path, key)
+            if col >= len(names):
+                names += ["" for _ in range(col - len(names) + 1)]
+            names[col] = role
+    if "front" not in names:
+        free = [i for i, n in enumerate(names) if n == ""]
+        if free:
+            names[free[0]] = "front"
+        if "back" not in names and len(free) > 1:
+            names[free[1]] = "back"
+    if "front" not in names:
+        raise PrepError(f"{path}: no question column; name it with --columns front,back,tags")
+
+    title = (headers.get("deck") or "").strip() or Path(path).stem
+    all_tags = (headers.get("tags") or "").split()
+    drafts: list[Draft] = []
+    skipped: list[Skipped] = []
+    for line, row in rows:
+        cell = {n: row[i].strip() for i, n in enumerate(names) if i < len(row) and n}
+        front, back = cell.get("front", ""), cell.get("back", "")
+        convert = html_mode == "true" or (html_mode == "" and bool(_HTML_HINT.search(front + back)))
+        links: list[tuple[str, str]] = []
+        if convert:
+            front, links = html_to_markdown(front, plain=True)
+            back, _ = html_to_markdown(back)
+        if not front.strip():
+            skipped.append(Skipped(line, back[:60] or "(empty row)", "no question in this row"))
+            continue
+        if links:
+            extra = "\n".join(f"- [{t or h}]({h})" for t, h in links)
+            back = f"{back}\n\n{extra}" if back else extra
+        kind = cell.get("kind", "").lower() or "technical"
+        if kind not in KINDS:
+            skipped.append(Skipped(line, front[:60], f"unknown kind '{kind}'; read as technical"))
+            kind = "technical"
+        topic = cell.get("topic", "")
+        if not topic and cell.get("deck"):
+            topic = cell["deck"].split("::")[-1].strip()
+        card_id = cell.get("id") or None
+        if card_id is not None and not ID_RE.match(card_id):
+            skipped.append(Skipped(line, card_id, "invalid id; a new one is made"))
+            card_id = None
+        tags = all_tags + [t for t in cell.get("tags", "").split() if t not in all_tags]
+        keywords = [k.strip() for k in re.split(r"[,;]", cell.get("keywords", "")) if k.strip()]
+        drafts.append(
+            Draft(
+                q=front.strip(),
+                a=back.strip(),
+                kind=kind,
+                topic=topic,
+                keywords=keywords,
+                tags=tags,
+                line=line,
+                id=card_id,
+            )
+        )
+    return Imported(
+        path=path,
+        format="csv" if sep == "," else "tsv",
+        title=title,
+        language="",
+        drafts=drafts,
+        skipped=skipped,
+    )
