@@ -9,6 +9,7 @@ Only the standard library is imported here: `prep status` runs on this path.
 from __future__ import annotations
 
 import json
+import os
 import sqlite3
 import uuid as uuidlib
 from collections.abc import Iterator
@@ -177,7 +178,12 @@ class Filters:
 
 
 class Store:
-    def __init__(self, path: Path, *, timeout: float = BUSY_TIMEOUT_S):
+    def __init__(self, path: Path, *, timeout: float | None = None):
+        if timeout is None:  # PREP_BUSY_TIMEOUT (seconds) lets scripts and tests wait less
+            try:
+                timeout = float(os.environ.get("PREP_BUSY_TIMEOUT") or BUSY_TIMEOUT_S)
+            except ValueError:
+                timeout = BUSY_TIMEOUT_S
         self.path = path
         self._check_conflicts()
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -225,9 +231,20 @@ class Store:
     def close(self) -> None:
         self.conn.close()
 
+    _first_write_done = False
+
+    def _before_first_write(self) -> None:
+        """Once per process, before its first write: the day's automatic backup (see backup.py)."""
+        if not self._first_write_done:
+            self._first_write_done = True
+            from .backup import daily_backup
+
+            daily_backup(self)
+
     @contextmanager
     def write(self) -> Iterator[sqlite3.Connection]:
         """One write transaction. The lock is taken up front so it cannot fail half-way."""
+        self._before_first_write()
         try:
             self.conn.execute("BEGIN IMMEDIATE")
         except sqlite3.OperationalError as exc:

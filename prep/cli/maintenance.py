@@ -1,9 +1,235 @@
-"""Commands of this group are registered here."""
+"""Keeping the database well: doctor, backup, restore, and the review log between machines."""
 
 from __future__ import annotations
 
-from typing import Any
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from .common import GLOBALS, guard, note, open_workspace, scheduler_for
+
+log_app = typer.Typer(
+    help="Move reviews between machines as JSON lines (merge by UUID), not the database file.",
+    no_args_is_help=True,
+)
 
 
-def register(app: Any) -> None:
-    """Nothing registered yet."""
+def _open_store() -> tuple[Any, Any]:
+    """The workspace and its store, without reading the decks (repairs must work when they are broken)."""
+    from ..store import Store
+    from ..workspace import find
+
+    ws = find(GLOBALS.workspace, GLOBALS.db)
+    return ws, Store(ws.db_path)
+
+
+def _restore_hint(db_path: Path) -> str:
+    from ..backup import list_backups
+
+    found = list_backups(db_path)
+    if found:
+        return f"; restore a backup: prep restore {found[0].path}"
+    return "; no backup found in " + str(db_path.parent / "backups")
+
+
+def _size(n: int) -> str:
+    return f"{n / 1024:.0f} KB" if n < 1024 * 1024 else f"{n / 1024 / 1024:.1f} MB"
+
+
+def _ids(items: list[str], limit: int = 8) -> str:
+    shown = ", ".join(items[:limit])
+    return shown + (f", ... ({len(items) - limit} more)" if len(items) > limit else "")
+
+
+@log_app.command("export")
+@guard
+def export(
+    file: Annotated[str, typer.Argument(help="File to write (JSON lines); '-' for stdout.")],
+    since: Annotated[
+        str | None, typer.Option("--since", help="Only reviews from this date on (YYYY-MM-DD).")
+    ] = None,
+) -> None:
+    """Write every review (with its UUID) as one JSON line, for `prep log import` elsewhere."""
+    import sys
+
+    from ..clock import default_clock, parse_when
+    from ..logsync import export as do_export
+    from ..logsync import write_lines
+
+    _, store = _open_store()
+    start = parse_when(since, default_clock().local_tz()) if since else None
+    if file == "-":
+        write_lines(store, sys.stdout, start)
+        return
+    n = do_export(store, Path(file), start)
+    typer.echo(f"Exported {n} review(s) to {file}.")
+
+
+@log_app.command("import")
+@guard
+def import_(
+    file: Annotated[Path, typer.Argument(help="A file written by `prep log export`.")],
+) -> None:
+    """Merge reviews from another machine by UUID and replay the cards they touch (idempotent)."""
+    from ..logsync import import_ as do_import
+    from ..logsync import read
+
+    entries = read(file)  # a bad file is refused before the database is opened for writing
+    _, store = open_workspace()
+    result = do_import(store, scheduler_for(store), entries)
+    typer.echo(
+        f"Imported {result.added} new review(s) of {len(result.cards)} card(s) "
+        f"({result.known} already here); {result.changed} card state(s) updated."
+    )
+    if result.remapped:
+        note(f"note: {result.remapped} review(s) of renamed cards filed under their new ids")
+    if result.unknown_cards:
+        note(
+            f"note: {len(result.unknown_cards)} card id(s) are in no deck here "
+            f"(kept; they count once the deck arrives): {_ids(result.unknown_cards)}"
+        )
+    if result.conflicts:
+        note(
+            f"warning: {len(result.conflicts)} review(s) share a UUID with a different review "
+            f"here; kept this machine's: {_ids(result.conflicts, 3)}"
+        )
+
+
+def register(app: typer.Typer) -> None:
+    app.add_typer(log_app, name="log")
+
+    @app.command("doctor")
+    @guard
+    def doctor(
+        dry_run: Annotated[
+            bool, typer.Option("--dry-run", help="Report only; change nothing.")
+        ] = False,
+        json_: Annotated[bool, typer.Option("--json", help="Print one JSON document.")] = False,
+    ) -> None:
+        """Check the database, rebuild card state from the review log, list orphans and leeches."""
+        import json
+
+        from ..doctor import LEECH_LAPSES, check_integrity
+        from ..doctor import doctor as run_doctor
+        from ..errors import PrepError
+        from ..store import Store
+        from ..sync import sync
+        from ..workspace import find
+
+        ws = find(GLOBALS.workspace, GLOBALS.db)
+        try:
+            store = Store(ws.db_path)
+        except PrepError as exc:
+            raise PrepError(str(exc) + _restore_hint(ws.db_path)) from None
+        integrity = check_integrity(store)
+        if integrity != ["ok"]:  # nothing else runs on a damaged file, not even a deck sync
+            raise PrepError(
+                f"{store.path}: the database is damaged (integrity_check: {integrity[0]})"
+                + _restore_hint(store.path)
+            )
+        deck_problem = None
+        if not dry_run:
+            try:
+                for message in sync(store, ws).messages:
+                    note(message)
+            except PrepError as exc:  # broken decks must not stop a repair of the log
+                deck_problem = str(exc)
+        report = run_doctor(store, scheduler_for(store), fix=not dry_run, integrity=integrity)
+        if json_:
+            data = report.to_dict()
+            data["decks"] = deck_problem
+            typer.echo(json.dumps(data, ensure_ascii=False))
+            return
+        out = typer.echo
+        out("database     ok (integrity_check)")
+        out(f"reviews      {report.reviews} on {report.cards_with_reviews} card(s)")
+        if not report.changed:
+            out("card state   ok: every card matches its review log")
+        elif report.fixed:
+            out(
+                f"card state   rebuilt {len(report.changed)} card(s) from the log: {_ids(report.changed)}"
+            )
+        else:
+            out(
+                f"card state   {len(report.changed)} card(s) differ from the log (run without --dry-run to rebuild): {_ids(report.changed)}"
+            )
+        if report.alias_moved:
+            verb = "moved" if not dry_run else "to move"
+            out(
+                f"renames      {report.alias_moved} review(s) filed under old ids {verb} to the current ones"
+            )
+        if report.alias_cycles:
+            out(f"renames      warning: renames loop for {_ids(report.alias_cycles)}")
+        if report.orphans:
+            shown = [f"{o.card_id} ({o.reviews} reviews)" for o in report.orphans]
+            out(
+                f"orphans      {len(report.orphans)} card(s) left their decks; history kept: {_ids(shown)}"
+            )
+        if report.unknown:
+            shown = [f"{cid} ({n})" for cid, n in report.unknown.items()]
+            out(
+                f"unknown      reviews of {len(report.unknown)} id(s) no deck here has: {_ids(shown)}"
+            )
+        if report.leeches:
+            shown = [f"{lc.card_id} ({lc.lapses} lapses)" for lc in report.leeches]
+            out(
+                f"leeches      {len(report.leeches)} card(s) forgotten {LEECH_LAPSES}+ times; rewrite or split them: {_ids(shown)}"
+            )
+        else:
+            out("leeches      none")
+        if report.last_backup:
+            out(
+                f"backups      last automatic {report.last_backup}; {report.backups} file(s) in {store.path.parent / 'backups'}"
+            )
+        else:
+            out("backups      none yet (one is made on the first grade of each day)")
+        if deck_problem:
+            out(f"decks        error: {deck_problem}")
+
+    @app.command("backup")
+    @guard
+    def backup(
+        file: Annotated[
+            Path | None,
+            typer.Argument(help="File or folder to write (default: the backups folder)."),
+        ] = None,
+        list_: Annotated[bool, typer.Option("--list", help="List the backups instead.")] = False,
+    ) -> None:
+        """Save a consistent copy of the database (safe while another prep is running)."""
+        from ..backup import backup_to, inspect, list_backups
+
+        _, store = _open_store()
+        if list_:
+            found = list_backups(store.path)
+            if not found:
+                typer.echo(f"No backups yet in {store.path.parent / 'backups'}.")
+            for b in found:
+                typer.echo(f"{b.path}  {b.kind:<14} {_size(b.size)}")
+            return
+        dest = backup_to(store, file)
+        info = inspect(dest)
+        typer.echo(f"Backed up {info.reviews} review(s) to {dest} ({_size(dest.stat().st_size)}).")
+
+    @app.command("restore")
+    @guard
+    def restore(
+        file: Annotated[
+            Path, typer.Argument(help="A backup (a path, or a file name in the backups folder).")
+        ],
+    ) -> None:
+        """Replace the database with a backup; the current one is saved first."""
+        from ..backup import backups_dir
+        from ..backup import restore as do_restore
+
+        _, store = _open_store()
+        if not file.exists() and not file.is_absolute():
+            candidate = backups_dir(store.path) / file
+            if candidate.exists():
+                file = candidate
+        done = do_restore(store, file)
+        last = (done.source.last_review or "")[:10] or "never"
+        typer.echo(
+            f"Restored {file}: {done.source.reviews} review(s), last on {last}. "
+            f"The database as it was ({done.reviews_before} review(s)) is saved in {done.saved_to}."
+        )

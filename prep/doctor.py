@@ -1,0 +1,172 @@
+"""`prep doctor`: check the database and repair what can be rebuilt from the log.
+
+The review log is the truth and card state a cache of it, so the repair is
+a replay: every card whose cached state differs from its replayed log is
+named and rewritten. A database that fails `integrity_check` is not touched
+at all; the way out is a backup.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from dataclasses import asdict, dataclass, field
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from .schedule import CardState, Scheduler
+    from .store import Store
+
+# Anki's default leech threshold: a card forgotten this often needs rewriting, not drilling.
+LEECH_LAPSES = 8
+ALIAS_HOPS = 50
+
+
+@dataclass
+class Leech:
+    card_id: str
+    lapses: int
+    q: str
+
+
+@dataclass
+class Orphan:
+    card_id: str
+    reviews: int
+    q: str
+
+
+@dataclass
+class Report:
+    integrity: list[str] = field(default_factory=list)
+    reviews: int = 0
+    cards_with_reviews: int = 0
+    changed: list[str] = field(default_factory=list)  # states that differed from the replay
+    fixed: bool = False
+    orphans: list[Orphan] = field(default_factory=list)  # cards that left their decks
+    unknown: dict[str, int] = field(default_factory=dict)  # reviews of ids no deck ever had
+    leeches: list[Leech] = field(default_factory=list)
+    aliases: int = 0
+    alias_moved: int = 0  # reviews still filed under a renamed id, moved to the new one
+    alias_cycles: list[str] = field(default_factory=list)
+    last_backup: str | None = None
+    backups: int = 0
+
+    @property
+    def healthy_file(self) -> bool:
+        return self.integrity == ["ok"]
+
+    def to_dict(self) -> dict[str, Any]:
+        d = asdict(self)
+        d["healthy_file"] = self.healthy_file
+        return d
+
+
+def resolve_alias(aliases: dict[str, str], card_id: str) -> str | None:
+    """Follow renames old -> new to the current id; None when they loop."""
+    seen = {card_id}
+    while card_id in aliases:
+        card_id = aliases[card_id]
+        if card_id in seen or len(seen) > ALIAS_HOPS:
+            return None
+        seen.add(card_id)
+    return card_id
+
+
+def diff_states(store: Store, scheduler: Scheduler) -> tuple[list[str], dict[str, CardState]]:
+    """Card ids whose cached state differs from the replay of their log, and the replays."""
+    from .schedule import NEW
+
+    stored = store.states()
+    by_card: dict[str, list[Any]] = {}
+    from .store import REVIEW_COLS, _review
+
+    for row in store.conn.execute(f"SELECT {REVIEW_COLS} FROM reviews"):
+        by_card.setdefault(row[1], []).append(_review(row))
+    replayed = {cid: scheduler.replay(cid, revs) for cid, revs in by_card.items()}
+    changed = []
+    for cid, st in replayed.items():
+        old = stored.get(cid)
+        if old is None:
+            if not (st.state == NEW and st.reps == 0):
+                changed.append(cid)
+        elif old != st:
+            changed.append(cid)
+    changed += [cid for cid in stored if cid not in replayed]
+    return sorted(changed), replayed
+
+
+def check_integrity(store: Store) -> list[str]:
+    """`PRAGMA integrity_check` lines: ['ok'] for a sound file."""
+    try:
+        return [r[0] for r in store.conn.execute("PRAGMA integrity_check").fetchall()]
+    except sqlite3.DatabaseError as exc:  # too damaged to even check
+        return [str(exc)]
+
+
+def doctor(
+    store: Store, scheduler: Scheduler, fix: bool = True, integrity: list[str] | None = None
+) -> Report:
+    """Check, and (with `fix`) repair. `integrity` skips a check the caller just ran."""
+    from .backup import list_backups
+
+    report = Report()
+    report.integrity = integrity if integrity is not None else check_integrity(store)
+    autos = [b for b in list_backups(store.path) if b.kind == "auto"]
+    report.backups = len(list_backups(store.path))
+    report.last_backup = autos[0].day.isoformat() if autos and autos[0].day else None
+    if not report.healthy_file:
+        return report  # rebuilding on a damaged file could spread the damage
+    conn = store.conn
+
+    aliases = {r[0]: r[1] for r in conn.execute("SELECT old_id, new_id FROM card_aliases")}
+    report.aliases = len(aliases)
+    moves: dict[str, str] = {}
+    for old in {r[0] for r in conn.execute("SELECT DISTINCT card_id FROM reviews")} & set(aliases):
+        new = resolve_alias(aliases, old)
+        if new is None:
+            report.alias_cycles.append(old)
+        else:
+            moves[old] = new
+    if moves:
+        report.alias_moved = sum(
+            conn.execute("SELECT COUNT(*) FROM reviews WHERE card_id = ?", (old,)).fetchone()[0]
+            for old in moves
+        )
+        if fix:
+            with store.write() as w:
+                for old, new in moves.items():
+                    w.execute("UPDATE reviews SET card_id = ? WHERE card_id = ?", (new, old))
+                    w.execute("DELETE FROM card_state WHERE card_id = ?", (old,))
+
+    changed, replayed = diff_states(store, scheduler)
+    report.changed = changed
+    report.reviews = conn.execute("SELECT COUNT(*) FROM reviews").fetchone()[0]
+    report.cards_with_reviews = len(replayed)
+    if changed and fix:
+        with store.write() as w:
+            for cid in changed:
+                if cid in replayed:
+                    store._put_state(w, replayed[cid])
+                else:
+                    w.execute("DELETE FROM card_state WHERE card_id = ?", (cid,))
+        report.fixed = True
+    elif fix and moves:
+        report.fixed = True
+
+    for cid, n, q in conn.execute(
+        "SELECT c.id, (SELECT COUNT(*) FROM reviews r WHERE r.card_id = c.id), c.q "
+        "FROM cards c WHERE c.active = 0 ORDER BY c.deck, c.position"
+    ):
+        report.orphans.append(Orphan(cid, n, q))
+    for cid, n in conn.execute(
+        "SELECT r.card_id, COUNT(*) FROM reviews r LEFT JOIN cards c ON c.id = r.card_id "
+        "WHERE c.id IS NULL GROUP BY r.card_id ORDER BY r.card_id"
+    ):
+        report.unknown[cid] = n
+    for cid, lapses, q in conn.execute(
+        "SELECT s.card_id, s.lapses, c.q FROM card_state s JOIN cards c ON c.id = s.card_id "
+        "WHERE c.active = 1 AND s.lapses >= ? ORDER BY s.lapses DESC, s.card_id",
+        (LEECH_LAPSES,),
+    ):
+        report.leeches.append(Leech(cid, lapses, q))
+    return report

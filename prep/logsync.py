@@ -1,0 +1,232 @@
+"""Keep two machines in step through the review log, never the database file.
+
+`export` writes one JSON object per review (with its UUID) per line.
+`import_` merges such a file by UUID: reviews already present are skipped,
+new ones are added, and only the cards they touch are replayed. Importing
+the same file twice changes nothing. Card ids that were renamed here (an
+edited question, see sync.py) are mapped through `card_aliases`, so reviews
+made on a machine that still had the old text land on the right card.
+
+A bad file is reported line by line and changes nothing.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import uuid as uuidlib
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import IO, TYPE_CHECKING, Any
+
+from .clock import iso, parse_iso
+from .errors import PrepError, Problem
+
+if TYPE_CHECKING:
+    from .schedule import Scheduler
+    from .store import Store
+
+FIELDS = ("uuid", "card_id", "rating", "reviewed_at", "duration_ms", "source", "session")
+SOURCES = ("drill", "mock", "cram")
+MAX_LINE = 64 * 1024
+MAX_PROBLEMS = 20
+
+
+def _rows(store: Store, since: datetime | None = None) -> Iterable[tuple[Any, ...]]:
+    sql = f"SELECT {', '.join(FIELDS)} FROM reviews"
+    args: list[Any] = []
+    if since is not None:
+        sql += " WHERE reviewed_at >= ?"
+        args.append(iso(since))
+    return store.conn.execute(sql + " ORDER BY reviewed_at, uuid", args)
+
+
+def write_lines(store: Store, out: IO[str], since: datetime | None = None) -> int:
+    n = 0
+    for row in _rows(store, since):
+        out.write(json.dumps(dict(zip(FIELDS, row, strict=True)), ensure_ascii=False) + "\n")
+        n += 1
+    return n
+
+
+def export(store: Store, dest: Path, since: datetime | None = None) -> int:
+    """Write the log to `dest` (replaced atomically). Returns the number of reviews."""
+    tmp = dest.with_name(f".{dest.name}.{os.getpid()}.tmp")
+    try:
+        with tmp.open("w", encoding="utf-8", newline="\n") as f:
+            n = write_lines(store, f, since)
+        os.replace(tmp, dest)
+    except OSError as exc:
+        tmp.unlink(missing_ok=True)
+        raise PrepError(f"{dest}: cannot write: {exc.strerror or exc}") from exc
+    return n
+
+
+@dataclass
+class Entry:
+    uuid: str
+    card_id: str
+    rating: int
+    reviewed_at: str
+    duration_ms: int
+    source: str
+    session: str | None
+    line: int
+
+
+def _int(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def parse_line(text: str, path: str, line: int) -> tuple[Entry | None, Problem | None]:
+    def bad(message: str) -> tuple[None, Problem]:
+        return None, Problem(path, line, 0, message)
+
+    if len(text) > MAX_LINE:
+        return bad(f"line is longer than {MAX_LINE:,} characters")
+    try:
+        obj = json.loads(text)
+    except json.JSONDecodeError as exc:
+        return None, Problem(path, line, exc.colno, f"not JSON: {exc.msg}")
+    if not isinstance(obj, dict):
+        return bad("each line must be a JSON object (one review)")
+    unknown = [k for k in obj if k not in FIELDS]
+    if unknown:
+        return bad(f"unknown field {unknown[0]!r}")
+    for key in ("uuid", "card_id", "rating", "reviewed_at"):
+        if key not in obj:
+            return bad(f"missing {key!r}")
+    u = obj["uuid"]
+    try:
+        if not isinstance(u, str):
+            raise ValueError
+        u = str(uuidlib.UUID(u))
+    except ValueError:
+        return bad(f"'uuid' must be a UUID, not {u!r:.60}")
+    card_id = obj["card_id"]
+    if not isinstance(card_id, str) or not card_id.strip() or len(card_id) > 200:
+        return bad(f"'card_id' must be text (1-200 characters), not {card_id!r:.60}")
+    rating = obj["rating"]
+    if not _int(rating) or not 1 <= rating <= 4:
+        return bad(f"'rating' must be 1, 2, 3 or 4, not {rating!r:.20}")
+    at = obj["reviewed_at"]
+    try:
+        if not isinstance(at, str):
+            raise ValueError
+        at = iso(parse_iso(at))
+    except (ValueError, OverflowError):
+        return bad(f"'reviewed_at' must be an ISO time like 2026-11-26T09:00:00Z, not {at!r:.40}")
+    duration = obj.get("duration_ms", 0)
+    if not _int(duration) or not 0 <= duration <= 86_400_000:
+        return bad(f"'duration_ms' must be a whole number of milliseconds, not {duration!r:.20}")
+    source = obj.get("source", "drill")
+    if source not in SOURCES:
+        return bad(f"'source' must be one of {', '.join(SOURCES)}, not {source!r:.20}")
+    session = obj.get("session")
+    if session is not None and (not isinstance(session, str) or len(session) > 200):
+        return bad("'session' must be text or null")
+    entry = Entry(u, card_id, rating, at, duration, source, session, line)
+    return entry, None
+
+
+def read(path: Path) -> list[Entry]:
+    """All entries of a log file, or a PrepError naming every bad line (up to 20)."""
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise PrepError(f"{path}: cannot read: {exc.strerror or exc}") from exc
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        raise PrepError(f"{path}:{line}: not valid UTF-8") from exc
+    entries: list[Entry] = []
+    problems: list[Problem] = []
+    seen: dict[str, int] = {}
+    for n, line_text in enumerate(text.splitlines(), 1):
+        if not line_text.strip():
+            continue
+        entry, problem = parse_line(line_text, str(path), n)
+        if problem is None and entry is not None and entry.uuid in seen:
+            earlier = entries[seen[entry.uuid]]
+            if (entry.card_id, entry.rating, entry.reviewed_at) != (
+                earlier.card_id,
+                earlier.rating,
+                earlier.reviewed_at,
+            ):
+                problem = Problem(
+                    str(path), n, 0, f"uuid {entry.uuid} appears twice with different content "
+                    f"(first at line {earlier.line})"
+                )  # fmt: skip
+            else:
+                continue
+        if problem is not None:
+            problems.append(problem)
+            if len(problems) >= MAX_PROBLEMS:
+                break
+            continue
+        assert entry is not None
+        seen[entry.uuid] = len(entries)
+        entries.append(entry)
+    if problems:
+        first = problems[0]
+        more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
+        raise PrepError(f"{first.path}:{first.line}: {first.message}{more}", problems)
+    return entries
+
+
+@dataclass
+class Imported:
+    read: int = 0
+    added: int = 0
+    known: int = 0  # already here, same content
+    conflicts: list[str] = field(default_factory=list)  # same uuid, other content: ours kept
+    remapped: int = 0  # filed under a renamed card id, moved to the current one
+    cards: list[str] = field(default_factory=list)  # cards replayed
+    unknown_cards: list[str] = field(default_factory=list)  # ids no deck here has (yet)
+    changed: int = 0  # card states that moved
+
+
+def import_(store: Store, scheduler: Scheduler, entries: list[Entry]) -> Imported:
+    """Merge entries by UUID and replay the cards they touch, in one transaction."""
+    from .doctor import resolve_alias
+
+    result = Imported(read=len(entries))
+    with store.write() as conn:
+        aliases = {r[0]: r[1] for r in conn.execute("SELECT old_id, new_id FROM card_aliases")}
+        known_cards = {r[0] for r in conn.execute("SELECT id FROM cards")}
+        touched: set[str] = set()
+        unknown: set[str] = set()
+        for e in entries:
+            card_id = e.card_id
+            if card_id in aliases:
+                card_id = resolve_alias(aliases, card_id) or card_id
+                result.remapped += card_id != e.card_id
+            row = conn.execute(
+                "SELECT card_id, rating, reviewed_at FROM reviews WHERE uuid = ?", (e.uuid,)
+            ).fetchone()
+            if row is not None:
+                if (row[0], row[1], row[2]) == (card_id, e.rating, e.reviewed_at):
+                    result.known += 1
+                else:
+                    result.conflicts.append(e.uuid)
+                continue
+            conn.execute(
+                f"INSERT INTO reviews ({', '.join(FIELDS)}) VALUES (?,?,?,?,?,?,?)",
+                (e.uuid, card_id, e.rating, e.reviewed_at, e.duration_ms, e.source, e.session),
+            )
+            result.added += 1
+            touched.add(card_id)
+            if card_id not in known_cards:
+                unknown.add(card_id)
+        for card_id in sorted(touched):
+            old = store.state(card_id)
+            new = scheduler.replay(card_id, store.reviews_of(card_id))
+            if new != old:
+                result.changed += 1
+            store._put_state(conn, new)
+        result.cards = sorted(touched)
+        result.unknown_cards = sorted(unknown)
+    return result
