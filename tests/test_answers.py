@@ -453,15 +453,15 @@ def test_check_reports_render_errors_and_card_links(ws: Path) -> None:
         p.startswith("answers/broken.md.j2:7: error: refused by the template sandbox")
         for p in problems
     )
-    line = next(
-        i for i, t in enumerate(deck.read_text(encoding="utf-8").split("\n"), 1) if "jwt-authh" in t
+    card_line = next(
+        i
+        for i, t in enumerate(deck.read_text(encoding="utf-8").split("\n"), 1)
+        if t.strip() == "- id: fastapi-jwt-auth"
     )
-    assert any(
-        p.startswith("decks/datavent-backend.yaml:")
-        and "links story 'jwt-authh', but answers/jwt-authh.md.j2 does not exist" in p
-        for p in problems
-    )
-    assert line > 0
+    assert (
+        f"decks/datavent-backend.yaml:{card_line}: error: card 'fastapi-jwt-auth' links story "
+        "'jwt-authh', but answers/jwt-authh.md.j2 does not exist; did you mean 'jwt-auth'?"
+    ) in problems
     # jwt-auth's own card no longer points back at it: a warning on its cards line.
     assert any(
         p.startswith("answers/jwt-auth.md.j2:6: warning: card 'fastapi-jwt-auth' does not show")
