@@ -37,8 +37,8 @@ DEFAULT_COUNT = 5
 MAX_COUNT = 40
 RECENT = timedelta(days=30)  # Again grades this recent count as lapses
 
-# Suggested split of a STAR answer (share of the time limit).
-STAR = (("S", "Situation", 0.2), ("T", "Task", 0.1), ("A", "Action", 0.6), ("R", "Result", 0.1))
+# Suggested split of a STAR answer (percent of the time limit).
+STAR = (("S", "Situation", 20), ("T", "Task", 10), ("A", "Action", 60), ("R", "Result", 10))
 
 # Events from the face.
 DONE, PAUSE, SKIP, HINT, END = "done", "pause", "skip", "hint", "end"
@@ -71,11 +71,12 @@ class Segment:
 
 
 def star_segments(limit_s: float) -> list[Segment]:
-    out, start = [], 0.0
-    for letter, name, share in STAR:
-        end = start + share * limit_s
-        out.append(Segment(letter, name, start, end))
-        start = end
+    out, percent = [], 0
+    for letter, name, share in STAR:  # whole percents: the boundaries carry no float drift
+        out.append(
+            Segment(letter, name, limit_s * percent / 100, limit_s * (percent + share) / 100)
+        )
+        percent += share
     return out
 
 

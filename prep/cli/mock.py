@@ -9,7 +9,6 @@ import typer
 from .common import console, guard, open_workspace, scheduler_for
 
 mock_app = typer.Typer(
-    help="Mock interview under a clock. Answer out loud; grades move the schedule.",
     add_completion=False,
     rich_markup_mode=None,
 )
@@ -101,11 +100,14 @@ def register(app: typer.Typer) -> None:
             ),
         ] = None,
     ) -> None:
-        """Mock interview. Keys: Enter/space done, p pause, n skip, h hint, q end.
+        """Mock interview under a clock; grades move the schedule. Keys: Enter/space done, p pause, n skip, h hint, q end.
 
         Questions lean toward weak and never-rehearsed cards, mix the topics and
-        put behavioral questions in between. Without a terminal, each answer ends
-        with a line (empty = done, n, h, p, q), then a keywords line and a grade line.
+        put behavioral questions in between. After each answer: the model answer
+        or STAR story, the keywords you covered (e.g. 1 3), a grade 1-4 (an answer
+        over 1.5x its time counts as Hard at most; type 3! to keep Good).
+        Without a terminal each answer ends with a line (empty = done, n, h, p, q),
+        then a keywords line and a grade line. `prep mock history` lists past sessions.
         """
         if ctx.invoked_subcommand is not None:
             return
