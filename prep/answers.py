@@ -531,7 +531,7 @@ def _make_environment(folder: Path) -> Any:
             return _template_source(text), filename, uptodate
 
     class AnswersEnvironment(ImmutableSandboxedEnvironment):
-        intercepted_binops = frozenset({"*", "**"})
+        intercepted_binops = frozenset({"*", "**", "%"})
 
         def getattr(self, obj: Any, attribute: str) -> Any:
             # `company.values` is the profile's list, not dict.values: data keys win
@@ -563,7 +563,23 @@ def _make_environment(folder: Path) -> Any:
                 and right * max(abs(left).bit_length(), 1) > 100_000
             ):
                 raise SecurityError("the power is too large")
+            if operator == "%" and isinstance(left, str):
+                _check_format(left)
             return super().call_binop(context, operator, left, right)
+
+        def call(__self, __context: Any, __obj: Any, *args: Any, **kwargs: Any) -> Any:
+            # 'x'.ljust(10**9), '{:>999999999}'.format(1), lipsum(10**9): refuse sizes
+            # no story needs. Numbers given to format() itself (a salary) are fine.
+            target = getattr(__obj, "__wrapped__", __obj)
+            owner = getattr(target, "__self__", None)
+            if isinstance(owner, str):
+                if getattr(target, "__name__", "") in ("format", "format_map"):
+                    _check_format(owner)
+                else:
+                    _check_sizes(args, kwargs)
+            elif target is __self.globals.get("lipsum"):
+                _check_sizes(args, kwargs)
+            return super().call(__context, __obj, *args, **kwargs)
 
     env = AnswersEnvironment(
         loader=AnswersLoader(),
@@ -572,7 +588,43 @@ def _make_environment(folder: Path) -> Any:
         keep_trailing_newline=True,
         auto_reload=True,
     )
+    for name in ("center", "indent", "slice", "format"):
+        env.filters[name] = _guarded(env.filters[name], name == "format")
     return env
+
+
+_WIDE = re.compile(r"%[-#0 +]*\*|%[-#0 +]*\d*\.?\d{7,}|\{[^{}]*:[^{}]*\d{7,}[^{}]*\}")
+
+
+def _check_format(fmt: str) -> None:
+    from jinja2.sandbox import SecurityError
+
+    if _WIDE.search(fmt):
+        raise SecurityError("a format width over a million characters (or from '*') is refused")
+
+
+def _check_sizes(args: Iterable[Any], kwargs: Mapping[str, Any]) -> None:
+    from jinja2.sandbox import SecurityError
+
+    for value in (*args, *kwargs.values()):
+        if isinstance(value, int) and not isinstance(value, bool) and abs(value) > OUTPUT_CAP:
+            raise SecurityError(f"the number {value} is too large for this call")
+
+
+def _guarded(filter_fn: Any, is_format: bool) -> Any:
+    """A filter that refuses widths and counts that would build huge strings or loops."""
+    import functools
+
+    @functools.wraps(filter_fn)  # keeps jinja's pass_environment marker
+    def guarded(*args: Any, **kwargs: Any) -> Any:
+        values = [a for a in args if not hasattr(a, "filters")]  # skip the environment
+        if not is_format:
+            _check_sizes(values[1:], kwargs)
+        elif values and isinstance(values[0], str):
+            _check_format(values[0])
+        return filter_fn(*args, **kwargs)
+
+    return guarded
 
 
 _ENVS: dict[str, Any] = {}
