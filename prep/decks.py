@@ -38,6 +38,8 @@ class Card:
     col: int = 0
     auto_id: bool = False
     position: int = 0
+    chunk: str = ""  # hash of the card's lines in its file, for re-parsing only what changed
+    chunk_line: int = 0  # the line where those lines start
 
 
 @dataclass
@@ -47,6 +49,7 @@ class Deck:
     language: str
     path: str
     cards: list[Card]
+    header: str = ""  # hash of the lines above the cards, when the file can be split per card
 
 
 def normalize(text: str) -> str:
@@ -159,22 +162,168 @@ class _Checker:
         return seconds
 
 
-def parse_deck(raw: bytes, path: str) -> tuple[Deck | None, list[Problem]]:
-    """Parse and validate one deck file. Returns the deck or its problems."""
+@dataclass
+class Reuse:
+    """What the last sync of a file knew: its header hash and, per card chunk, the card."""
+
+    header: str
+    chunks: dict[str, tuple[Card, int]]  # chunk hash -> (card, chunk start line)
+
+
+_CARDS_LINE = re.compile(r"^cards:[ \t]*(?:#.*)?$", re.MULTILINE)
+
+
+def _sha(text: str) -> str:
+    return hashlib.sha1(text.encode("utf-8")).hexdigest()
+
+
+def split_chunks(text: str) -> tuple[str, list[tuple[int, str]]] | None:
+    """Split a block-style deck into its header and one text chunk per card.
+
+    Returns None for any shape this cannot cut safely (flow style, keys after
+    the card list, tabs); the caller then parses the whole file. Regular
+    expressions do the scanning: this runs on every re-sync of a big deck.
+    """
+    m = _CARDS_LINE.search(text)
+    if m is None or "\t" in text:
+        return None
+    header = text[: m.end()]
+    rest = text[m.end() + 1 :]
+    first = _FIRST_CONTENT.search(rest)
+    if first is None or not _ITEM_AT.match(rest, first.start() + len(first.group(1))):
+        return None
+    indent = len(first.group(1))
+    less = f" {{0,{indent - 1}}}[^ #\n]|" if indent else ""
+    if re.search(rf"^(?:{less} {{{indent}}}(?!- |-$|#)[^ \n])", rest, re.MULTILINE):
+        return None  # a key after the card list, or an item at the wrong depth
+    starts = [m2.start() for m2 in re.finditer(rf"^ {{{indent}}}-(?: |$)", rest, re.MULTILINE)]
+    line = header.count("\n") + 2
+    chunks = []
+    prev = 0
+    for i, pos in enumerate(starts):
+        line += rest.count("\n", prev, pos)
+        end = starts[i + 1] if i + 1 < len(starts) else len(rest)
+        chunks.append((line, rest[pos:end].rstrip("\n")))
+        prev = pos
+    return header, chunks
+
+
+_FIRST_CONTENT = re.compile(r"^( *)[^ #\n]", re.MULTILINE)
+_ITEM_AT = re.compile(r"-(?: |$)", re.MULTILINE)
+
+
+def parse_deck(
+    raw: bytes, path: str, reuse: Reuse | None = None
+) -> tuple[Deck | None, list[Problem]]:
+    """Parse and validate one deck file. Returns the deck and its problems.
+
+    With `reuse` (from the last sync), only the cards whose lines changed are
+    parsed; a 10k-card deck with one edit costs one card, not ten thousand.
+    """
+    if reuse is not None:
+        result = _parse_incremental(raw, path, reuse)
+        if result is not None:
+            return result
     loaded = load(raw, path)
     if loaded.problems:
         return None, loaded.problems
     data = loaded.data
     c = _Checker(path)
-    stem = Path(path).stem
     if data is None:
         return None, [Problem(path, 1, 1, "empty deck: no cards")]
     if not isinstance(data, LDict):
         return None, [
             Problem(path, 1, 1, f"a deck must be a mapping with 'cards', not {_typename(data)}")
         ]
+    head = _header(c, data, path)
+    cards_raw = data.get("cards")
+    if cards_raw is None:
+        c.err(data.pos, "empty deck: no cards" if "cards" in data else "missing 'cards'")
+        return None, c.problems
+    if not isinstance(cards_raw, LList):
+        c.err(data.val_pos["cards"], f"'cards' must be a list, not {_typename(cards_raw)}")
+        return None, c.problems
+    if not cards_raw:
+        c.err(data.val_pos["cards"], "empty deck: no cards")
+    split = split_chunks(loaded.text)
+    header = _sha(split[0]) if split else ""
+    hashes = [(_sha(t), start) for start, t in split[1]] if split else []
+    if len(hashes) != len(cards_raw):
+        hashes = []
+    cards: list[Card] = []
+    seen: dict[str, tuple[int, int]] = {}
+    for position, (item, pos) in enumerate(zip(cards_raw, cards_raw.item_pos, strict=True)):
+        card = _card(c, item, pos, position, head, seen)
+        if card is not None:
+            if hashes:
+                card.chunk, card.chunk_line = hashes[position]
+            cards.append(card)
+    # Valid cards come back even beside problems, so cross-deck checks still see
+    # them; callers treat any problem as fatal.
+    deck = Deck(
+        head["deck"], head["title"], head["language"], path, cards, header if hashes else ""
+    )
+    return deck, c.problems
+
+
+def _parse_incremental(raw: bytes, path: str, reuse: Reuse) -> tuple[Deck, list[Problem]] | None:
+    from .yamlsafe import decode
+
+    text, problems = decode(raw, path)
+    if text is None or problems:
+        return None
+    split = split_chunks(text)
+    if split is None or _sha(split[0]) != reuse.header:
+        return None
+    header_text, chunks = split
+    if not chunks:
+        return None
+    fresh = [i for i, (_, t) in enumerate(chunks) if _sha(t) not in reuse.chunks]
+    if len(fresh) > max(50, len(chunks) // 5):
+        return None  # mostly new: one full parse is cheaper
+    loaded = load(header_text.encode("utf-8"), path)
+    if loaded.problems or not isinstance(loaded.data, LDict):
+        return None
+    c = _Checker(path)
+    head = _header(c, loaded.data, path)
+    cards: list[Card] = []
+    seen: dict[str, tuple[int, int]] = {}
+    for position, (start, chunk) in enumerate(chunks):
+        sha = _sha(chunk)
+        known = reuse.chunks.get(sha)
+        if known is not None and known[0].id not in seen:
+            old, old_start = known
+            card = Card(
+                **{
+                    **old.__dict__,
+                    "line": old.line - old_start + start,
+                    "position": position,
+                    "chunk_line": start,
+                }
+            )
+            seen[card.id] = (card.line, card.col)
+            cards.append(card)
+            continue
+        # Pad with newlines so the parser reports the card's real line numbers.
+        piece = load(("\n" * (start - 1) + chunk).encode("utf-8"), path)
+        if piece.problems:
+            return None  # report YAML errors exactly as a full parse does
+        if not isinstance(piece.data, LList) or len(piece.data) != 1:
+            return None
+        new = _card(c, piece.data[0], piece.data.item_pos[0], position, head, seen)
+        if new is not None:
+            new.chunk, new.chunk_line = sha, start
+            cards.append(new)
+    if not cards and not c.problems:
+        c.err((start, 1), "empty deck: no cards")
+    return Deck(
+        head["deck"], head["title"], head["language"], path, cards, reuse.header
+    ), c.problems
+
+
+def _header(c: _Checker, data: LDict, path: str) -> dict[str, Any]:
     c.unknown(data, DECK_KEYS, "deck")
-    deck_id = c.text(data, "deck") or stem
+    deck_id = c.text(data, "deck") or Path(path).stem
     if not ID_RE.match(deck_id):
         c.err(
             data.val_pos.get("deck", data.pos),
@@ -196,84 +345,55 @@ def parse_deck(raw: bytes, path: str) -> tuple[Deck | None, list[Problem]]:
                 "tags": c.str_list(d, "tags"),
             }
             if defaults["kind"] is not None and defaults["kind"] not in KINDS:
-                c.err(
-                    d.val_pos["kind"],
-                    _unknown_kind(defaults["kind"]),
-                )
-    cards_raw = data.get("cards")
-    if cards_raw is None:
-        c.err(data.pos, "empty deck: no cards" if "cards" in data else "missing 'cards'")
-        return None, c.problems
-    if not isinstance(cards_raw, LList):
-        c.err(data.val_pos["cards"], f"'cards' must be a list, not {_typename(cards_raw)}")
-        return None, c.problems
-    if not cards_raw:
-        c.err(data.val_pos["cards"], "empty deck: no cards")
-    cards: list[Card] = []
-    seen: dict[str, tuple[int, int]] = {}
-    for position, (item, pos) in enumerate(zip(cards_raw, cards_raw.item_pos, strict=True)):
-        if not isinstance(item, LDict):
-            c.err(pos, f"a card must be a mapping with 'q', not {_typename(item)}")
-            continue
-        before = len(c.problems)
-        c.unknown(item, CARD_KEYS, "card")
-        q = c.text(item, "q", required=True)
-        card_id = c.text(item, "id")
-        if card_id is not None and not ID_RE.match(card_id):
-            c.err(
-                item.val_pos["id"],
-                f"invalid card id {card_id!r}: use letters, digits, '.', '_' or '-' (at most 80)",
-            )
-        kind = c.text(item, "kind") or defaults.get("kind") or "technical"
-        if "kind" in item and isinstance(item["kind"], str) and kind not in KINDS:
-            c.err(
-                item.val_pos["kind"],
-                _unknown_kind(kind),
-            )
-        topic = c.text(item, "topic") or defaults.get("topic") or title
-        answer = c.text(item, "a") or ""
-        keywords = c.str_list(item, "keywords")
-        story = c.text(item, "story")
-        if story is not None and not ID_RE.match(story):
-            c.err(item.val_pos["story"], f"invalid story id {story!r}")
-        time_s = c.time(item, "time") if "time" in item else defaults.get("time")
-        tags = c.str_list(item, "tags") or list(defaults.get("tags") or [])
-        if len(c.problems) > before or q is None:
-            continue
-        auto = card_id is None
-        cid = card_id if card_id is not None else auto_id(q)
-        if cid in seen:
-            first = seen[cid]
-            what = "card id" if not auto else "question (same text gives the same id)"
-            c.err(
-                item.val_pos.get("id", pos) if not auto else pos,
-                f"duplicate {what} '{cid}' (first at {path}:{first[0]}:{first[1]})",
-            )
-            continue
-        card_pos = item.val_pos.get("id", pos) if not auto else pos
-        seen[cid] = card_pos
-        cards.append(
-            Card(
-                id=cid,
-                deck=deck_id,
-                kind=kind,
-                topic=topic.strip(),
-                q=q.strip(),
-                a=answer.strip(),
-                keywords=keywords,
-                story=story,
-                time_s=time_s,
-                tags=tags,
-                path=path,
-                line=card_pos[0],
-                col=card_pos[1],
-                auto_id=auto,
-                position=position,
-            )
+                c.err(d.val_pos["kind"], _unknown_kind(defaults["kind"]))
+    return {"deck": deck_id, "title": title, "language": language, "defaults": defaults}
+
+
+def _card(
+    c: _Checker, item: Any, pos: tuple[int, int], position: int, head: dict[str, Any],
+    seen: dict[str, tuple[int, int]],
+) -> Card | None:  # fmt: skip
+    path = c.path
+    defaults = head["defaults"]
+    if not isinstance(item, LDict):
+        c.err(pos, f"a card must be a mapping with 'q', not {_typename(item)}")
+        return None
+    before = len(c.problems)
+    c.unknown(item, CARD_KEYS, "card")
+    q = c.text(item, "q", required=True)
+    card_id = c.text(item, "id")
+    if card_id is not None and not ID_RE.match(card_id):
+        c.err(
+            item.val_pos["id"],
+            f"invalid card id {card_id!r}: use letters, digits, '.', '_' or '-' (at most 80)",
         )
-    # Valid cards come back even beside problems, so cross-deck checks still see
-    # them; callers treat any problem as fatal.
-    return Deck(id=deck_id, title=title, language=language, path=path, cards=cards), c.problems
+    kind = c.text(item, "kind") or defaults.get("kind") or "technical"
+    if "kind" in item and isinstance(item["kind"], str) and kind not in KINDS:
+        c.err(item.val_pos["kind"], _unknown_kind(kind))
+    topic = c.text(item, "topic") or defaults.get("topic") or head["title"]
+    answer = c.text(item, "a") or ""
+    keywords = c.str_list(item, "keywords")
+    story = c.text(item, "story")
+    if story is not None and not ID_RE.match(story):
+        c.err(item.val_pos["story"], f"invalid story id {story!r}")
+    time_s = c.time(item, "time") if "time" in item else defaults.get("time")
+    tags = c.str_list(item, "tags") or list(defaults.get("tags") or [])
+    if len(c.problems) > before or q is None:
+        return None
+    auto = card_id is None
+    cid = card_id if card_id is not None else auto_id(q)
+    card_pos = item.val_pos.get("id", pos) if not auto else pos
+    if cid in seen:
+        first = seen[cid]
+        what = "card id" if not auto else "question (same text gives the same id)"
+        c.err(card_pos, f"duplicate {what} '{cid}' (first at {path}:{first[0]}:{first[1]})")
+        return None
+    seen[cid] = card_pos
+    return Card(
+        id=cid, deck=head["deck"], kind=kind, topic=topic.strip(), q=q.strip(), a=answer.strip(),
+        keywords=keywords, story=story, time_s=time_s, tags=tags, path=path, line=card_pos[0],
+        col=card_pos[1], auto_id=auto, position=position,
+    )  # fmt: skip
 
 
 def deck_files(root: Path) -> list[Path]:

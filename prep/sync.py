@@ -12,6 +12,7 @@ import json
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from .clock import Clock, iso
 from .errors import DeckError, Problem
@@ -100,7 +101,7 @@ def _sync_changed(
         problems.append(Problem(PROFILE, 0, 0, "missing"))
     decks = []
     for path in sorted(changed):
-        deck, probs = parse_deck(changed[path], path)
+        deck, probs = parse_deck(changed[path], path, _reuse(store, path))
         problems += probs
         report.parsed.append(path)
         if deck:
@@ -203,6 +204,10 @@ def _sync_changed(
                 f"note: {report.orphaned} card(s) left their decks; their history is kept "
                 "and returns if they come back"
             )
+        for deck in decks:
+            store.set_meta(conn, f"chunks:{deck.path}", _chunk_map(deck))
+        for path in removed:
+            conn.execute("DELETE FROM meta WHERE key = ?", (f"chunks:{path}",))
         for path, (size, mtime, sha) in touched.items():
             conn.execute(
                 "INSERT OR REPLACE INTO files(path, size, mtime_ns, sha256) VALUES (?,?,?,?)",
@@ -211,6 +216,41 @@ def _sync_changed(
         for path in removed:
             conn.execute("DELETE FROM files WHERE path = ?", (path,))
     return report
+
+
+def _chunk_map(deck: Any) -> dict[str, Any] | None:
+    if not deck.header or not all(c.chunk for c in deck.cards):
+        return None
+    return {"header": deck.header, "chunks": {c.chunk: [c.id, c.chunk_line] for c in deck.cards}}
+
+
+def _reuse(store: Store, path: str) -> Any:
+    """The last sync's view of a file, so only edited cards are parsed again."""
+    from .decks import Card, Reuse
+
+    saved = store.get_meta(f"chunks:{path}")
+    if not saved:
+        return None
+    rows = {
+        r[0]: r
+        for r in store.conn.execute(
+            "SELECT id, deck, kind, topic, q, a, keywords, story, time_s, tags, line, col, auto_id, position"
+            " FROM cards WHERE path = ? AND active = 1",
+            (path,),
+        )
+    }
+    chunks = {}
+    for sha, (card_id, start) in saved["chunks"].items():
+        r = rows.get(card_id)
+        if r is None:
+            return None  # the database moved on (e.g. a rename); parse the whole file
+        card = Card(
+            chunk_line=start, id=r[0], deck=r[1], kind=r[2], topic=r[3], q=r[4], a=r[5], keywords=json.loads(r[6]),
+            story=r[7], time_s=r[8], tags=json.loads(r[9]), path=path, line=r[10], col=r[11],
+            auto_id=bool(r[12]), position=r[13], chunk=sha,
+        )  # fmt: skip
+        chunks[sha] = (card, start)
+    return Reuse(header=saved["header"], chunks=chunks)
 
 
 def changed_paths(store: Store, ws: Workspace) -> list[Path]:

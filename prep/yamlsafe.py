@@ -17,6 +17,21 @@ MAX_BYTES = 8 * 1024 * 1024
 MAX_DEPTH = 40
 
 _ANCHOR_HINT = re.compile(r"(?:^|[\s\[{,:-])[&*][^\s,\]}]", re.MULTILINE)
+_DEEP_INDENT = re.compile(rf"^ {{{2 * MAX_DEPTH},}}\S", re.MULTILINE)
+_NOT_BRACKET = re.compile(r"[^\[\]{}]+")
+
+
+def _bracket_depth(text: str) -> int:
+    """Deepest flow nesting, counting brackets even inside quotes (a cheap upper bound)."""
+    only = _NOT_BRACKET.sub("", text)
+    if not only:
+        return 0
+    depth = top = 0
+    for ch in only:
+        depth += 1 if ch in "[{" else -1
+        if depth > top:
+            top = depth
+    return top
 
 
 class LDict(dict):
@@ -75,9 +90,7 @@ def decode(raw: bytes, path: str) -> tuple[str | None, list[Problem]]:
 
 def _check_structure(text: str, path: str, yaml: Any) -> list[Problem]:
     """Refuse anchors/aliases and excessive nesting, using the event stream."""
-    suspicious_depth = text.count("[") + text.count("{") > 2000 or any(
-        len(line) - len(line.lstrip(" ")) > 2 * MAX_DEPTH for line in text.split("\n")
-    )
+    suspicious_depth = _bracket_depth(text) > MAX_DEPTH or _DEEP_INDENT.search(text) is not None
     if not suspicious_depth and not _ANCHOR_HINT.search(text):
         return []
     depth = 0
@@ -169,6 +182,8 @@ def _convert(node: Any, constructor: Any, seen: set[int], path: str, yaml: Any) 
             lst.append(_convert(item, constructor, seen, path, yaml))
             lst.item_pos.append(_mark(item))
         return lst
+    if node.tag == "tag:yaml.org,2002:str":  # the common case, without the constructor's detour
+        return node.value
     try:
         return constructor.construct_object(node, deep=True)
     except yaml.YAMLError as exc:
