@@ -374,6 +374,8 @@ def parse_meta(text: str, rel: str, file: Path) -> tuple[StoryMeta | None, list[
     if kind not in KINDS:
         err(data.val_pos["kind"], f"kind must be one of {', '.join(KINDS)}, not '{kind}'")
         kind = "story"
+    title = text_of("title", story_id) or story_id
+    topic = text_of("topic", None)
     values, value_lines = list_of("values")
     competencies, _ = list_of("competencies")
     cards, card_lines = list_of("cards")
@@ -385,16 +387,14 @@ def parse_meta(text: str, rel: str, file: Path) -> tuple[StoryMeta | None, list[
         variables = {}
     if problems:
         return None, problems
-    from .workspace import _plain
-
     meta = StoryMeta(
         id=story_id,
-        title=text_of("title", story_id) or story_id,
+        title=title,
         kind=kind,
         values=values,
         competencies=competencies,
         cards=cards,
-        topic=text_of("topic", None),
+        topic=topic,
         path=rel,
         file=file,
         vars=_plain(variables),
@@ -404,6 +404,15 @@ def parse_meta(text: str, rel: str, file: Path) -> tuple[StoryMeta | None, list[
         card_lines=card_lines,
     )
     return meta, []
+
+
+def _plain(value: Any) -> Any:
+    """Position-carrying YAML containers to plain dicts and lists for templates."""
+    if isinstance(value, dict):
+        return {str(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_plain(v) for v in value]
+    return value
 
 
 def story_files(ws: Workspace) -> list[Path]:

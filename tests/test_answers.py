@@ -257,6 +257,7 @@ def test_self_include_is_stopped(ws: Path) -> None:
         ("---\nid: x\nvalues: ownership\n---\n", 3, "'values' must be a list"),
         ("---\nid: x\nkind: poem\n---\n", 3, "kind must be one of story, email, text"),
         ("---\nid: x\nvars: [1, 2]\n---\n", 3, "'vars' must be a mapping"),
+        ("---\nid: x\ntitle: [a, b]\n---\n", 3, "'title' must be text"),
         ("---\nid: x\nvalues: [a, &x b, *x]\n---\n", 3, "not allowed"),
         ("---\nid: x\n## Situation\n", 1, "never closed"),
         ("## Situation\nno front matter\n", 1, "missing front matter"),
