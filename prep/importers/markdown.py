@@ -26,9 +26,10 @@ import re
 import textwrap
 from collections import Counter
 from dataclasses import dataclass, field
-from typing import Any
+from functools import lru_cache
 
 from . import Draft, Imported, Skipped
+from .mdblocks import Inline, Item, Node, flatten, parse
 
 # Heading words -> what the section holds. Checked in this order: the first
 # family that matches wins, so "Questions to ask" is `ask`, not `questions`.
@@ -48,7 +49,7 @@ _ROLE_WORDS: list[tuple[str, str]] = [
     ("concept", r"concept|개념|glossary|용어|terminolog"),
     ("questions", r"question|질문|\bq ?& ?a\b|\bqna\b|\bfaq\b|문답|기출"),
     (
-        "concept",
+        "concept?",
         r"to (know|review|study|learn)|\breview\b|복습|공부할|알아야|키워드|keywords?\b|cheat ?sheet",
     ),
     (
@@ -98,43 +99,12 @@ QUESTION_SHARE = 0.6
 
 
 @dataclass
-class _Node:
-    type: str  # heading, para, list, fence, code, html, hr, quote, table, other
-    start: int  # 0-based first line
-    end: int  # exclusive
-    inline: Any = None
-    level: int = 0
-    items: list[_Item] = field(default_factory=list)
-    children: list[_Node] = field(default_factory=list)
-
-
-@dataclass
-class _Item:
-    start: int
-    end: int
-    first: _Node | None  # the item's own paragraph
-    rest: list[_Node]  # what is nested below it
-
-
-@dataclass
-class _Text:
-    """Inline Markdown flattened to plain text."""
-
-    text: str
-    links: list[tuple[str, str]]  # (text, href) of links dropped from the text
-    struck: bool  # every letter is inside ~~ ~~
-    only_links: bool  # nothing but links (a table of contents entry)
-    lead_strong: str | None  # text of a leading **bold** run
-    after_strong: str  # what follows it
-
-
-@dataclass
 class _Section:
     title: str
     level: int
     line: int
     parent: _Section | None
-    body: list[_Node] = field(default_factory=list)
+    body: list[Node] = field(default_factory=list)
     children: list[_Section] = field(default_factory=list)
     role: str | None = None
     own_role: str | None = None
@@ -143,147 +113,20 @@ class _Section:
     is_title: bool = False  # the document's own title (or the text before any heading)
 
 
-def _md() -> Any:
-    from markdown_it import MarkdownIt
-
-    return MarkdownIt("commonmark").enable(["strikethrough", "table"])
-
-
-def _build(tokens: list[Any], i: int, close: str | None) -> tuple[list[_Node], int]:
-    """The flat token stream as a tree of blocks with line ranges."""
-    out: list[_Node] = []
-    n = len(tokens)
-    while i < n:
-        t = tokens[i]
-        if close is not None and t.type == close:
-            return out, i + 1
-        start, end = t.map if t.map else (0, 0)
-        if t.type == "heading_open":
-            out.append(_Node("heading", start, end, tokens[i + 1], level=int(t.tag[1:])))
-            i += 3
-        elif t.type == "paragraph_open":
-            out.append(_Node("para", start, end, tokens[i + 1]))
-            i += 3
-        elif t.type in ("bullet_list_open", "ordered_list_open"):
-            closing = t.type.replace("_open", "_close")
-            items: list[_Item] = []
-            i += 1
-            while tokens[i].type == "list_item_open":
-                s, e = tokens[i].map or (0, 0)
-                kids, i = _build(tokens, i + 1, "list_item_close")
-                first = kids[0] if kids and kids[0].type == "para" else None
-                items.append(_Item(s, e, first, kids[1:] if first else kids))
-            assert tokens[i].type == closing
-            out.append(_Node("list", start, end, items=items))
-            i += 1
-        elif t.type == "blockquote_open":
-            kids, i = _build(tokens, i + 1, "blockquote_close")
-            out.append(_Node("quote", start, end, children=kids))
-        elif t.type == "table_open":
-            while tokens[i].type != "table_close":
-                i += 1
-            out.append(_Node("table", start, end))
-            i += 1
-        elif t.type in ("fence", "code_block", "html_block", "hr"):
-            kind = {"code_block": "code", "html_block": "html"}.get(t.type, t.type)
-            out.append(_Node(kind, start, end))
-            i += 1
-        else:  # anything else a plugin may add: keep its lines, skip its tokens
-            depth = t.nesting
-            i += 1
-            while depth > 0 and i < n:
-                depth += tokens[i].nesting
-                i += 1
-            out.append(_Node("other", start, end))
-    return out, i
-
-
-def _inline(token: Any) -> _Text:
-    parts: list[str] = []
-    links: list[tuple[str, str]] = []
-    link_stack: list[tuple[str, int]] = []
-    letters = struck_letters = 0
-    strike = 0
-    only_links = True
-    lead_strong: str | None = None
-    strong_start = -1  # -1: not seen yet, -2: not leading or already closed
-    strong_end = 0
-    children = token.children or []
-    for c in children:
-        kind = c.type
-        if kind == "text":
-            parts.append(c.content)
-            count = sum(ch.isalnum() for ch in c.content)
-            letters += count
-            struck_letters += count if strike else 0
-            if not link_stack and c.content.strip():
-                only_links = False
-        elif kind == "code_inline":
-            fence = "``" if "`" in c.content else "`"
-            parts.append(f"{fence}{c.content}{fence}")
-            letters += len(c.content)
-            struck_letters += len(c.content) if strike else 0
-            if not link_stack:
-                only_links = False
-        elif kind == "softbreak":
-            parts.append("\x01")
-        elif kind == "hardbreak":
-            parts.append("\x02")
-        elif kind == "html_inline":
-            if re.match(r"<br\s*/?>", c.content, re.I):
-                parts.append("\x02")
-        elif kind == "link_open":
-            link_stack.append((c.attrs.get("href", "") or "", len(parts)))
-        elif kind == "link_close" and link_stack:
-            href, at = link_stack.pop()
-            text = "".join(parts[at:]).replace("\x01", " ").replace("\x02", " ").strip()
-            if href.startswith("#") and not any(ch.isalnum() for ch in text):
-                del parts[at:]  # a decoration such as [[↑]](#toc)
-            elif href and not href.startswith("#"):
-                links.append((text, href))
-        elif kind == "image":
-            parts.append(c.content)
-        elif kind == "s_open":
-            strike += 1
-        elif kind == "s_close":
-            strike = max(0, strike - 1)
-        elif kind == "strong_open" and strong_start == -1:
-            if not "".join(parts).strip():
-                strong_start = len(parts)
-            else:
-                strong_start = -2
-        elif kind == "strong_close" and strong_start >= 0:
-            lead_strong = "".join(parts[strong_start:])
-            strong_end = len(parts)
-            strong_start = -2
-    text = "".join(parts)
-    after_strong = "".join(parts[strong_end:]) if lead_strong is not None else ""
-    return _Text(
-        text=text,
-        links=links,
-        struck=letters > 0 and struck_letters == letters,
-        only_links=only_links and bool(links or "".join(parts).strip() == ""),
-        lead_strong=lead_strong,
-        after_strong=after_strong,
-    )
-
-
 def _lines(raw: str) -> list[tuple[str, str]]:
     """Split flattened inline text at breaks: (separator before, line)."""
-    out: list[tuple[str, str]] = []
-    sep = ""
-    buf: list[str] = []
-    for ch in raw:
-        if ch in "\x01\x02":
-            out.append((sep, "".join(buf)))
-            sep = " " if ch == "\x01" else "\n"
-            buf = []
-        else:
-            buf.append(ch)
-    out.append((sep, "".join(buf)))
+    parts = re.split(r"([\x01\x02])", raw)
+    out = [("", parts[0])]
+    for k in range(1, len(parts), 2):
+        out.append((" " if parts[k] == "\x01" else "\n", parts[k + 1]))
     return out
 
 
+_SPACED_NL = re.compile(r" *\n *")
+_MANY_NL = re.compile(r"\n{3,}")
+
+
+@lru_cache(maxsize=65536)
 def _plain(raw: str, *, drop_sources: bool = True) -> str:
     """Flattened inline text to one string: soft breaks are spaces, hard breaks newlines."""
     pieces: list[str] = []
@@ -299,8 +142,8 @@ def _plain(raw: str, *, drop_sources: bool = True) -> str:
             pieces.append(sep or " ")
         pieces.append(line)
     text = "".join(pieces)
-    text = re.sub(r" *\n *", "\n", text)
-    return re.sub(r"\n{3,}", "\n\n", text).strip()
+    text = _SPACED_NL.sub("\n", text)
+    return _MANY_NL.sub("\n\n", text).strip()
 
 
 def _strip_quotes(text: str) -> str:
@@ -358,12 +201,18 @@ def _strong_question(text: str) -> bool:
     return bool(_ASK_START.match(last) or _ASK_END_KO.search(text))
 
 
-def _role_of(title: str) -> tuple[str | None, bool]:
+def _role_of(title: str, inherited: str | None) -> tuple[str | None, bool]:
+    """The section's own role. Inside a question section only strong words count:
+    "Write Strategies" or "Code Review" there is a question's title, not a new kind."""
     role = None
     for name, rx in _ROLES:
         if rx.search(title):
             role = name
             break
+    if inherited in ("questions", "ask", "concept") and role in ("profile", "concept?"):
+        role = None
+    if role == "concept?":
+        role = "concept"
     return role, bool(_BEHAVIORAL.search(title))
 
 
@@ -376,9 +225,8 @@ class _Reader:
         self.skipped: list[Skipped] = []
         self.drafts: list[Draft] = []
         self.levels: list[int] = []  # heading level of the section each draft came from
-        self.notes: list[int] = []  # indexes of drafts that are topic notes
-        tokens = _md().parse(text)
-        self.nodes, _ = _build(tokens, 0, None)
+        self.from_prose: list[int] = []  # indexes of drafts read from a heading and its text
+        self.nodes = parse(text)
 
     # -- noise -------------------------------------------------------------
     def _front_matter(self, text: str) -> str:
@@ -396,14 +244,14 @@ class _Reader:
         # Keep line numbers: blank the front matter instead of cutting it.
         return "\n" * m.group(0).count("\n") + text[m.end() :]
 
-    def _noise(self, node: _Node) -> bool:
+    def _noise(self, node: Node) -> bool:
         if node.type in ("html", "hr"):
             return True
         if node.type == "para":
             src = self.lines[node.start : node.end]
             if src and all(_MDX.match(line) for line in src if line.strip()):
                 return True
-            t = _inline(node.inline)
+            t = flatten(node.inline)
             return not _plain(t.text) or t.only_links and _links_local(t)
         return False
 
@@ -418,7 +266,7 @@ class _Reader:
             if node.type != "heading":
                 stack[-1].body.append(node)
                 continue
-            t = _inline(node.inline)
+            t = flatten(node.inline)
             title = _clean_title(t.text)
             while len(stack) > 1 and stack[-1].level >= node.level:
                 stack.pop()
@@ -429,8 +277,8 @@ class _Reader:
                 if not self.title:
                     self.title = title
             parent.children.append(sec)
-            own, beh = _role_of(title)
             inherit = parent if not parent.is_title else None
+            own, beh = _role_of(title, inherit.role if inherit else None)
             sec.own_role = own
             sec.role = own or (inherit.role if inherit else None)
             sec.behavioral = beh or (inherit.behavioral if inherit else False)
@@ -471,7 +319,7 @@ class _Reader:
                 self.skip(sec.line, sec.title, "profile material, not questions")
             return
         leaf = not sec.children and not sec.is_title
-        lead: list[_Node] = []
+        lead: list[Node] = []
         for n in body:
             if n.type in ("para", "fence", "code", "quote", "table"):
                 lead.append(n)
@@ -484,7 +332,12 @@ class _Reader:
         if leaf and lead and asks:
             follow = body[len(lead)] if len(body) > len(lead) else None
             if follow is not None and follow.type == "list" and self._asking_list(follow):
-                self.titled(sec, lead, [], sec.line)
+                # An imperative line above a list of questions is advice to the
+                # reader ("Show that you care"); a real question mark is a card.
+                if _QMARK.search(lead_text):
+                    self.titled(sec, lead, [], sec.line)
+                else:
+                    self.skip(lead[0].start + 1, lead_text, "text above a list of questions")
                 self.read_list(sec, follow, forced=True)
                 for n in body[len(lead) + 1 :]:
                     if n.type == "list":
@@ -529,13 +382,13 @@ class _Reader:
         self.note(sec, body)
 
     # -- shapes ------------------------------------------------------------
-    def titled(self, sec: _Section, lead: list[_Node], rest: list[_Node], line: int) -> None:
+    def titled(self, sec: _Section, lead: list[Node], rest: list[Node], line: int) -> None:
         """`#### Title` + a paragraph that asks: the paragraph is the question."""
         parts: list[str] = []
         links: list[tuple[str, str]] = []
         for n in lead:
             if n.type == "para":
-                t = _inline(n.inline)
+                t = flatten(n.inline)
                 links += t.links
                 parts.append(_plain(t.text))
             elif n.type == "quote":
@@ -555,9 +408,10 @@ class _Reader:
                 name=_NUMBERING.sub("", sec.title, count=1) or sec.title,
             ),
             sec,
+            prose=True,
         )
 
-    def note(self, sec: _Section, body: list[_Node]) -> None:
+    def note(self, sec: _Section, body: list[Node]) -> None:
         """A heading with prose, lists or code: the heading is the front."""
         if not sec.title:
             return
@@ -572,12 +426,12 @@ class _Reader:
                 name=sec.title,
             ),
             sec,
-            note=True,
+            prose=True,
         )
 
-    def read_list(self, sec: _Section, node: _Node, *, forced: bool, group: str = "") -> None:
+    def read_list(self, sec: _Section, node: Node, *, forced: bool, group: str = "") -> None:
         for item in node.items:
-            t = _inline(item.first.inline) if item.first else None
+            t = flatten(item.first.inline) if item.first else None
             text = _strip_quotes(_plain(t.text)) if t else ""
             line = item.start + 1
             nested = [n for n in item.rest if n.type == "list"]
@@ -603,7 +457,7 @@ class _Reader:
                 continue
             self.list_card(sec, item, t, text, group)
 
-    def list_card(self, sec: _Section, item: _Item, t: _Text | None, text: str, group: str) -> None:
+    def list_card(self, sec: _Section, item: Item, t: Inline | None, text: str, group: str) -> None:
         q, answer, keywords, name = text, self.answer(item.rest), [], None
         if sec.role == "concept" and t is not None:
             term, desc = _split_term(t)
@@ -629,9 +483,9 @@ class _Reader:
             sec,
         )
 
-    def add(self, draft: Draft, sec: _Section, note: bool = False) -> None:
-        if note:
-            self.notes.append(len(self.drafts))
+    def add(self, draft: Draft, sec: _Section, prose: bool = False) -> None:
+        if prose:
+            self.from_prose.append(len(self.drafts))
         self.drafts.append(draft)
         self.levels.append(sec.level)
 
@@ -643,10 +497,10 @@ class _Reader:
         return "technical"
 
     # -- judgements ----------------------------------------------------------
-    def _asking_list(self, node: _Node) -> bool:
+    def _asking_list(self, node: Node) -> bool:
         texts: list[str] = []
         for item in node.items:
-            t = _inline(item.first.inline) if item.first else None
+            t = flatten(item.first.inline) if item.first else None
             if t is None or t.struck:
                 continue
             nested = [n for n in item.rest if n.type == "list"]
@@ -654,7 +508,7 @@ class _Reader:
             if nested and (t.lead_strong is not None and not t.after_strong.strip(" :：")):
                 for n in nested:
                     texts += [
-                        _plain(_inline(i.first.inline).text) for i in n.items if i.first is not None
+                        _plain(flatten(i.first.inline).text) for i in n.items if i.first is not None
                     ]
             else:
                 texts.append(text)
@@ -664,7 +518,7 @@ class _Reader:
         asking = sum(question_like(x) for x in texts)
         return asking >= QUESTION_SHARE * len(texts)
 
-    def _group(self, t: _Text, text: str, nested: list[_Node], forced: bool) -> bool:
+    def _group(self, t: Inline, text: str, nested: list[Node], forced: bool) -> bool:
         """A bold label with questions nested below it (`1. **Python**`)."""
         bold_label = t.lead_strong is not None and not t.after_strong.strip(" :：")
         label = bold_label or (text.endswith((":", "：")) and not question_like(text))
@@ -672,11 +526,11 @@ class _Reader:
             return False
         return forced or all(self._asking_list(n) for n in nested)
 
-    def _toc(self, node: _Node) -> bool:
+    def _toc(self, node: Node) -> bool:
         for item in node.items:
             if item.first is None:
                 return False
-            t = _inline(item.first.inline)
+            t = flatten(item.first.inline)
             if not (t.only_links and _links_local(t)):
                 return False
             for n in item.rest:
@@ -685,24 +539,32 @@ class _Reader:
         return bool(node.items)
 
     def _drop_intro_notes(self) -> None:
-        """Topic notes above the level where most cards sit are introductions."""
-        if not self.drafts:
+        """One or two headings with text above the level where the titled questions
+        or notes sit, before the first of them, are an introduction ("Where are the
+        answers?"), not cards. More than that is a section of its own: kept."""
+        if not self.from_prose:
             return
-        counts = Counter(self.levels)
+        counts = Counter(self.levels[i] for i in self.from_prose)
         level, count = counts.most_common(1)[0]
         if count < 3:
             return
-        drop = {i for i in self.notes if self.levels[i] < level}
+        first = next(i for i in self.from_prose if self.levels[i] == level)
+        drop = {
+            i
+            for i in self.from_prose
+            if i < first and self.levels[i] < level and counts[self.levels[i]] <= 2
+        }
         for i in sorted(drop):
             d = self.drafts[i]
-            self.skip(d.line, d.q, "introduction (a heading above the level of the questions)")
+            self.skip(d.line, d.name or d.q, "introduction (above the level of the questions)")
         self.drafts = [d for i, d in enumerate(self.drafts) if i not in drop]
+        self.levels = [v for i, v in enumerate(self.levels) if i not in drop]
 
     # -- text --------------------------------------------------------------
-    def source(self, node: _Node) -> str:
+    def source(self, node: Node) -> str:
         return self._slice(node.start, node.end)
 
-    def source_of(self, nodes: list[_Node]) -> str:
+    def source_of(self, nodes: list[Node]) -> str:
         if not nodes:
             return ""
         return self._slice(nodes[0].start, max(n.end for n in nodes))
@@ -711,25 +573,25 @@ class _Reader:
         text = textwrap.dedent("\n".join(self.lines[start:end])).strip("\n")
         return "\n".join(_expand_lead_tabs(line).rstrip() for line in text.split("\n"))
 
-    def prose(self, node: _Node) -> str:
+    def prose(self, node: Node) -> str:
         if node.type == "para":
-            return _plain(_inline(node.inline).text)
+            return _plain(flatten(node.inline).text)
         if node.type == "quote":
             return "\n\n".join(self.prose(n) for n in node.children if n.type == "para")
         return ""
 
-    def answer(self, nodes: list[_Node]) -> str:
+    def answer(self, nodes: list[Node]) -> str:
         """Answer text: the Markdown source of the blocks, noise left out."""
         parts = [self.source(n) for n in nodes if not self._noise(n) and n.type != "heading"]
         return "\n\n".join(p for p in parts if p.strip())
 
 
-def _links_local(t: _Text) -> bool:
+def _links_local(t: Inline) -> bool:
     """Links into the same document or repository: a table of contents, not content."""
     return all(href.startswith("#") or not re.match(r"[a-z]+:", href, re.I) for _, href in t.links)
 
 
-def _split_term(t: _Text) -> tuple[str, str]:
+def _split_term(t: Inline) -> tuple[str, str]:
     """`**Term:** description` or `Term: description` -> (term, description)."""
     if t.lead_strong is not None:
         term = _plain(t.lead_strong).strip().rstrip(":：").strip()

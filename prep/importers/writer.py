@@ -119,28 +119,21 @@ _SPECIAL = re.compile(
 )
 
 
-def _yaml_printable(ch: str) -> bool:
-    o = ord(ch)
-    if o in (0x85, 0x2028, 0x2029, 0xFEFF):
-        return False  # line breaks or a BOM to a YAML reader
-    return (
-        o in (0x9, 0xA)
-        or 0x20 <= o <= 0x7E
-        or 0xA0 <= o <= 0xD7FF
-        or 0xE000 <= o <= 0xFFFD
-        or 0x10000 <= o <= 0x10FFFF
-    )
+# Characters a YAML reader would not take back verbatim inside a scalar: C0/C1
+# controls (tab and newline aside), line and paragraph separators, a BOM,
+# non-characters.
+_UNPRINTABLE = re.compile(
+    "[^\t\n\x20-\x7e\xa0-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]|[\u2028\u2029\ufeff]"
+)
 
 
 def _needs_escape(text: str) -> bool:
-    return not all(_yaml_printable(ch) for ch in text)
+    return _UNPRINTABLE.search(text) is not None
 
 
 def _double_quoted(text: str) -> str:
     body = json.dumps(text, ensure_ascii=False)
-    if not _needs_escape(body):
-        return body
-    return "".join(ch if _yaml_printable(ch) and ch != "\t" else f"\\u{ord(ch):04x}" for ch in body)
+    return _UNPRINTABLE.sub(lambda m: f"\\u{ord(m.group()):04x}", body)
 
 
 def _plain_ok(text: str, flow: bool) -> bool:
@@ -168,8 +161,9 @@ def _literal_ok(text: str) -> bool:
     return True
 
 
-def scalar(text: str, indent: int) -> str:
-    if "\n" in text and _literal_ok(text):
+def scalar(text: str, indent: int, block: bool = False) -> str:
+    """One string as YAML; `block` prefers `|` over quotes for answers (easier to edit)."""
+    if ("\n" in text or block and not _plain_ok(text, flow=False)) and _literal_ok(text):
         pad = " " * indent
         return "|\n" + "\n".join(pad + line if line else "" for line in text.split("\n"))
     if _plain_ok(text, flow=False):
@@ -183,14 +177,14 @@ def _flow_list(values: list[str]) -> str:
     )
 
 
-def _value(value: Any, indent: int) -> str:
+def _value(value: Any, indent: int, block: bool = False) -> str:
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, (int, float)):
         return str(value)
     if isinstance(value, list):
         return _flow_list([str(v) for v in value])
-    return scalar(str(value), indent)
+    return scalar(str(value), indent, block)
 
 
 def render(
@@ -213,7 +207,7 @@ def render(
     for card in cards:
         first = True
         for k, v in card.items():
-            out.append(("  - " if first else "    ") + f"{k}: {_value(v, 6)}")
+            out.append(("  - " if first else "    ") + f"{k}: {_value(v, 6, k == 'a')}")
             first = False
         out.append("")
     return "\n".join(out).rstrip("\n") + "\n"
@@ -222,17 +216,56 @@ def render(
 # -- merge ---------------------------------------------------------------------
 
 
-def _raw_cards(raw: bytes, path: str) -> tuple[list[Any], dict[str, Any] | None]:
+def _defaults(text: str, path: str) -> dict[str, Any] | None:
+    """The `defaults` mapping of an existing deck as written (a header-only read)."""
+    from ..decks import split_chunks
     from ..yamlsafe import load
 
-    data = load(raw, path).data
-    cards = list(data.get("cards") or []) if isinstance(data, dict) else []
+    split = split_chunks(text)
+    head = split[0] if split else text
+    data = load(head.encode("utf-8"), path).data
     defaults = data.get("defaults") if isinstance(data, dict) else None
-    return cards, dict(defaults) if isinstance(defaults, dict) else None
+    if not isinstance(defaults, dict):
+        return None
+    return {
+        k: (list(v) if isinstance(v, list) else v) for k, v in defaults.items() if v is not None
+    }
 
 
 def _ordered(card: dict[str, Any]) -> dict[str, Any]:
+    """Keys in the deck format's order, empty values left out."""
     return {k: card[k] for k in CARD_KEYS if k in card and card[k] not in (None, "", [])}
+
+
+def format_time(seconds: int) -> str:
+    m, s = divmod(seconds, 60)
+    if m and s:
+        return f"{m}m{s}s"
+    return f"{m}m" if m else f"{s}s"
+
+
+def _card_map(card: Card, defaults: dict[str, Any] | None) -> dict[str, Any]:
+    """A parsed card back to what its deck entry says (defaults left implicit)."""
+    from ..decks import parse_time
+
+    d = defaults or {}
+    out: dict[str, Any] = {
+        "id": card.id,
+        "kind": card.kind,
+        "topic": card.topic,
+        "q": card.q,
+        "a": card.a,
+        "keywords": list(card.keywords),
+        "story": card.story,
+    }
+    if card.time_s is not None and card.time_s != parse_time(d.get("time")):
+        out["time"] = format_time(card.time_s)
+    default_tags = d.get("tags") or []
+    if isinstance(default_tags, str):
+        default_tags = [t.strip() for t in default_tags.split(",") if t.strip()]
+    if card.tags and list(card.tags) != [str(t) for t in default_tags]:
+        out["tags"] = list(card.tags)
+    return out
 
 
 def _match(
@@ -303,18 +336,17 @@ def plan_import(
     """Everything a write would do, without writing. Raises DeckError for a bad existing deck."""
     shown = display or str(out)
     existing: Deck | None = None
-    raw_cards: list[Any] = []
     defaults: dict[str, Any] | None = None
     old_text = None
     if out.exists():
         if not out.is_file():
             raise PrepError(f"{shown}: is not a file")
         raw = out.read_bytes()
-        old_text = raw.decode("utf-8", "replace")
         existing, problems = parse_deck(raw, shown)
-        if problems:
+        if problems or existing is None:
             raise DeckError(problems)
-        raw_cards, defaults = _raw_cards(raw, shown)
+        old_text = raw.decode("utf-8")
+        defaults = _defaults(old_text, shown)
     deck = deck_id or (existing.id if existing else deck_slug(out.stem))
     if not ID_RE.match(deck):
         raise PrepError(f"invalid deck id '{deck}': use letters, digits, '.', '_' or '-'")
@@ -358,9 +390,8 @@ def plan_import(
             )
             plan.added.append(cid)
             continue
-        raw_old = raw_cards[old.position] if old.position < len(raw_cards) else {}
-        merged = dict(raw_old)
-        merged["id"] = old.id
+        before = _ordered(_card_map(old, defaults))
+        merged = dict(before)
         merged["kind"] = d.kind
         merged["topic"] = d.topic or old.topic
         merged["q"] = d.q
@@ -368,22 +399,20 @@ def plan_import(
             merged["a"] = d.a
         if not merged.get("keywords") and d.keywords:
             merged["keywords"] = list(d.keywords)
-        tags = list(old.tags)
+        tags = list(merged.get("tags") or [])
         tags += [t for t in d.tags if t not in tags]
         if tags:
             merged["tags"] = tags
         card = _ordered(merged)
         cards.append(card)
-        before = _ordered({**raw_old, "id": old.id})
-        (plan.unchanged if _same(before, card, old) else plan.updated).append(old.id)
+        (plan.unchanged if card == before else plan.updated).append(old.id)
     matched = {c.id for c in pairs.values()}
     for old in old_cards:
         if old.id in matched:
             continue
         plan.missing.append(old.id)
         if not prune:
-            raw_old = raw_cards[old.position] if old.position < len(raw_cards) else {}
-            cards.append(_ordered({**raw_old, "id": old.id}))
+            cards.append(_ordered(_card_map(old, defaults)))
     if not cards:
         raise PrepError(
             f"nothing to write: {imported.path} has no questions this importer can read"
@@ -391,42 +420,97 @@ def plan_import(
     plan.cards = cards
     plan.text = render(deck, title, language, defaults, cards)
     plan.changed = plan.text != old_text
-    _verify(plan, shown)
+    verify(plan.text, deck, title, language, defaults, cards, shown)
     return plan
 
 
-def _same(before: dict[str, Any], after: dict[str, Any], old: Card) -> bool:
-    def norm(card: dict[str, Any]) -> dict[str, Any]:
-        out = {}
+def verify(
+    text: str,
+    deck: str,
+    title: str,
+    language: str,
+    defaults: dict[str, Any] | None,
+    cards: list[dict[str, Any]],
+    shown: str,
+) -> None:
+    """Read the text back with the YAML parser: every value must come back as written.
+
+    The C parser's event stream is checked against what was meant, scalar by
+    scalar (a plain scalar must resolve to the same type), which proves the
+    round trip at a fraction of the cost of building the objects.
+    """
+    import yaml
+
+    from ..yamlsafe import decode
+
+    want: list[tuple[str, Any]] = [("map", None)]
+
+    def value(v: Any) -> None:
+        if isinstance(v, list):
+            want.append(("seq", None))
+            want.extend(("s", str(x)) for x in v)
+            want.append(("end", None))
+        else:
+            want.append(("s", v))
+
+    for k, v in (("deck", deck), ("title", title), ("language", language)):
+        want += [("s", k), ("s", v)]
+    if defaults:
+        want += [("s", "defaults"), ("map", None)]
+        for k, v in defaults.items():
+            want.append(("s", k))
+            value(v)
+        want.append(("end", None))
+    want += [("s", "cards"), ("seq", None)]
+    for card in cards:
+        want.append(("map", None))
         for k, v in card.items():
-            out[k] = v.strip() if isinstance(v, str) else v
-        out.setdefault("kind", old.kind)
-        out.setdefault("topic", old.topic)
-        return out
+            want.append(("s", k))
+            value(v)
+        want.append(("end", None))
+    want += [("end", None), ("end", None)]
 
-    return norm(before) == norm(after)
+    def fail(why: str) -> None:
+        raise PrepError(f"{shown}: the deck to write does not read back ({why}); nothing written")
 
-
-def _verify(plan: Plan, shown: str) -> None:
-    """Read the text back as a deck: what we write must be exactly what we meant."""
-    deck, problems = parse_deck(plan.text.encode("utf-8"), shown)
-    if problems or deck is None:
-        raise PrepError(
-            f"{shown}: the deck to write does not read back ({problems[0] if problems else 'empty'}); "
-            "nothing written"
-        )
-    for card, want in zip(deck.cards, plan.cards, strict=True):
-        for key, attr in (
-            ("id", "id"),
-            ("q", "q"),
-            ("a", "a"),
-            ("topic", "topic"),
-            ("kind", "kind"),
-        ):
-            if key in want and getattr(card, attr) != str(want[key]).strip():
-                raise PrepError(
-                    f"{shown}: card '{want['id']}' would not read back the same ({key}); nothing written"
-                )
+    _, problems = decode(text.encode("utf-8"), shown)
+    if problems:
+        fail(problems[0].message)
+    resolver = yaml.resolver.Resolver()
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+    got: list[tuple[str, Any]] = []
+    for event in yaml.parse(text, Loader=loader):
+        if isinstance(event, yaml.AliasEvent) or getattr(event, "anchor", None):
+            fail("an anchor or alias")
+        if isinstance(event, yaml.MappingStartEvent):
+            got.append(("map", None))
+        elif isinstance(event, yaml.SequenceStartEvent):
+            got.append(("seq", None))
+        elif isinstance(event, (yaml.MappingEndEvent, yaml.SequenceEndEvent)):
+            got.append(("end", None))
+        elif isinstance(event, yaml.ScalarEvent):
+            got.append(("s", (event.value, event.style, event.implicit)))
+    if len(got) != len(want):
+        fail("structure")
+    str_tag = "tag:yaml.org,2002:str"
+    for (kind, expected), (gkind, g) in zip(want, got, strict=True):
+        if kind != gkind:
+            fail("structure")
+        if kind != "s":
+            continue
+        text_value, style, implicit = g
+        if style == "|":
+            text_value = text_value[:-1] if text_value.endswith("\n") else text_value
+        if isinstance(expected, bool) or not isinstance(expected, (str, int)):
+            fail(f"unexpected value {expected!r}")
+        if isinstance(expected, int):
+            ok = not style and str(expected) == text_value
+        else:
+            ok = text_value == expected and (
+                bool(style) or resolver.resolve(yaml.ScalarNode, text_value, implicit) == str_tag
+            )
+        if not ok:
+            fail(f"the value {str(expected)[:40]!r}")
 
 
 def write(plan: Plan) -> None:
