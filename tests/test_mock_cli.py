@@ -163,6 +163,7 @@ def test_ctrl_c_ends_cleanly_and_keeps_what_was_graded(store) -> None:
     lines = iter(["", "4"])
     ms._line = lambda prompt: next(lines)  # type: ignore[method-assign]
     summary = ms.run()
+    assert ms.interrupted
     assert "Interrupted" in out.getvalue() and "1 answered of 2 (ended early)" in out.getvalue()
     assert [a.rating for a in summary.answers] == [4]
     row = store.conn.execute("SELECT ended_at FROM mock_sessions WHERE id = ?", (iv.id,))
@@ -374,9 +375,35 @@ def test_sigint_mid_interview_ends_cleanly_with_a_summary(ws) -> None:
     proc.wait(timeout=30)
     assert proc.stderr is not None
     err = proc.stderr.read()
-    assert proc.returncode == 0, err
+    assert proc.returncode == 130, err  # the shell's code for Ctrl-C, after a clean end
     assert "Traceback" not in err
     with _open(ws) as store:
         ended = store.conn.execute("SELECT ended_at FROM mock_sessions").fetchone()[0]
         assert ended is not None
         assert store.conn.execute("SELECT COUNT(*) FROM reviews").fetchone()[0] == 1
+
+
+def test_a_grade_that_cannot_be_saved_is_asked_again(store, monkeypatch) -> None:
+    from prep.errors import PrepError
+
+    clock = FakeClock(T0)
+    iv = make(store, clock, "fastapi-async-caveats", limit=60)
+    real = store.grade
+    calls = []
+
+    def flaky(*args, **kwargs):
+        calls.append(args)
+        if len(calls) == 1:
+            raise PrepError("the database is busy (another prep is writing); nothing was written")
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(store, "grade", flaky)
+    out = StringIO()
+    keys = ScriptedKeys(clock, [" ", 5, "\n"])
+    ms = MockScreen(iv, Console(file=out, width=100), lambda c: "", reader=keys)  # type: ignore[arg-type]
+    lines = iter(["", "3", "4"])
+    ms._line = lambda prompt: next(lines)  # type: ignore[method-assign]
+    summary = ms.run()
+    assert "not saved: the database is busy" in out.getvalue()
+    assert [a.rating for a in summary.answers] == [4]
+    assert [r[0] for r in store.conn.execute("SELECT rating FROM reviews")] == [4]

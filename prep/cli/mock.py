@@ -139,7 +139,10 @@ def register(app: typer.Typer) -> None:
             "tags": list(tag or ()),
         }  # fmt: skip
         iv = MockInterview(store, scheduler, clock, plan.questions, options)
-        MockScreen(iv, console(), _answer_view(ws)).run(_intro(plan, options))
+        face = MockScreen(iv, console(), _answer_view(ws))
+        face.run(_intro(plan, options))
+        if face.interrupted:
+            raise typer.Exit(130)
 
     @mock_app.command("history")
     @guard
@@ -199,5 +202,5 @@ def _print_history(sessions: list[dict[str, Any]]) -> None:
     if any(not s["finished"] for s in sessions):
         out.print("* cut off before the end (the answers graded until then are kept)", style="dim")
     out.print(
-        "time/limit: mean per answered question; over: answers over time · overtime", style="dim"
+        "time/limit: mean per answer · over: total overtime · grade: mean of 1-4", style="dim"
     )

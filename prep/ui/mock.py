@@ -16,6 +16,7 @@ from rich.console import Console, Group, RenderableType
 from rich.table import Table
 from rich.text import Text
 
+from ..errors import PrepError
 from ..mock import (
     ASKING,
     CAP_FACTOR,
@@ -230,7 +231,8 @@ def summary_view(summary: Summary, width: int = 80) -> RenderableType:
         + (" (ended early)" if summary.ended_early else ""),
         style="bold",
     )
-    lines.append(f" · time {short(summary.used_ms / 1000)} of {short(summary.limit_s)}")
+    if summary.limit_s:
+        lines.append(f" · time {short(summary.used_ms / 1000)} of {short(summary.limit_s)}")
     if summary.overtime_ms:
         lines.append(f" · over {short(summary.overtime_ms / 1000)}", style="red")
     if total:
@@ -260,6 +262,7 @@ class MockScreen:
         self.answer_view = answer_view
         self.reader = reader or KeyReader()
         self.tty = self.reader.tty
+        self.interrupted = False  # Ctrl-C ended it (the command exits 130 after the summary)
 
     def _flush(self) -> None:
         try:
@@ -298,6 +301,7 @@ class MockScreen:
                 elif iv.phase == REVIEW:
                     self._review()
         except KeyboardInterrupt:
+            self.interrupted = True
             self.console.print("\nInterrupted: ending the interview; graded answers are saved.")
         summary = iv.end() if iv.started else iv.summary()
         self.console.print()
@@ -402,10 +406,14 @@ class MockScreen:
                 iv.handle(END)
                 return
             parsed = parse_grade(text)
-            if parsed is not None:
+            if parsed is None:
+                self.console.print(Text("type 1, 2, 3 or 4 (or again/hard/good/easy)", style="red"))
+                continue
+            try:
+                answer = iv.grade(parsed[0], covered, override=parsed[1])
                 break
-            self.console.print(Text("type 1, 2, 3 or 4 (or again/hard/good/easy)", style="red"))
-        answer = iv.grade(parsed[0], covered, override=parsed[1])
+            except PrepError as exc:  # e.g. the database busy: nothing written, grade again
+                self.console.print(Text(f"not saved: {exc}", style="red"))
         ack = Text("✓ saved ", style="green")
         ack.append(f"{answer.position}/{len(iv.questions)} {answer.card.id}: ")
         ack.append(RATINGS[answer.rating or 0], style=GRADE_STYLE.get(answer.rating or 0, ""))
