@@ -40,6 +40,7 @@ class Card:
     position: int = 0
     chunk: str = ""  # hash of the card's lines in its file, for re-parsing only what changed
     chunk_line: int = 0  # the line where those lines start
+    reused: bool = field(default=False, compare=False)  # taken unchanged from the last sync
 
 
 @dataclass
@@ -299,6 +300,8 @@ def _parse_incremental(raw: bytes, path: str, reuse: Reuse) -> tuple[Deck, list[
                     "line": old.line - old_start + start,
                     "position": position,
                     "chunk_line": start,
+                    # unchanged and in the same place: the database row needs no write
+                    "reused": old_start == start and position == old.position,
                 }
             )
             seen[card.id] = (card.line, card.col)

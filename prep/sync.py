@@ -195,6 +195,7 @@ def _sync_changed(
                     json.dumps(c.tags, ensure_ascii=False), c.position, int(c.auto_id), now,
                 )
                 for c in new_cards
+                if not c.reused
             ],
         )  # fmt: skip
         if report.restored:

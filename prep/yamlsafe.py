@@ -18,6 +18,7 @@ MAX_DEPTH = 40
 
 _ANCHOR_HINT = re.compile(r"(?:^|[\s\[{,:-])[&*][^\s,\]}]", re.MULTILINE)
 _DEEP_INDENT = re.compile(rf"^ {{{2 * MAX_DEPTH},}}\S", re.MULTILINE)
+_TAB_INDENT = re.compile(r"^( *)\t", re.MULTILINE)
 _NOT_BRACKET = re.compile(r"[^\[\]{}]+")
 
 
@@ -80,11 +81,11 @@ def decode(raw: bytes, path: str) -> tuple[str | None, list[Problem]]:
         line = head.count("\n") + 1
         return None, [Problem(path, line, len(head) - head.rfind("\n"), "NUL byte in file")]
     text = text.replace("\r\n", "\n")
-    for n, line_text in enumerate(text.split("\n"), 1):
-        stripped = line_text.lstrip(" ")
-        if stripped.startswith("\t"):
-            col = len(line_text) - len(stripped) + 1
-            problems.append(Problem(path, n, col, "tab character in indentation; use spaces"))
+    for m in _TAB_INDENT.finditer(text):
+        line = text.count("\n", 0, m.start()) + 1
+        problems.append(
+            Problem(path, line, len(m.group(1)) + 1, "tab character in indentation; use spaces")
+        )
     return text, problems
 
 
