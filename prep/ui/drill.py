@@ -35,6 +35,7 @@ def run(
     tty = reader.tty
     with reader.active():
         shown = session.next()
+        last_ack = ""
         if shown is None:
             console.print("Nothing to drill now. ", end="")
         while shown is not None:
@@ -48,6 +49,8 @@ def run(
             if session.cram:
                 head.append("  ·  cram: the schedule is not changed", style="yellow")
             console.rule(head, align="left")
+            if tty and last_ack:  # the screen was cleared: say what the last key did
+                console.print(last_ack, style="dim green", highlight=False)
             console.print(render.card_header(shown.card))
             console.print(render.question(shown.card))
             console.print(Text(HELP_Q, style="dim"))
@@ -55,8 +58,7 @@ def run(
             if action == "q":
                 break
             if action == "u":
-                if session.undo() is None:
-                    console.print("nothing to undo in this session", style="dim")
+                last_ack = _undo(session, console, tty)
                 shown = session.next()
                 continue
             session.reveal()
@@ -76,8 +78,7 @@ def run(
                 if action == "u":
                     session.current = None
                     session.queue.insert(0, shown.card.id)
-                    if session.undo() is None:
-                        console.print("nothing to undo in this session", style="dim")
+                    last_ack = _undo(session, console, tty)
                     shown = session.next()
                     continue
                 rating = int(action)
@@ -85,9 +86,8 @@ def run(
             nxt = (
                 "not rescheduled" if session.cram else f"next in {format_interval(graded.interval)}"
             )
-            console.print(
-                f"✓ {shown.card.id} {RATINGS[rating]} · {nxt}", style="green", highlight=False
-            )
+            last_ack = f"✓ {shown.card.id} {RATINGS[rating]} · {nxt}"
+            console.print(last_ack, style="green", highlight=False)
             shown = session.next()
     summary = session.finish()
     if tty:
@@ -102,6 +102,14 @@ def run(
             f" · next due {summary.next_due.astimezone().strftime('%Y-%m-%d %H:%M')}", style=""
         )
     console.print(line)
+
+
+def _undo(session: DrillSession, console: Console, tty: bool) -> str:
+    undone = session.undo()
+    message = f"↶ undid the last grade of {undone}" if undone else "nothing to undo in this session"
+    if not tty:
+        console.print(message, style="dim", highlight=False)
+    return message
 
 
 def _read_action(reader: KeyReader, revealed: bool) -> int | str:
