@@ -26,7 +26,7 @@ if TYPE_CHECKING:
     from .schedule import CardState, Review, Scheduler
 
 BUSY_TIMEOUT_S = 5.0
-SCHEMA_VERSION = 2  # the number of migrations in MIGRATIONS below
+SCHEMA_VERSION = 3  # the number of migrations in MIGRATIONS below
 
 
 # Migrations: numbered plain functions, never edited once released. Each
@@ -90,7 +90,26 @@ def m002_mock(db: Any) -> None:
     )
 
 
-MIGRATIONS = [m001_initial, m002_mock]
+def m003_followup(db: Any) -> None:
+    # A debrief after a real interview: which cards were asked ('asked') and
+    # which questions were new and went to decks/asked.yaml ('new').
+    db.executescript(
+        """
+        CREATE TABLE debriefs (
+            id TEXT PRIMARY KEY, recorded_at TEXT NOT NULL, interview_at TEXT,
+            interviewer TEXT, notes TEXT NOT NULL DEFAULT ''
+        );
+        CREATE TABLE debrief_cards (
+            debrief_id TEXT NOT NULL REFERENCES debriefs(id), card_id TEXT NOT NULL,
+            role TEXT NOT NULL CHECK (role IN ('asked', 'new')), question TEXT,
+            PRIMARY KEY (debrief_id, card_id)
+        );
+        CREATE INDEX debrief_cards_card ON debrief_cards(card_id);
+        """
+    )
+
+
+MIGRATIONS = [m001_initial, m002_mock, m003_followup]
 
 
 @dataclass

@@ -1,9 +1,163 @@
-"""Commands of this group are registered here."""
+"""`prep cheatsheet` (one printable page) and `prep followup` (thank-you email and debrief)."""
 
 from __future__ import annotations
 
-from typing import Any
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from .common import guard, note, open_workspace, scheduler_for
+
+SUFFIX_FORMATS = {".md": "md", ".markdown": "md", ".html": "html", ".htm": "html", ".pdf": "pdf"}
 
 
-def register(app: Any) -> None:
-    """Nothing registered yet."""
+def _format_of(output: Path | None, fmt: str | None) -> str:
+    from ..errors import PrepError
+
+    if fmt:
+        fmt = fmt.lower()
+        if fmt not in ("md", "html", "pdf"):
+            raise PrepError(f"unknown format '{fmt}'; use md, html or pdf")
+        return fmt
+    if output is None:
+        return "md"
+    found = SUFFIX_FORMATS.get(output.suffix.lower())
+    if found is None:
+        raise PrepError(
+            f"{output}: cannot tell the format from '{output.suffix or 'no extension'}'; "
+            "use .md, .html or .pdf, or pass --format"
+        )
+    return found
+
+
+def register(app: typer.Typer) -> None:
+    @app.command("cheatsheet")
+    @guard
+    def cheatsheet(
+        output: Annotated[
+            Path | None,
+            typer.Option(
+                "--output", "-o", help="Write here (default: Markdown to standard output)."
+            ),
+        ] = None,
+        fmt: Annotated[
+            str | None,
+            typer.Option("--format", "-f", help="md, html or pdf (default: from the file name)."),
+        ] = None,
+        at: Annotated[
+            str | None,
+            typer.Option(
+                "--at",
+                help="Predict recall at this time (default: the interview, else tomorrow 09:00).",
+            ),
+        ] = None,
+        paper: Annotated[str, typer.Option("--paper", help="a4 or letter (US Letter).")] = "a4",
+        deck: Annotated[
+            list[str] | None, typer.Option("--deck", help="Only cards of this deck (repeatable).")
+        ] = None,
+        topic: Annotated[
+            list[str] | None,
+            typer.Option("--topic", help="Only cards of this topic (repeatable)."),
+        ] = None,
+        max_cards: Annotated[
+            int, typer.Option("--max-cards", min=0, help="At most this many weak cards.")
+        ] = 10,
+        only: Annotated[
+            list[str] | None,
+            typer.Option(
+                "--only",
+                help="Only these sections (repeatable): company, fit, highlights, advice, "
+                "readiness, cards, stories, ask, gaps.",
+            ),
+        ] = None,
+        without: Annotated[
+            list[str] | None,
+            typer.Option("--without", help="Leave this section out (repeatable)."),
+        ] = None,
+    ) -> None:
+        """One-page cheat sheet: the role, the company, why you fit, your weakest cards,
+        stories by value, questions to ask, gaps. Low-priority items are left out until it
+        fits one page, and the command says which."""
+        from ..cheatsheet import PAPER_NAMES, SECTIONS, Options, describe_dropped, make
+        from ..clock import default_clock, parse_when
+        from ..errors import PrepError
+        from ..store import Filters
+
+        kind = _format_of(output, fmt)
+        if kind == "pdf" and output is None:
+            raise PrepError("a PDF needs a file: add -o cheatsheet.pdf")
+        paper = paper.lower()
+        for name in [*(only or ()), *(without or ())]:
+            if name not in SECTIONS:
+                raise PrepError(f"unknown section '{name}'; use one of {', '.join(SECTIONS)}")
+        sections = tuple(
+            s for s in SECTIONS if (not only or s in only) and s not in (without or ())
+        )
+        clock = default_clock()
+        when = parse_when(at, clock.local_tz()) if at else None
+        ws, store = open_workspace()
+        options = Options(
+            at=when, filters=Filters(tuple(deck or ()), tuple(topic or ())), sections=sections,
+            max_cards=max_cards, paper=paper,
+        )  # fmt: skip
+        result = make(ws, store, scheduler_for(store), clock, options, kind)
+        page = "one printed page" if kind == "md" else f"one {PAPER_NAMES[paper]} page"
+        if result.dropped:
+            note(f"Left out to fit {page}:")
+            for line in describe_dropped(result.dropped):
+                note(f"  - {line}")
+        if output is None:
+            assert isinstance(result.data, str)
+            sys.stdout.write(result.data)
+            sys.stdout.flush()
+            return
+        try:
+            if isinstance(result.data, bytes):
+                output.write_bytes(result.data)
+            else:
+                output.write_text(result.data, encoding="utf-8")
+        except OSError as exc:
+            raise PrepError(f"{output}: cannot write: {exc.strerror}") from exc
+        note(f"Wrote {output} ({page}, {result.kept} items).")
+
+    @app.command("followup")
+    @guard
+    def followup(
+        interviewer: Annotated[
+            str | None,
+            typer.Option("--interviewer", help="Name for the greeting (default: prep.yaml)."),
+        ] = None,
+        asked: Annotated[
+            list[str] | None,
+            typer.Option("--asked", help="Id of a card you were actually asked (repeatable)."),
+        ] = None,
+        new_question: Annotated[
+            list[str] | None,
+            typer.Option(
+                "--new-question",
+                help="A question you were asked that no deck has; added to decks/asked.yaml "
+                "(repeatable).",
+            ),
+        ] = None,
+        notes: Annotated[str | None, typer.Option("--notes", help="Notes for the debrief.")] = None,
+    ) -> None:
+        """Thank-you email (printed) and the interview debrief: which cards were asked,
+        new questions for decks/asked.yaml, notes. The email goes to standard output."""
+        from ..clock import default_clock
+        from ..followup import due_text
+        from ..followup import followup as do_followup
+
+        clock = default_clock()
+        ws, store = open_workspace()
+        result = do_followup(
+            ws, store, clock, interviewer=interviewer, asked=tuple(asked or ()),
+            new_questions=tuple(new_question or ()), notes=notes,
+        )  # fmt: skip
+        sys.stdout.write(result.email)
+        sys.stdout.flush()
+        note("")
+        note(due_text(result, clock.now()))
+        for message in result.messages:
+            note(message)

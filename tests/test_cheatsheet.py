@@ -1,0 +1,570 @@
+"""`prep cheatsheet`: content by priority, one page guaranteed, hostile text printed as text."""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+import shutil
+import subprocess
+import sys
+import unicodedata
+from datetime import datetime, timedelta, timezone
+from html.parser import HTMLParser
+from pathlib import Path
+
+import pytest
+
+from prep import cheatsheet
+from prep.clock import FakeClock
+from prep.decks import parse_deck
+from prep.schedule import Scheduler
+from prep.store import Filters, Store
+from prep.sync import sync
+from prep.workspace import find
+
+FIXTURES = Path(__file__).parent / "fixtures" / "cheatsheet"
+T0 = datetime(2026, 11, 26, 9, 0, tzinfo=timezone.utc)
+NOW = "2026-11-26T09:00:00Z"
+
+
+def needs_pdf() -> None:
+    pytest.importorskip("weasyprint")
+    for tool in ("pdfinfo", "pdftotext"):
+        if shutil.which(tool) is None:
+            pytest.skip(f"{tool} (poppler-utils) is not installed")
+
+
+def pdf_pages(path: Path) -> tuple[int, str]:
+    info = subprocess.run(["pdfinfo", str(path)], capture_output=True, text=True, check=True)
+    pages = int(re.search(r"^Pages:\s+(\d+)", info.stdout, re.M).group(1))  # type: ignore[union-attr]
+    size = re.search(r"^Page size:\s+(.*)$", info.stdout, re.M).group(1)  # type: ignore[union-attr]
+    return pages, size
+
+
+def pdf_text(path: Path) -> str:
+    out = subprocess.run(
+        ["pdftotext", "-enc", "UTF-8", str(path), "-"], capture_output=True, check=True
+    )
+    return out.stdout.decode("utf-8")
+
+
+def squash(text: str) -> str:
+    """Text without any whitespace: a PDF wraps lines wherever its columns end."""
+    return "".join(unicodedata.normalize("NFKC", text).split())
+
+
+def ask_questions(root: Path) -> list[str]:
+    deck, problems = parse_deck((root / "decks" / "ask.yaml").read_bytes(), "decks/ask.yaml")
+    assert deck is not None and not problems
+    questions = [c.q for c in deck.cards if c.kind == "ask"]
+    assert questions
+    return questions
+
+
+def add_bulk_deck(root: Path, n: int = 500) -> None:
+    """n long cards of every kind, spread over 30 topics."""
+    kinds = ("technical", "concept", "ask", "behavioral")
+    lines = ["deck: bulk", "title: 대량 카드", "cards:"]
+    for i in range(n):
+        q = (
+            f"긴 질문 {i}: "
+            + "분산 시스템에서 일관성과 가용성의 트레이드오프를 설명해 주세요. " * 5
+        )
+        a = "- " + "핵심 포인트 설명 " * 40
+        lines += [
+            f"  - id: bulk-{i}",
+            f"    kind: {kinds[i % 4]}",
+            f"    topic: 주제 {i % 30}",
+            f"    q: {json.dumps(q, ensure_ascii=False)}",
+            f"    a: {json.dumps(a, ensure_ascii=False)}",
+            f"    keywords: [{', '.join(f'키워드{j}' for j in range(12))}]",
+        ]
+    (root / "decks" / "bulk.yaml").write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+
+def add_xss(root: Path) -> None:
+    shutil.copyfile(FIXTURES / "xss.yaml", root / "decks" / "xss.yaml")
+    shutil.copyfile(FIXTURES / "xss-story.md.j2", root / "answers" / "xss-story.md.j2")
+    profile = (root / "prep.yaml").read_text(encoding="utf-8")
+    profile = profile.replace(
+        "  name: ㈜데이터벤처스", "  name: \"<script>alert('co')</script>㈜데이터벤처스\"", 1
+    )
+    profile = re.sub(
+        r"^closing: .*$",
+        "closing: \"<img src=x onerror=alert('closing')> {{ 7*7 }} 마무리\"",
+        profile,
+        flags=re.M,
+    )
+    (root / "prep.yaml").write_text(profile, encoding="utf-8")
+
+
+def open_ws(root: Path) -> tuple[object, Store]:
+    ws = find(str(root))
+    store = Store(ws.db_path)
+    sync(store, ws)
+    return ws, store
+
+
+def content_of(root: Path, **options: object) -> cheatsheet.Content:
+    ws, store = open_ws(root)
+    opts = cheatsheet.Options(**options)  # type: ignore[arg-type]
+    return cheatsheet.build(ws, store, Scheduler(0.9, fuzz=False), FakeClock(T0), opts)  # type: ignore[arg-type]
+
+
+def cells(line: str) -> int:
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in line)
+
+
+# --- PDF -----------------------------------------------------------------------
+
+
+def test_pdf_of_the_example_is_one_a4_page_with_company_and_questions(ws, cli, tmp_path):
+    needs_pdf()
+    out = tmp_path / "sheet.pdf"
+    r = cli("-w", str(ws), "cheatsheet", "-o", str(out), env={"PREP_NOW": NOW})
+    assert r.returncode == 0, r.stderr
+    pages, size = pdf_pages(out)
+    assert pages == 1
+    assert "A4" in size
+    text = squash(pdf_text(out))
+    assert squash("㈜데이터벤처스") in text
+    assert squash("Data Ventures Korea") in text
+    for q in ask_questions(ws):
+        assert squash(q) in text, q
+    assert f"Wrote {out}" in r.stderr
+
+
+def test_pdf_uses_real_hangul_glyphs_from_an_embedded_font(ws, cli, tmp_path):
+    needs_pdf()
+    if shutil.which("pdffonts") is None:
+        pytest.skip("pdffonts is not installed")
+    out = tmp_path / "sheet.pdf"
+    assert cli("-w", str(ws), "cheatsheet", "-o", str(out)).returncode == 0
+    fonts = subprocess.run(["pdffonts", str(out)], capture_output=True, text=True).stdout
+    rows = fonts.splitlines()[2:]
+    assert rows, fonts
+    assert all(" yes " in row for row in rows), fonts  # every font embedded
+    assert any(re.search(r"CJK|KR|Nanum|Gothic", row) for row in rows), fonts
+    # The text layer decodes back to Hangul: no tofu and no missing-glyph boxes.
+    text = pdf_text(out)
+    assert "\ufffd" not in text and "□" not in text
+    assert sum(1 for ch in text if "\uac00" <= ch <= "\ud7a3") > 500
+
+
+def test_letter_paper(ws, cli, tmp_path):
+    needs_pdf()
+    out = tmp_path / "sheet.pdf"
+    r = cli("-w", str(ws), "cheatsheet", "-o", str(out), "--paper", "letter")
+    assert r.returncode == 0, r.stderr
+    pages, size = pdf_pages(out)
+    assert pages == 1
+    assert "letter" in size.lower()
+
+
+def test_500_long_cards_still_one_page_and_the_command_says_what_it_left_out(ws, cli, tmp_path):
+    needs_pdf()
+    add_bulk_deck(ws)
+    out = tmp_path / "big.pdf"
+    r = cli("-w", str(ws), "cheatsheet", "-o", str(out), "--max-cards", "200", timeout=300)
+    assert r.returncode == 0, r.stderr
+    assert pdf_pages(out)[0] == 1
+    assert "Left out to fit one A4 page:" in r.stderr
+    left = re.findall(r"^\s+- (\d+) of (.+?) \(", r.stderr, re.M)
+    sections = {name for _, name in left}
+    # Lowest priority first: gaps and questions to ask go before the weak cards.
+    assert cheatsheet.SECTION_NAMES["gaps"] in sections
+    assert cheatsheet.SECTION_NAMES["ask"] in sections
+    assert sum(int(n) for n, _ in left) > 100
+    text = squash(pdf_text(out))
+    assert squash("㈜데이터벤처스") in text  # the essentials stay
+
+
+def test_fitting_drops_only_what_it_must_and_only_from_the_end(ws):
+    needs_pdf()
+    import weasyprint
+
+    add_bulk_deck(ws, 120)
+    content = content_of(ws, max_cards=60)
+    out = cheatsheet.fit_pdf(content, "a4")
+    assert out.dropped == content.items[out.kept :]
+    assert 0 < out.kept < len(content.items)
+    # One more item would not fit: nothing was dropped that had room.
+    html = cheatsheet.render_html(cheatsheet.sheet_of(content, out.kept + 1))
+    assert len(weasyprint.HTML(string=html).render().pages) > 1
+    # And it took a handful of layout passes, not one per dropped item.
+    assert out.renders <= 8 < len(out.dropped)
+
+
+def test_html_from_the_cli_is_the_printable_page(ws, cli, tmp_path):
+    out = tmp_path / "sheet.html"
+    r = cli("-w", str(ws), "cheatsheet", "-o", str(out))
+    assert r.returncode == 0, r.stderr
+    html = out.read_text(encoding="utf-8")
+    assert html.startswith("<!DOCTYPE html>")
+    assert "@page { size: A4 portrait" in html
+    assert '"Noto Sans CJK KR", "Noto Sans KR", "NanumGothic"' in html
+    for q in ask_questions(ws):
+        assert q in html
+
+
+# --- safety ------------------------------------------------------------------------
+
+ALLOWED_TAGS = {
+    "html", "head", "meta", "title", "style", "body", "header", "main", "section", "h1", "h2",
+    "h3", "p", "span", "b", "strong", "ul", "ol", "li", "div", "table", "tr", "td", "svg", "rect",
+}  # fmt: skip
+
+
+class Tags(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.tags: list[str] = []
+        self.attrs: list[tuple[str, str]] = []
+        self.text: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self.tags.append(tag)
+        self.attrs += [(k, v or "") for k, v in attrs]
+
+    def handle_data(self, data: str) -> None:
+        self.text.append(data)
+
+
+def test_hostile_deck_story_and_profile_render_as_text_in_html(ws):
+    add_xss(ws)
+    content = content_of(ws, max_cards=200)
+    html = cheatsheet.render_html(cheatsheet.sheet_of(content, len(content.items)))
+    parser = Tags()
+    parser.feed(html)
+    assert "script" not in parser.tags
+    assert set(parser.tags) <= ALLOWED_TAGS, set(parser.tags) - ALLOWED_TAGS
+    assert not [k for k, _ in parser.attrs if k.lower().startswith("on")]
+    assert not [v for _, v in parser.attrs if "javascript:" in v.lower()]
+    # The payloads are there, as text the reader can see.
+    text = "".join(parser.text)
+    for payload in (
+        "<script>alert('q')</script> 스크립트 질문",
+        "<img src=x onerror=alert('img')> 이미지 질문",
+        "{{ cycler.__init__.__globals__ }} {{ 7*7 }} 템플릿 질문",
+        "<script>alert('story')</script>",
+        "<script>alert('co')</script>㈜데이터벤처스",
+        "<img src=x onerror=alert('closing')> {{ 7*7 }} 마무리",
+        "javascript:alert('kw')",
+    ):
+        assert payload in text, payload
+    assert "&lt;script&gt;" in html
+
+
+def test_hostile_deck_in_pdf_is_printed_text(ws, tmp_path):
+    needs_pdf()
+    add_xss(ws)
+    content = content_of(ws, max_cards=200)
+    out = cheatsheet.fit_pdf(content, "a4")
+    assert isinstance(out.data, bytes)
+    path = tmp_path / "xss.pdf"
+    path.write_bytes(out.data)
+    text = squash(pdf_text(path))
+    assert squash("<script>alert('q')</script> 스크립트 질문") in text
+    assert squash("{{ 7*7 }} 템플릿 질문") in text
+
+
+def test_hostile_deck_in_markdown_has_no_raw_html_or_links(ws):
+    add_xss(ws)
+    content = content_of(ws, max_cards=200)
+    md = cheatsheet.render_markdown(cheatsheet.sheet_of(content, len(content.items)))
+    for raw in ("<script", "<img", "<iframe", "<svg", "<b ", "<style", "](javascript"):
+        assert raw not in md, raw
+    assert "&lt;script>alert('q')&lt;/script> 스크립트 질문" in md
+    assert "{{ cycler.__init__.__globals__ }} {{ 7*7 }}" in md  # printed, never evaluated
+    # One item is one line: a newline in a question cannot start a heading.
+    assert all(
+        not line.startswith("#") or line.startswith(("# ", "## ")) for line in md.splitlines()
+    )
+
+
+def test_sheet_never_fetches_anything(ws, tmp_path):
+    needs_pdf()
+    with pytest.raises(ValueError, match="not loaded"):
+        cheatsheet._no_fetch("file:///etc/passwd")
+
+
+# --- Markdown budget -------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("bulk", [0, 500])
+def test_markdown_stays_within_its_line_budget(ws, cli, bulk):
+    if bulk:
+        add_bulk_deck(ws, bulk)
+    r = cli("-w", str(ws), "cheatsheet", "--max-cards", "40", env={"PREP_NOW": NOW})
+    assert r.returncode == 0, r.stderr
+    lines = r.stdout.splitlines()
+    printed = sum(max(1, math.ceil(cells(line) / cheatsheet.MD_COLS)) for line in lines)
+    assert printed <= cheatsheet.MD_LINES
+    assert len(lines) <= cheatsheet.MD_LINES
+    # It was full: the report names what did not fit, and the essentials are in.
+    assert "Left out to fit one printed page:" in r.stderr
+    assert lines[0].startswith(
+        "# ㈜데이터벤처스 (Data Ventures Korea) — 파이썬 백엔드 개발자(중급)"
+    )
+    assert "**Closing:**" in r.stdout
+
+
+def test_markdown_keeps_every_section_when_there_is_room(ws, cli):
+    r = cli(
+        "-w", str(ws), "cheatsheet", "--only", "ask", "--only", "gaps", "--only", "stories",
+    )  # fmt: skip
+    assert r.returncode == 0, r.stderr
+    assert "Left out" not in r.stderr
+    assert "## Questions to ask" in r.stdout and "## Gaps I will admit" in r.stdout
+    assert "## Stories by value" in r.stdout
+    for q in ask_questions(ws):
+        assert q in r.stdout
+    assert "## Company" not in r.stdout and "## Cards to refresh" not in r.stdout
+
+
+# --- what goes on the page ------------------------------------------------------------------
+
+
+def test_weakest_cards_slipping_first_then_unseen_in_drill_order_then_strong(ws):
+    ws_, store = open_ws(ws)
+    sched = Scheduler(0.9, fuzz=False)
+    ids = store.new_ids(Filters(kinds=("technical", "behavioral", "concept")))
+    weak_a, weak_b, strong = ids[3], ids[5], ids[8]
+    # weak_a and weak_b: learned long ago, then left; strong: reviewed just before.
+    store.grade(sched, weak_a, 3, T0 - timedelta(days=40))
+    store.grade(sched, weak_b, 1, T0 - timedelta(days=20))
+    store.grade(sched, strong, 3, T0 - timedelta(days=1))
+    store.grade(sched, strong, 4, T0 - timedelta(hours=20))
+    at = T0 + timedelta(days=2)
+    content = cheatsheet.build(
+        ws_,
+        store,
+        sched,
+        FakeClock(T0),
+        cheatsheet.Options(at=at, max_cards=100),  # type: ignore[arg-type]
+    )
+    cards = [i.data for i in content.items if i.section == "cards"]
+    recall = {c: sched.retrievability(store.state(c), at) for c in (weak_a, weak_b, strong)}
+    assert recall[strong] >= 0.9 > max(recall[weak_a], recall[weak_b])
+    slipping = sorted((weak_a, weak_b), key=lambda c: recall[c])
+    assert [c.id for c in cards[:2]] == slipping
+    assert [c.pct for c in cards[:2]] == [round(recall[c] * 100) for c in slipping]
+    unseen = [c for c in ids if c not in (weak_a, weak_b, strong)]
+    assert [c.id for c in cards[2:-1]] == unseen
+    assert all(c.pct is None for c in cards[2:-1])
+    assert cards[-1].id == strong
+    assert all(c.id != "ask-ai-ml-roadmap" for c in cards)  # asks have their own section
+
+
+def test_max_cards_and_filters(ws):
+    content = content_of(ws, max_cards=3, filters=Filters(topics=("AWS & IaC",)))
+    cards = [i.data for i in content.items if i.section == "cards"]
+    assert len(cards) == 3
+    assert {c.topic for c in cards} == {"AWS & IaC"}
+    assert content.limited == {"cards": 5}
+    bars = [i.data for i in content.items if i.section == "readiness"]
+    assert [b.topic for b in bars] == ["AWS & IaC"]
+
+
+def test_readiness_is_the_mean_predicted_recall_per_topic(ws):
+    ws_, store = open_ws(ws)
+    sched = Scheduler(0.9, fuzz=False)
+    topic_cards = [c for c in store.cards() if c.topic == "AWS & IaC"]
+    for c in topic_cards[:3]:
+        store.grade(sched, c.id, 3, T0 - timedelta(days=3))
+    at = T0 + timedelta(days=1)
+    content = cheatsheet.build(
+        ws_,
+        store,
+        sched,
+        FakeClock(T0),
+        cheatsheet.Options(at=at),  # type: ignore[arg-type]
+    )
+    bars = {i.data.topic: i.data for i in content.items if i.section == "readiness"}
+    expected = sum(sched.retrievability(store.state(c.id), at) for c in topic_cards)
+    bar = bars["AWS & IaC"]
+    assert bar.recall == pytest.approx(expected / len(topic_cards))
+    assert (bar.studied, bar.total) == (3, len(topic_cards))
+    assert 0 < bar.pct < 100
+    sheet = cheatsheet.sheet_of(content, len(content.items))
+    html = cheatsheet.render_html(sheet)
+    assert f'<rect width="{bar.pct}" height="16"' in html  # the SVG bar is the number
+    md = cheatsheet.render_markdown(sheet)
+    full = round(bar.recall * 10)
+    assert f"`{'█' * full}{'░' * (10 - full)}` {bar.pct}% AWS & IaC (3/{len(topic_cards)})" in md
+    # Topics are listed weakest first.
+    values = [i.data.recall for i in content.items if i.section == "readiness"]
+    assert values == sorted(values)
+
+
+def test_default_time_is_the_interview_else_tomorrow_nine(ws):
+    ws_, store = open_ws(ws)
+    clock = FakeClock(T0)
+    at, is_interview = cheatsheet.default_at(store, clock)  # type: ignore[arg-type]
+    assert not is_interview
+    assert at == datetime(2026, 11, 27, 9, 0, tzinfo=timezone.utc)
+    profile = ws / "prep.yaml"
+    text = profile.read_text(encoding="utf-8")
+    profile.write_text(
+        re.sub(r"^  date: null.*$", "  date: 2026-12-10T10:00:00+09:00", text, flags=re.M),
+        encoding="utf-8",
+    )
+    sync(store, ws_)  # type: ignore[arg-type]
+    at, is_interview = cheatsheet.default_at(store, clock)  # type: ignore[arg-type]
+    assert is_interview
+    assert at == datetime(2026, 12, 10, 1, 0, tzinfo=timezone.utc)
+    content = cheatsheet.build(
+        ws_,
+        store,
+        Scheduler(0.9, fuzz=False),
+        clock,
+        cheatsheet.Options(),  # type: ignore[arg-type]
+    )
+    assert content.head.interview_label == "2026-12-10 10:00 (+09:00)"
+    assert content.head.at_label == content.head.interview_label
+
+
+def test_priority_order_is_essentials_readiness_cards_stories_ask_gaps(ws):
+    content = content_of(ws)
+    order = [i.section for i in content.items]
+    ranks = [cheatsheet.SECTIONS.index(s) for s in order]
+    assert ranks == sorted(ranks)
+    assert order[-1] == "gaps" and "ask" in order and "stories" in order
+    assert [i.data.i for i in content.items] == list(range(len(content.items)))
+
+
+def test_story_index_numbers_each_story_once_and_lists_it_under_each_value(ws):
+    content = content_of(ws, sections=("stories",))
+    sheet = cheatsheet.sheet_of(content, len(content.items))
+    assert len({s.id for s in sheet.stories}) == len(sheet.stories) > 0
+    for group in sheet.story_index:
+        for n in group.numbers:
+            story = sheet.stories[n - 1]
+            assert any(content.value_names.get(v, v) == group.name for v in story.values)
+    listed = {n for g in sheet.story_index for n in g.numbers}
+    assert listed == set(range(1, len(sheet.stories) + 1))
+
+
+def test_one_line_and_key_point():
+    assert cheatsheet.one_line("a\n# b\tc\x00d", 100) == "a # b c d"
+    assert cheatsheet.one_line("가" * 50, 10) == "가" * 9 + "…"
+    assert (
+        cheatsheet.key_point("- `async def` 안의 **블로킹**\n- 둘째", []) == "async def 안의 블로킹"
+    )
+    assert cheatsheet.key_point("ignored", ["이벤트 루프", "GIL"]) == "이벤트 루프 · GIL"
+    # A YAML slip ("- 예: 설명" read as a mapping) is printed as written.
+    assert cheatsheet._text({"예": "설명"}) == "예: 설명"
+
+
+# --- fitting logic ---------------------------------------------------------------------------
+
+
+def test_largest_fit_finds_the_boundary_from_any_guess():
+    from hypothesis import given
+    from hypothesis import strategies as st
+
+    @given(st.integers(1, 300), st.data())
+    def check(n: int, data: st.DataObject) -> None:
+        limit = data.draw(st.integers(0, n))
+        guess = data.draw(st.none() | st.integers(-5, n + 5))
+        calls: list[int] = []
+
+        def fits(k: int) -> bool:
+            calls.append(k)
+            return k <= limit
+
+        assert cheatsheet.largest_fit(n, fits, guess=guess) == limit
+        assert len(calls) <= 2 * math.ceil(math.log2(n + 1)) + 6
+
+    check()
+
+
+def test_largest_fit_walks_one_by_one_near_a_good_guess():
+    calls: list[int] = []
+
+    def fits(k: int) -> bool:
+        calls.append(k)
+        return k <= 41
+
+    assert cheatsheet.largest_fit(300, fits, guess=40) == 41
+    assert calls == [300, 40, 41, 42]
+    calls.clear()
+    assert cheatsheet.largest_fit(300, fits, guess=43, bad=150) == 41
+    assert calls == [43, 42, 41]
+
+
+def test_largest_fit_when_nothing_fits():
+    from prep.errors import PrepError
+
+    with pytest.raises(PrepError, match="essentials do not fit"):
+        cheatsheet.largest_fit(10, lambda k: False)
+
+
+# --- the command -------------------------------------------------------------------------------
+
+
+def test_errors_are_one_line(ws, cli, tmp_path):
+    cases = [
+        (["cheatsheet", "--format", "pdf"], "Error: a PDF needs a file: add -o cheatsheet.pdf"),
+        (["cheatsheet", "-o", str(tmp_path / "x.txt")], "cannot tell the format from '.txt'"),
+        (["cheatsheet", "--only", "nope"], "Error: unknown section 'nope'"),
+        (["cheatsheet", "--paper", "a3"], "Error: unknown paper 'a3'"),
+        (["cheatsheet", "--at", "soon"], "Error: cannot read date 'soon'"),
+        (["cheatsheet", "--format", "docx"], "Error: unknown format 'docx'"),
+    ]
+    for args, message in cases:
+        r = cli("-w", str(ws), *args)
+        assert r.returncode == 1, (args, r.stderr)
+        assert message in r.stderr, (args, r.stderr)
+        assert "Traceback" not in r.stderr
+        assert len(r.stderr.strip().splitlines()) == 1, r.stderr
+    assert not (tmp_path / "x.txt").exists()
+
+
+def test_pdf_without_weasyprint_says_what_to_install(ws, invoke, monkeypatch, tmp_path):
+    monkeypatch.setitem(sys.modules, "weasyprint", None)  # import now raises ImportError
+    out = tmp_path / "s.pdf"
+    r = invoke("-w", str(ws), "cheatsheet", "-o", str(out))
+    assert r.exit_code == 1
+    assert "Error: PDF output needs WeasyPrint: pip install 'prep[pdf]'" in r.output
+    assert not out.exists()
+    # HTML still works: it keeps what one printed Markdown page holds.
+    html = tmp_path / "s.html"
+    r = invoke("-w", str(ws), "cheatsheet", "-o", str(html))
+    assert r.exit_code == 0, r.output
+    assert "<main>" in html.read_text(encoding="utf-8")
+
+
+def test_at_option_moves_the_prediction(ws, cli):
+    r = cli("-w", str(ws), "cheatsheet", "--at", "2027-01-05T14:30", "--only", "readiness")
+    assert r.returncode == 0, r.stderr
+    assert "## Readiness at 2027-01-05 14:30 (UTC)" in r.stdout
+
+
+def test_help_text(invoke):
+    r = invoke("cheatsheet", "--help")
+    assert r.exit_code == 0
+    for option in ("--output", "--format", "--at", "--paper", "--deck", "--topic", "--max-cards",
+                   "--only", "--without"):  # fmt: skip
+        assert option in r.output
+    assert "One-page cheat sheet" in r.output
+
+
+def test_modules_import_nothing_heavy_at_the_top():
+    """`prep --help` imports every command module: theirs must stay stdlib and typer."""
+    import ast
+
+    root = Path(cheatsheet.__file__).parent
+    allowed = set(sys.stdlib_module_names) | {"typer", "__future__"}
+    for rel in ("cli/cheatsheet.py", "cheatsheet.py", "followup.py"):
+        tree = ast.parse((root / rel).read_text(encoding="utf-8"))
+        for node in tree.body:  # top level only; TYPE_CHECKING blocks are not run
+            if isinstance(node, ast.Import):
+                names = [a.name for a in node.names]
+            elif isinstance(node, ast.ImportFrom) and node.level == 0:
+                names = [node.module or ""]
+            else:
+                continue
+            for name in names:
+                assert name.split(".")[0] in allowed, (rel, name)
