@@ -16,9 +16,11 @@ import random
 import re
 import secrets
 import uuid as uuidlib
+from bisect import bisect_right
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from itertools import accumulate
 from typing import Any
 
 from .clock import Clock
@@ -441,13 +443,8 @@ def _pick(
     taken: dict[str, int] = {}
     out: list[CardRow] = []
     while left and len(out) < k:
-        ws = [weights[c.id] * (0.35 ** taken.get(c.topic, 0)) for c in left]
-        x = rng.random() * sum(ws)
-        i = 0
-        for i, w in enumerate(ws):  # noqa: B007 - i is used after the loop
-            x -= w
-            if x < 0:
-                break
+        cum = list(accumulate(weights[c.id] * (0.35 ** taken.get(c.topic, 0)) for c in left))
+        i = min(bisect_right(cum, rng.random() * cum[-1]), len(left) - 1)
         card = left.pop(i)
         taken[card.topic] = taken.get(card.topic, 0) + 1
         out.append(card)
@@ -514,7 +511,15 @@ def choose(
     time_s: int | None = None,
     seed: int | None = None,
 ) -> Plan:
-    """Pick the questions of one interview (see the module doc of the face for the rules)."""
+    """Pick the questions of one interview.
+
+    Cards are drawn at random weighted by `weakness` (a seed makes the draw
+    repeatable), each draw from a topic making that topic less likely again.
+    About a third are behavioral, spread between the others; no two
+    neighbours share a topic when the draw allows it. Without --kind, the
+    questions to ask the interviewer stay out, except one that closes a set
+    of four or more. With `minutes`, the largest set whose limits fit.
+    """
     filters = filters or Filters()
     if count is not None and count < 1:
         raise PrepError("--count must be at least 1")

@@ -407,3 +407,18 @@ def test_a_grade_that_cannot_be_saved_is_asked_again(store, monkeypatch) -> None
     assert "not saved: the database is busy" in out.getvalue()
     assert [a.rating for a in summary.answers] == [4]
     assert [r[0] for r in store.conn.execute("SELECT rating FROM reviews")] == [4]
+
+
+def test_q_at_the_keywords_prompt_ends_without_grading(ws, cli) -> None:
+    r = cli("-w", str(ws), "mock", "--count", "2", input="\nq\n", env=NOW)
+    assert r.returncode == 0, r.stderr
+    assert "No answers recorded" in r.stdout
+    with _open(ws) as store:
+        assert store.conn.execute("SELECT COUNT(*) FROM reviews").fetchone()[0] == 0
+
+
+def test_minutes_and_time_shape_the_set(ws, cli) -> None:
+    r = cli("-w", str(ws), "mock", "--minutes", "4", "--time", "1m", input="q\n", env=NOW)
+    assert r.returncode == 0, r.stderr
+    assert "Mock interview: 4 questions, about 04:00" in r.stdout
+    assert "time 01:00" in r.stdout

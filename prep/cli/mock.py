@@ -45,13 +45,17 @@ def _answer_view(ws: Any) -> Any:
     return view
 
 
-def _intro(plan: Any, options: dict[str, Any]) -> Any:
+def _intro(plan: Any) -> Any:
     from rich.text import Text
 
     from ..mock import mmss
 
     total = sum(q.limit_s for q in plan.questions)
-    t = Text(f"Mock interview: {len(plan.questions)} questions, about {mmss(total)}", style="bold")
+    n = len(plan.questions)
+    t = Text(
+        f"Mock interview: {n} question{'s' if n != 1 else ''}, about {mmss(total)}", style="bold"
+    )
+    t.append(f" (from {plan.pool} cards)", style="")
     t.append(f"  (seed {plan.seed}; repeat with --seed {plan.seed})", style="dim")
     t.append("\nAnswer out loud as you would to the interviewer. ")
     t.append("After each answer: the model answer, your keywords, a grade 1-4.", style="dim")
@@ -140,7 +144,7 @@ def register(app: typer.Typer) -> None:
         }  # fmt: skip
         iv = MockInterview(store, scheduler, clock, plan.questions, options)
         face = MockScreen(iv, console(), _answer_view(ws))
-        face.run(_intro(plan, options))
+        face.run(_intro(plan))
         if face.interrupted:
             raise typer.Exit(130)
 

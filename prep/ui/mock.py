@@ -277,7 +277,7 @@ class MockScreen:
                 return clean(self.console.input(Text(prompt, style="bold"))).strip()
             except EOFError:
                 return None
-        self.console.print(prompt, end="")
+        self.console.print(Text(prompt), end="")
         self._flush()
         text = self.reader.read()
         if text is not None:
@@ -381,7 +381,7 @@ class MockScreen:
             self.console.print(checklist(q.card))
             while True:
                 text = self._line("keywords you covered (e.g. 1 3, all, Enter for none): ")
-                if text is None:
+                if text is None or text.lower() in ("q", "quit", "end"):
                     iv.handle(END)
                     return
                 try:
