@@ -1,11 +1,620 @@
-"""The daily queue when an interview date is set."""
+"""The daily queue when an interview date is set: as much recall on the day as the minutes allow.
+
+Plain FSRS reviews a card whenever its predicted recall falls to one desired
+retention: right for the long run, wrong for a deadline. A high retention
+under a tight budget starves new cards (which count zero on the day if never
+seen), a low one leaves cards half-forgotten on the day, and either way a
+card's last review lands wherever its interval happens to end. Here, under
+the same FSRS-6 model the scheduler uses:
+
+- the retention reviews are made at (`keep`) is the highest whose workload
+  to the interview, new cards and last reviews included, fits the minutes a
+  day; re-chosen every day, so a budget that turns out short lowers it;
+- new cards come in at least at the pace that introduces them all in time,
+  and more while minutes are left: early, so they get reviews that stabilise
+  them;
+- every card gets a last review shortly before the day: as soon as reviewing
+  it today would leave its recall on the day within SLACK of a review on the
+  last study day. The stablest cards qualify days ahead, the shakiest only on
+  the last day, which spreads the final reviews over the last days; intervals
+  are in effect capped at the date;
+- when the due cards do not fit, they are ranked by the expected gain in
+  recall on the interview day per expected second of review.
+
+`choose` is pure (numbers in, card ids out) so that `prep plan` and the
+simulation benchmark (benchmarks/deadline.py) run exactly the logic the drill
+runs. `deadline_queue` feeds it from the store.
+"""
 
 from __future__ import annotations
 
-from datetime import datetime
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, tzinfo
+from typing import TYPE_CHECKING, Any
 
-from .schedule import Scheduler
-from .store import Filters, Store
+from .clock import iso, parse_iso
+
+if TYPE_CHECKING:
+    from .schedule import Scheduler
+    from .store import Filters, Store
+
+NEW, LEARNING, REVIEW, RELEARNING = 0, 1, 2, 3
+
+# A last review is made once doing it today rather than on the last study
+# day costs less than this much recall on the day, and only if it gains more.
+SLACK = 0.01
+# A review must buy at least this much recall on the day per second it takes
+# (0.001: one more card recalled on the day for every ~17 minutes).
+MIN_RATE = 0.001
+# Share of the days left that the minimum pace of new cards keeps free, for last reviews.
+RESERVE = 0.25
+# Share of a day's minutes the last reviews may count on (the rest: lapses, new cards).
+FINAL_SHARE = 0.7
+# Recall levels to review at, highest first: the first whose workload fits the
+# budget is used. Below 0.85 lapses cost more than the reviews they save.
+KEEP_GRID = (0.95, 0.93, 0.9, 0.87, 0.85)
+# Cards sampled to estimate a workload (it is a sum; a sample scales).
+SAMPLE = 400
+# Seconds one card is shown, when the log has too few timed reviews.
+DEFAULT_SHOW_S = 20.0
+# Durations outside this range are a card left on screen, not an answer.
+MAX_SHOW_S = 600.0
+
+# FSRS-6 defaults (as in the fsrs package); the scheduler's own are used when known.
+FSRS6_DEFAULTS = (
+    0.212, 1.2931, 2.3065, 8.2956, 6.4133, 0.8334, 3.0194, 0.001, 1.8722, 0.1666, 0.796,
+    1.4835, 0.0614, 0.2629, 1.6483, 0.6014, 1.8729, 0.5425, 0.0912, 0.0658, 0.1542,
+)  # fmt: skip
+
+
+@dataclass(frozen=True)
+class Costs:
+    """Expected seconds: a new card with its same-day learning steps, a review recalled, one forgotten."""
+
+    new_s: float = 2.16 * DEFAULT_SHOW_S
+    pass_s: float = DEFAULT_SHOW_S
+    fail_s: float = 2 * DEFAULT_SHOW_S
+
+    def review(self, p: float) -> float:
+        return p * self.pass_s + (1.0 - p) * self.fail_s
+
+
+@dataclass(frozen=True)
+class Mix:
+    """How a person rates: the first rating of a new card (Again..Easy), and Hard/Good/Easy when recalled.
+
+    Defaults are those of the FSRS simulator (open-spaced-repetition).
+    """
+
+    first: tuple[float, float, float, float] = (0.24, 0.094, 0.495, 0.171)
+    passed: tuple[float, float, float] = (0.224, 0.631, 0.145)
+
+
+class Model:
+    """FSRS-6 memory equations on plain floats (days), for forecasting many cards fast.
+
+    The same equations the scheduler applies (tests hold the two together), but
+    with continuous elapsed time: the interview is at an hour, not a day.
+    """
+
+    def __init__(self, params: Sequence[float] = FSRS6_DEFAULTS):
+        w = tuple(float(x) for x in params)
+        if len(w) != 21:
+            raise ValueError(f"FSRS-6 needs 21 parameters, got {len(w)}")
+        self.w = w
+        self.decay = w[20]
+        self.factor = 0.9 ** (-1.0 / w[20]) - 1.0
+        self._e8 = math.exp(w[8])
+        self._d_easy = w[4] - math.exp(w[5] * 3) + 1  # unclamped, the mean-reversion target
+        self._learned = {r: self._learn(r) for r in (1, 2, 3, 4)}
+
+    # --- the curve and the update rules ---------------------------------------
+    def r(self, t: float, s: float) -> float:
+        """Recall probability `t` days after a review that left stability `s`."""
+        if t <= 0:
+            return 1.0
+        return (1.0 + self.factor * t / s) ** -self.decay
+
+    def init_d(self, rating: int) -> float:
+        return min(10.0, max(1.0, self.w[4] - math.exp(self.w[5] * (rating - 1)) + 1))
+
+    def next_d(self, d: float, rating: int) -> float:
+        w = self.w
+        delta = -w[6] * (rating - 3)
+        d2 = d + (10.0 - d) * delta / 9.0
+        return min(10.0, max(1.0, w[7] * self._d_easy + (1 - w[7]) * d2))
+
+    def short_term(self, s: float, rating: int) -> float:
+        """Stability after a same-day step (learning and relearning steps)."""
+        w = self.w
+        inc = math.exp(w[17] * (rating - 3 + w[18])) * s ** -w[19]
+        if rating >= 2:
+            inc = max(inc, 1.0)
+        return max(0.001, s * inc)
+
+    def passed(self, s: float, d: float, p: float, rating: int = 3) -> float:
+        w = self.w
+        bonus = w[15] if rating == 2 else w[16] if rating == 4 else 1.0
+        gain = self._e8 * (11.0 - d) * s ** -w[9] * (math.exp((1.0 - p) * w[10]) - 1.0)
+        return max(0.001, s * (1.0 + gain * bonus))
+
+    def lapsed(self, s: float, d: float, p: float) -> tuple[float, float]:
+        """Stability and difficulty after Again and one relearning step rated Good."""
+        w = self.w
+        long = w[11] * d ** -w[12] * ((s + 1) ** w[13] - 1) * math.exp((1.0 - p) * w[14])
+        sf = max(0.001, min(long, s / math.exp(w[17] * w[18])))
+        return self.short_term(sf, 3), self.next_d(self.next_d(d, 1), 3)
+
+    def _learn(self, first: int) -> tuple[float, float]:
+        # The drill's learning steps (1m, 10m): Again or Hard need two Goods to
+        # graduate, Good one, Easy none. Each same-day Good is a short-term step.
+        s, d = max(0.001, self.w[first - 1]), self.init_d(first)
+        for _ in range({1: 2, 2: 2, 3: 1, 4: 0}[first]):
+            s, d = self.short_term(s, 3), self.next_d(d, 3)
+        return s, d
+
+    def learned(self, first: int) -> tuple[float, float]:
+        """Stability and difficulty when a new card, first rated `first`, graduates the same day."""
+        return self._learned[first]
+
+    # --- expected recall on the day --------------------------------------------
+    def after_review(self, s: float, d: float, p: float, left: float, mix: Mix) -> float:
+        """Expected recall `left` days after a review made at recall probability `p` (none after it)."""
+        w = self.w
+        core = self._e8 * (11.0 - d) * s ** -w[9] * (math.exp((1.0 - p) * w[10]) - 1.0)
+        hard, good, easy = mix.passed
+        ok = (
+            hard * self.r(left, s * (1.0 + core * w[15]))
+            + good * self.r(left, s * (1.0 + core))
+            + easy * self.r(left, s * (1.0 + core * w[16]))
+        )
+        if p >= 1.0:
+            return ok
+        sf, _ = self.lapsed(s, d, p)
+        return p * ok + (1.0 - p) * self.r(left, sf)
+
+    def with_final(self, s: float, d: float, t_final: float, horizon: float, mix: Mix) -> float:
+        """Expected recall at `horizon` for a card just reviewed (state s, d) with one more review at `t_final`."""
+        if t_final <= 0 or t_final >= horizon:
+            return self.r(horizon, s)
+        return self.after_review(s, d, self.r(t_final, s), horizon - t_final, mix)
+
+
+def scheduler_params(scheduler: Scheduler | None) -> Sequence[float]:
+    inner = getattr(scheduler, "_s", None)
+    params = getattr(inner, "parameters", None)
+    return tuple(params) if params and len(params) == 21 else FSRS6_DEFAULTS
+
+
+# --- the choice -------------------------------------------------------------------
+@dataclass(frozen=True)
+class Item:
+    """One card as the policy sees it. Times are days; `last_day` counts study days back (0 = today)."""
+
+    id: str
+    state: int = NEW
+    s: float = 0.0
+    d: float = 0.0
+    elapsed: float = 0.0
+    last_day: int = 0
+    step_due: bool = False  # a learning or relearning step is due now
+
+
+@dataclass(frozen=True)
+class Day:
+    """Where today stands: days to the interview (float), study days left (today included), seconds."""
+
+    horizon: float
+    days_left: int
+    daily_s: float
+    left_s: float
+
+
+@dataclass
+class Pick:
+    id: str
+    kind: str  # "step" | "new" | "final" | "review"
+    seconds: float
+    gain: float  # expected recall on the day it adds
+
+
+@dataclass
+class Choice:
+    picks: list[Pick] = field(default_factory=list)
+    keep: float = KEEP_GRID[0]  # recall at which cards were due
+
+    @property
+    def ids(self) -> list[str]:
+        return [p.id for p in self.picks]
+
+    @property
+    def seconds(self) -> float:
+        return sum(p.seconds for p in self.picks)
+
+    def count(self, *kinds: str) -> int:
+        return sum(1 for p in self.picks if p.kind in kinds)
+
+
+def interval(model: Model, s: float, keep: float) -> float:
+    """Days until recall falls to `keep` after a review that left stability `s`."""
+    return s / model.factor * (keep ** (-1.0 / model.decay) - 1.0)
+
+
+def _reviews_until(model: Model, s: float, d: float, t: float, until: float, keep: float) -> int:
+    """Reviews at recall `keep` from `t` (days to the first) to `until`, on the success path."""
+    n = 0
+    while t < until and n < 50:
+        n += 1
+        s = model.passed(s, d, keep)
+        t += max(1.0, interval(model, s, keep))
+    return n
+
+
+def workload(
+    items: Sequence[Item], day: Day, model: Model, costs: Costs, mix: Mix, keep: float
+) -> float:
+    """Seconds of study from now to the last study day if cards are reviewed at recall `keep`.
+
+    New cards count their learning and reviews (each comes in, on average,
+    halfway), and every card one last review. Above SAMPLE cards, a sample.
+    """
+    until = max(0.0, float(day.days_left - 1))
+    learned = [it for it in items if it.state != NEW]
+    unseen = len(items) - len(learned)
+    step = max(1, len(learned) // SAMPLE)
+    review_s = costs.review(keep)
+    total = 0.0
+    for it in learned[::step]:
+        t = interval(model, it.s, keep) - it.elapsed
+        total += (_reviews_until(model, it.s, it.d, t, until, keep) + 1) * review_s * step
+    if unseen:
+        per_new = costs.new_s + review_s
+        for first, prob in zip((1, 2, 3, 4), mix.first, strict=True):
+            s, d = model.learned(first)
+            n = _reviews_until(model, s, d, interval(model, s, keep), until / 2, keep)
+            per_new += prob * n * review_s
+        total += unseen * per_new
+    return total
+
+
+def keep_for(items: Sequence[Item], day: Day, model: Model, costs: Costs, mix: Mix) -> float:
+    """The highest recall to review at whose workload fits the minutes left before the interview."""
+    available = day.left_s + day.daily_s * (max(1, day.days_left) - 1)
+    for keep in KEEP_GRID:
+        if workload(items, day, model, costs, mix, keep) <= available:
+            return keep
+    return KEEP_GRID[-1]
+
+
+def choose(
+    items: Sequence[Item],
+    day: Day,
+    model: Model,
+    costs: Costs,
+    mix: Mix,
+    review_room: int | None = None,
+    new_room: int | None = None,
+    keep: float | None = None,
+) -> Choice:
+    """Today's queue (see the module notes). `items` lists new cards in the order to introduce them.
+
+    Learning steps due come first, then new cards at the pace that
+    introduces them all by the last study day, then due cards by gain in
+    recall on the day per second, then more new cards while minutes are left.
+    """
+    horizon, days_left = day.horizon, max(1, day.days_left)
+    if keep is None:
+        keep = keep_for(items, day, model, costs, mix)
+    last = float(days_left - 1)  # days from now to the last study day
+    to_day = horizon - last  # from the last study day to the interview
+
+    steps: list[Pick] = []
+    due: list[tuple[float, Pick]] = []  # (gain per second, pick)
+    early: list[
+        tuple[float, Pick]
+    ] = []  # last reviews not due yet (recall lost by going now, per second)
+    new: list[Pick] = []
+    final_s = 0.0  # seconds the last reviews still to come will take
+
+    # A new card's worth: learned now and reviewed once more on the last study day.
+    new_value = 0.0
+    for first, prob in zip((1, 2, 3, 4), mix.first, strict=True):
+        s, d = model.learned(first)
+        new_value += prob * model.with_final(s, d, last, horizon, mix)
+
+    for it in items:
+        if it.state == NEW:
+            new.append(Pick(it.id, "new", costs.new_s, new_value))
+            continue
+        if it.state in (LEARNING, RELEARNING):
+            if it.step_due:
+                steps.append(Pick(it.id, "step", costs.pass_s, 0.0))
+            continue
+        if it.last_day == 0 and it.elapsed < 0.5:
+            continue  # reviewed today already
+        p = model.r(it.elapsed, it.s)
+        r_day = model.r(it.elapsed + horizon, it.s)
+        if p > keep and 1.0 - r_day < SLACK:
+            continue  # sure enough on the day: no review can gain SLACK
+        now = model.after_review(it.s, it.d, p, horizon, mix)
+        if p <= keep:
+            kind = "review"
+            if last > 0:
+                # Worth what it adds to the outcome of the last review, which comes anyway.
+                s_ok, d_ok = model.passed(it.s, it.d, p), model.next_d(it.d, 3)
+                s_f, d_f = model.lapsed(it.s, it.d, p)
+                with_review = p * model.with_final(s_ok, d_ok, last, horizon, mix) + (
+                    1.0 - p
+                ) * model.with_final(s_f, d_f, last, horizon, mix)
+                p_last = model.r(it.elapsed + last, it.s)
+                without = model.after_review(it.s, it.d, p_last, to_day, mix)
+                gain = max(with_review - without, now - r_day)
+            else:
+                gain = now - r_day
+        else:
+            # Its last review: once going today costs almost nothing against the last day.
+            gain = now - r_day
+            cost = costs.review(p)
+            if last > 0:
+                p_last = model.r(it.elapsed + last, it.s)
+                later = model.after_review(it.s, it.d, p_last, to_day, mix)
+                if later - r_day < SLACK:
+                    continue
+                final_s += costs.review(p_last)
+                if now < later - SLACK:
+                    early.append(((later - now) / cost, Pick(it.id, "final", cost, gain)))
+                    continue
+            elif gain < SLACK:
+                continue
+            kind = "final"
+        cost = costs.review(p)
+        if gain / cost < MIN_RATE:
+            continue  # minutes that would buy (almost) nothing on the day
+        due.append((gain / cost, Pick(it.id, kind, cost, gain)))
+
+    budget = _Budget(day.left_s, review_room, new_room)
+    for pick in steps:
+        budget.take(pick)
+    pace = math.ceil(len(new) / max(1.0, last - round(last * RESERVE)))
+    for pick in new[:pace]:
+        if not budget.take(pick):
+            break
+    due.sort(key=lambda x: -x[0])
+    for _, pick in due:
+        budget.take(pick)
+    # Last reviews that the remaining days cannot all hold start today: those
+    # that lose least by going early first.
+    excess = final_s - last * day.daily_s * FINAL_SHARE
+    early.sort(key=lambda x: x[0])
+    for _, pick in early:
+        if excess <= 0 or not budget.take(pick):
+            break
+        excess -= pick.seconds
+    for pick in new[pace:]:
+        if not budget.take(pick):
+            break
+    return Choice(picks=budget.picks, keep=keep)
+
+
+class _Budget:
+    """Seconds and counts left today; `take` adds a pick when it fits."""
+
+    def __init__(self, seconds: float, reviews: int | None, news: int | None):
+        self.left = seconds
+        self.reviews = math.inf if reviews is None else reviews
+        self.news = math.inf if news is None else news
+        self.picks: list[Pick] = []
+
+    def take(self, pick: Pick) -> bool:
+        if self.left <= 0:
+            return False
+        if pick.kind == "new":
+            if self.news <= 0:
+                return False
+            self.news -= 1
+        elif pick.kind != "step":
+            if self.reviews <= 0:
+                return False
+            self.reviews -= 1
+        self.left -= pick.seconds
+        self.picks.append(pick)
+        return True
+
+
+# --- from the store -----------------------------------------------------------
+@dataclass(frozen=True)
+class Context:
+    """Everything `choose` needs besides the cards, read once from the store."""
+
+    model: Model
+    costs: Costs
+    mix: Mix
+    daily_s: float
+    spent_s: float
+    today: datetime  # start (UTC) of today's study day
+    tz: tzinfo
+    day_hour: int
+
+
+def measured(store: Store) -> tuple[Costs, Mix]:
+    """Seconds per card shown and the rating mix, from the log (defaults until there is enough)."""
+    rows = store.conn.execute(
+        "SELECT duration_ms FROM reviews WHERE source != 'cram' AND duration_ms > 0 "
+        "AND duration_ms <= ? ORDER BY reviewed_at DESC LIMIT 1000",
+        (int(MAX_SHOW_S * 1000),),
+    ).fetchall()
+    if len(rows) >= 20:
+        ms = sorted(r[0] for r in rows)
+        show = ms[len(ms) // 2] / 1000.0
+    else:
+        show = DEFAULT_SHOW_S
+    firsts = dict(
+        store.conn.execute(
+            "SELECT r.rating, COUNT(*) FROM reviews r JOIN (SELECT card_id, MIN(reviewed_at) AS m "
+            "FROM reviews WHERE source != 'cram' GROUP BY card_id) f "
+            "ON r.card_id = f.card_id AND r.reviewed_at = f.m GROUP BY r.rating"
+        ).fetchall()
+    )
+    passes = dict(
+        store.conn.execute(
+            "SELECT rating, COUNT(*) FROM reviews WHERE source != 'cram' AND rating > 1 "
+            "AND reviewed_at NOT IN (SELECT MIN(reviewed_at) FROM reviews GROUP BY card_id) "
+            "GROUP BY rating"
+        ).fetchall()
+    )
+    base = Mix()
+    prior = 20.0  # pseudo-counts: a handful of grades does not swing the forecast
+    n1 = sum(firsts.values())
+    first = tuple(
+        (firsts.get(r, 0) + prior * base.first[r - 1]) / (n1 + prior) for r in (1, 2, 3, 4)
+    )
+    n2 = sum(passes.values())
+    passed = tuple(
+        (passes.get(r, 0) + prior * base.passed[r - 2]) / (n2 + prior) for r in (2, 3, 4)
+    )
+    mix = Mix(first=first, passed=passed)
+    shows = mix.first[0] * 3 + mix.first[1] * 3 + mix.first[2] * 2 + mix.first[3] * 1
+    return Costs(new_s=shows * show, pass_s=show, fail_s=2 * show), mix
+
+
+def default_minutes(new_per_day: int, costs: Costs) -> int:
+    """A daily budget from the settings: what `new_per_day` new cards and their early reviews take."""
+    return max(5, round(new_per_day * (costs.new_s + 4 * costs.pass_s) / 60))
+
+
+def budget_minutes(store: Store, costs: Costs | None = None) -> int:
+    """Minutes a day: set by `prep plan --minutes-per-day`, else derived from the settings."""
+    value = store.get_meta("minutes_per_day")
+    if isinstance(value, (int, float)) and not isinstance(value, bool) and value > 0:
+        return int(value)
+    from .status import settings_of
+
+    if costs is None:
+        costs, _ = measured(store)
+    return default_minutes(settings_of(store).new_per_day, costs)
+
+
+def spent_today(store: Store, since: datetime, show_s: float) -> float:
+    """Seconds studied since `since`; an untimed grade counts as one card shown."""
+    total = 0.0
+    for (ms,) in store.conn.execute(
+        "SELECT duration_ms FROM reviews WHERE reviewed_at >= ? AND source != 'cram'",
+        (iso(since),),
+    ):
+        total += ms / 1000.0 if 0 < ms <= MAX_SHOW_S * 1000 else show_s
+    return total
+
+
+def local_tz() -> tzinfo:
+    from .clock import Clock
+
+    return Clock().local_tz()
+
+
+def context(
+    store: Store, scheduler: Scheduler | None, now: datetime, tz: tzinfo | None = None
+) -> Context:
+    from .clock import day_start
+    from .status import settings_of
+
+    tz = tz or local_tz()
+    settings = settings_of(store)
+    costs, mix = measured(store)
+    today = day_start(now, tz, settings.day_starts_at)
+    return Context(
+        model=Model(scheduler_params(scheduler)),
+        costs=costs,
+        mix=mix,
+        daily_s=budget_minutes(store, costs) * 60.0,
+        spent_s=spent_today(store, today, costs.pass_s),
+        today=today,
+        tz=tz,
+        day_hour=settings.day_starts_at,
+    )
+
+
+def study_days_left(now: datetime, interview: datetime, ctx: Context) -> int:
+    """Study days from today to the last one before the interview's day (at least today)."""
+    from .clock import day_start
+
+    end = day_start(interview, ctx.tz, ctx.day_hour)
+    days = (end.astimezone(ctx.tz).date() - ctx.today.astimezone(ctx.tz).date()).days
+    return max(1, days)
+
+
+def day_index(at: datetime, ctx: Context) -> int:
+    """Study days from `at`'s day to today (0 = today)."""
+    from .clock import day_start
+
+    start = day_start(at, ctx.tz, ctx.day_hour)
+    return (ctx.today.astimezone(ctx.tz).date() - start.astimezone(ctx.tz).date()).days
+
+
+def items_of(
+    store: Store, filters: Filters | None, now: datetime, ctx: Context
+) -> tuple[list[Item], dict[str, Any]]:
+    """Cards matching `filters` as policy items (new cards in introduction order), and card rows by id."""
+    from .store import NEW_ORDER, STATE_COLS, Filters
+
+    where, args = (filters or Filters()).sql()
+    cols = ", ".join(f"s.{c.strip()}" for c in STATE_COLS.split(","))
+    rows = store.conn.execute(
+        f"SELECT c.id, c.topic, c.kind, c.deck, {cols} FROM cards c "
+        f"LEFT JOIN card_state s ON s.card_id = c.id WHERE {where} "
+        f"ORDER BY s.card_id IS NOT NULL, {NEW_ORDER}",
+        args,
+    ).fetchall()
+    items: list[Item] = []
+    meta: dict[str, Any] = {}
+    now_iso = iso(now)
+    for row in rows:
+        cid, topic, kind, deck = row[0], row[1], row[2], row[3]
+        meta[cid] = (topic, kind, deck)
+        state = row[5]
+        if state is None or (state == NEW and not row[7]):
+            items.append(Item(cid))
+            continue
+        last = parse_iso(row[10]) if row[10] else now
+        items.append(
+            Item(
+                id=cid,
+                state=int(state),
+                s=float(row[7] or 0.001),
+                d=float(row[8] or 5.0),
+                elapsed=max(0.0, (now - last).total_seconds() / 86400.0),
+                last_day=max(0, day_index(last, ctx)),
+                step_due=bool(row[9]) and row[9] <= now_iso,
+            )
+        )
+    return items, meta
+
+
+def today_choice(
+    store: Store,
+    scheduler: Scheduler | None,
+    now: datetime,
+    interview: datetime,
+    filters: Filters | None = None,
+    review_room: int | None = None,
+    new_room: int | None = None,
+    tz: tzinfo | None = None,
+) -> tuple[Choice, Context, list[Item], dict[str, Any]]:
+    ctx = context(store, scheduler, now, tz)
+    items, meta = items_of(store, filters, now, ctx)
+    day = Day(
+        horizon=(interview - now).total_seconds() / 86400.0,
+        days_left=study_days_left(now, interview, ctx),
+        daily_s=ctx.daily_s,
+        left_s=max(0.0, ctx.daily_s - ctx.spent_s),
+    )
+    return (
+        choose(items, day, ctx.model, ctx.costs, ctx.mix, review_room, new_room),
+        ctx,
+        items,
+        meta,
+    )
 
 
 def deadline_queue(
@@ -16,6 +625,18 @@ def deadline_queue(
     filters: Filters,
     review_room: int,
     new_room: int,
+    *,
+    new_is_limit: bool = False,
+    tz: tzinfo | None = None,
 ) -> list[str]:
-    """Due cards first, then new ones (plain order until the deadline policy lands)."""
-    return store.due_ids(now, filters, review_room) + store.new_ids(filters, new_room)
+    """Today's drill queue before an interview (see the module notes).
+
+    `review_room` caps the reviews. New cards are the policy's to pace (the
+    daily new-card setting is a plain-FSRS knob); `new_room` caps them only
+    when it is the person's explicit limit (`new_is_limit`).
+    """
+    choice, *_ = today_choice(
+        store, scheduler, now, interview, filters, review_room,
+        new_room if new_is_limit else None, tz,
+    )  # fmt: skip
+    return choice.ids

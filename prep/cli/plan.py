@@ -1,9 +1,101 @@
-"""Commands of this group are registered here."""
+"""`prep plan` (interview date, daily budget, the plan to the day) and `prep stats`."""
 
 from __future__ import annotations
 
-from typing import Any
+import json
+from typing import Annotated
+
+import typer
+
+from .common import console, guard, open_workspace, scheduler_for
+
+# Progress bars appear only for work this large (days x cards, reviews replayed).
+PLAN_PROGRESS_AT = 200_000
+STATS_PROGRESS_AT = 20_000
 
 
-def register(app: Any) -> None:
-    """Nothing registered yet."""
+def register(app: typer.Typer) -> None:
+    @app.command("plan")
+    @guard
+    def plan(
+        interview: Annotated[
+            str | None,
+            typer.Option(
+                "--interview",
+                metavar="DATETIME",
+                help="Set the interview time (2026-12-10T10:00+09:00, or a date for 09:00 local); "
+                "'none' clears it.",
+            ),
+        ] = None,
+        minutes: Annotated[
+            int | None,
+            typer.Option(
+                "--minutes-per-day",
+                metavar="M",
+                min=1,
+                max=1440,
+                help="Set the daily study budget in minutes (default: from settings.new_per_day).",
+            ),
+        ] = None,
+        json_: Annotated[bool, typer.Option("--json", help="Print one JSON document.")] = False,
+    ) -> None:
+        """The plan to the interview: reviews, new cards and minutes per day, recall on the day."""
+        from ..clock import default_clock
+        from ..plan import build, set_interview, set_minutes
+
+        _, store = open_workspace()
+        clock = default_clock()
+        if minutes is not None:
+            set_minutes(store, minutes)
+        if interview is not None:
+            set_interview(store, interview, clock)
+        out = console()
+        err = console(stderr=True)
+        if json_:
+            result = build(store, scheduler_for(store), clock)
+            typer.echo(json.dumps(result.to_dict(), ensure_ascii=False))
+            return
+        from ..ui.stats import plan_view, progress_callback
+
+        cards = store.conn.execute("SELECT COUNT(*) FROM cards WHERE active = 1").fetchone()[0]
+        update, close = progress_callback(err, "planning", PLAN_PROGRESS_AT // max(1, cards))
+        try:
+            result = build(store, scheduler_for(store), clock, progress=update)
+        finally:
+            close()
+        if result.interview is None:
+            out.print(
+                "No interview date. Set one: prep plan --interview 2026-12-10T10:00+09:00 "
+                "(or interview.date in prep.yaml)."
+            )
+            return
+        if result.passed:
+            out.print(
+                f"The interview ({result.interview[:16].replace('T', ' ')}) has passed: the drill "
+                "is back to plain FSRS. Clear the date with: prep plan --interview none"
+            )
+            return
+        out.print(plan_view(result.to_dict()))
+
+    @app.command("stats")
+    @guard
+    def stats(
+        json_: Annotated[bool, typer.Option("--json", help="Print one JSON document.")] = False,
+    ) -> None:
+        """Heatmap, true retention by week and topic, 30-day forecast, answer times, readiness."""
+        from ..clock import default_clock
+        from ..stats import compute
+        from ..ui.stats import progress_callback, stats_view
+
+        _, store = open_workspace()
+        update, close = progress_callback(
+            console(stderr=True), "replaying the log", STATS_PROGRESS_AT
+        )
+        try:
+            result = compute(store, scheduler_for(store), default_clock(), progress=update)
+        finally:
+            close()
+        if json_:
+            typer.echo(json.dumps(result.to_dict(), ensure_ascii=False))
+            return
+        console().print(stats_view(result.to_dict()))

@@ -1,0 +1,539 @@
+"""Does the interview-date policy help? A simulation of learners, policy against policy.
+
+In the style of the FSRS simulator (open-spaced-repetition/fsrs-optimizer,
+`fsrs_simulator.py`): each day a learner works through the queue a policy
+gives, until the day's time budget is spent. Recall is a Bernoulli draw from
+the learner's forgetting curve; a recalled card is rated Hard/Good/Easy in the
+simulator's proportions; a new card's first rating and its learning and
+relearning steps follow the simulator's transition tables; every rating costs
+the simulator's seconds for its state.
+
+No policy is graded by its own model: each learner's TRUE memory runs on
+FSRS-6 parameters drawn around the defaults (every weight scaled by a
+log-normal factor), with per-card noise on top (initial stability, growth
+after a recall, difficulty). The policies see only the ratings and keep their
+own FSRS-6 default state, exactly as `prep` does.
+
+Policies, all at the same daily budget on the same learners (every card has
+its own random stream, so the policies face the same coin flips as far as
+their histories agree):
+
+- fsrs-0.80 / 0.90 / 0.95: plain FSRS at that desired retention; due cards
+  first, then new cards while the budget lasts (no new-card cap, which is the
+  most coverage a fixed policy can get);
+- sm2: Anki's SM-2 (the simulator's rules), same order;
+- deadline: `prep.deadline.choose`, the function the drill calls, fed the
+  same state the drill builds from its store.
+
+Reported per setting (mean over seeds, ± standard error): true recall over the
+whole deck on interview day (cards never studied count 0), minutes used per
+study day, true recall 30 days after the interview with no study in between,
+and how many reviews plain FSRS (0.90) finds due in the week after the date
+(the workload when the drill goes back to plain FSRS).
+
+    .venv/bin/python benchmarks/deadline.py            # 20 seeds, 3 settings
+    .venv/bin/python benchmarks/deadline.py --quick    # 5 seeds
+    .venv/bin/python benchmarks/deadline.py --json out.json
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import random
+import statistics
+import sys
+import time
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from prep.deadline import (  # noqa: E402
+    FSRS6_DEFAULTS,
+    Costs,
+    Day,
+    Item,
+    Mix,
+    Model,
+    choose,
+)
+from prep.schedule import CardState, Review, Scheduler  # noqa: E402
+
+# --- the simulator's constants (fsrs-optimizer fsrs_simulator.py defaults) -------
+FIRST_RATING_PROB = (0.24, 0.094, 0.495, 0.171)
+REVIEW_RATING_PROB = (0.224, 0.631, 0.145)  # Hard, Good, Easy when recalled
+LEARNING_STEP_TRANSITIONS = (
+    (0.3687, 0.0628, 0.5108, 0.0577),
+    (0.0441, 0.4553, 0.4457, 0.0549),
+    (0.0518, 0.0470, 0.8462, 0.0550),
+)
+RELEARNING_STEP_TRANSITIONS = (
+    (0.2157, 0.0643, 0.6595, 0.0605),
+    (0.0500, 0.4638, 0.4475, 0.0387),
+    (0.1056, 0.1434, 0.7266, 0.0244),
+)
+STATE_RATING_COSTS = (  # seconds by state (learning, review, relearning) and rating
+    (12.75, 12.26, 8.0, 6.38),
+    (13.05, 11.74, 7.42, 5.6),
+    (10.56, 10.0, 7.37, 5.4),
+)
+LEARNING_STEPS, RELEARNING_STEPS, MAX_STEPS = 2, 1, 5
+
+# Parameter bounds of FSRS-6 (fsrs package), to keep drawn learners valid.
+LOWER = (0.001, 0.001, 0.001, 0.001, 1.0, 0.001, 0.001, 0.001, 0.0, 0.0, 0.001, 0.001,
+         0.001, 0.001, 0.0, 0.0, 1.0, 0.0, 0.0, 0.0, 0.1)  # fmt: skip
+UPPER = (100.0, 100.0, 100.0, 100.0, 10.0, 4.0, 4.0, 0.75, 4.5, 0.8, 3.5, 5.0, 0.25, 0.9,
+         4.0, 1.0, 6.0, 2.0, 2.0, 0.8, 0.8)  # fmt: skip
+
+SETTINGS = ((300, 21, 15), (800, 28, 20), (150, 7, 30))  # cards, days, minutes a day
+POLICIES = ("fsrs-0.80", "fsrs-0.90", "fsrs-0.95", "sm2", "deadline")
+EPOCH = datetime(2026, 1, 1, tzinfo=timezone.utc)
+SESSION_AT = 9 / 24  # the learner studies at 09:00
+INTERVIEW_AT = 10 / 24  # the interview is at 10:00 on day D
+AFTER = 30
+STEP_GAP = 5 / 1440  # minutes between same-day steps, in days
+
+
+def pick(rng: random.Random, probs: tuple[float, ...]) -> int:
+    x, acc = rng.random(), 0.0
+    for i, p in enumerate(probs):
+        acc += p
+        if x < acc:
+            return i + 1
+    return len(probs)
+
+
+# --- the learner's true memory --------------------------------------------------
+@dataclass
+class Learner:
+    w: tuple[float, ...]
+    s_factor: list[float]  # per card: initial stability multiplier
+    growth: list[float]  # per card: multiplier of stability growth after a recall
+    d_shift: list[float]  # per card: difficulty offset
+
+    @classmethod
+    def draw(cls, seed: int, n: int) -> Learner:
+        rng = random.Random(f"learner-{seed}")
+        w = []
+        for i, (x, lo, hi) in enumerate(zip(FSRS6_DEFAULTS, LOWER, UPPER, strict=True)):
+            sigma = 0.15 if i == 20 else 0.25
+            w.append(min(hi, max(lo, x * math.exp(rng.gauss(0.0, sigma)))))
+        return cls(
+            w=tuple(w),
+            s_factor=[math.exp(rng.gauss(0.0, 0.35)) for _ in range(n)],
+            growth=[math.exp(rng.gauss(0.0, 0.25)) for _ in range(n)],
+            d_shift=[rng.gauss(0.0, 1.0) for _ in range(n)],
+        )
+
+
+@dataclass
+class TrueCard:
+    s: float = 0.0
+    d: float = 0.0
+    last: float = -1.0  # day (float) of the last review; -1: never studied
+
+
+def true_recall(m: Model, c: TrueCard, at: float) -> float:
+    return 0.0 if c.last < 0 else m.r(at - c.last, c.s)
+
+
+# --- one policy's run -------------------------------------------------------------
+@dataclass
+class Run:
+    recall_day: float = 0.0
+    recall_after: float = 0.0
+    minutes: float = 0.0
+    due_week_after: int = 0
+    learned: int = 0
+
+
+@dataclass
+class Sim:
+    policy: str
+    n: int
+    days: int
+    budget_s: float
+    learner: Learner
+    seed: int
+    truth: Model = field(init=False)
+    cards: list[TrueCard] = field(init=False)
+    rngs: list[random.Random] = field(init=False)
+    states: list[CardState] = field(init=False)
+    sm2: list[list[float]] = field(init=False)  # ivl, ease, due day
+    spent_log: dict[str, list[float]] = field(init=False)
+    ratings_first: list[int] = field(init=False)
+    ratings_pass: list[int] = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.truth = Model(self.learner.w)
+        self.cards = [TrueCard() for _ in range(self.n)]
+        self.rngs = [random.Random(f"{self.seed}-{i}") for i in range(self.n)]
+        self.states = [CardState(card_id=str(i)) for i in range(self.n)]
+        self.sm2 = [[0.0, 0.0, math.inf] for _ in range(self.n)]
+        retention = {"fsrs-0.80": 0.8, "fsrs-0.95": 0.95}.get(self.policy, 0.9)
+        self.scheduler = Scheduler(retention, fuzz=False)
+        self.spent_log = {"new": [], "pass": [], "fail": []}
+        self.ratings_first = [0, 0, 0, 0]
+        self.ratings_pass = [0, 0, 0]
+        self._uuid = 0
+
+    # --- applying ratings to truth and to the policy's state -------------------
+    # A day's grades of one card are stamped so that the last lands at the
+    # session time and the steps before it minutes earlier: the next day's
+    # review is then a full day later, which FSRS (whole days elapsed) needs
+    # to treat it as a new day rather than a same-day step.
+    def _model(self, i: int, ratings: list[int], t: float) -> None:
+        if self.policy == "sm2":
+            return
+        st = self.states[i]
+        for j, rating in enumerate(ratings):
+            self._uuid += 1
+            at = EPOCH + timedelta(days=t - (len(ratings) - 1 - j) * STEP_GAP)
+            st = self.scheduler.apply(
+                st, Review(uuid=str(self._uuid), card_id=str(i), rating=rating, at=at)
+            )
+        self.states[i] = st
+
+    def _steps(self, i: int, rating: int, relearning: bool, out: list[int]) -> float:
+        """Same-day (re)learning steps until graduation; returns their seconds."""
+        m, c, rng = self.truth, self.cards[i], self.rngs[i]
+        table = RELEARNING_STEP_TRANSITIONS if relearning else LEARNING_STEP_TRANSITIONS
+        costs = STATE_RATING_COSTS[2] if relearning else STATE_RATING_COSTS[0]
+        need = RELEARNING_STEPS if relearning else LEARNING_STEPS - (0, 0, 1, 1)[rating - 1]
+        done = steps = 0
+        cost = 0.0
+        while steps < MAX_STEPS and done < need and rating < 4:
+            rating = pick(rng, table[rating - 1])
+            c.s = m.short_term(c.s, rating)
+            c.d = m.next_d(c.d, rating)
+            cost += costs[rating - 1]
+            steps += 1
+            out.append(rating)
+            if rating > 2:
+                done += 1
+            elif rating == 1:
+                done = 0
+        return cost
+
+    def learn(self, i: int, t: float) -> float:
+        m, c, rng, lr = self.truth, self.cards[i], self.rngs[i], self.learner
+        first = pick(rng, FIRST_RATING_PROB)
+        self.ratings_first[first - 1] += 1
+        c.s = max(0.001, lr.w[first - 1] * lr.s_factor[i])
+        c.d = min(10.0, max(1.0, m.init_d(first) + lr.d_shift[i]))
+        c.last = t
+        ratings = [first]
+        cost = STATE_RATING_COSTS[0][first - 1] + self._steps(i, first, False, ratings)
+        self._model(i, ratings, t)
+        if self.policy == "sm2":
+            self.sm2[i] = [
+                4.0 if first == 4 else 1.0,
+                2.5,
+                math.floor(t) + (4 if first == 4 else 1),
+            ]
+        self.spent_log["new"].append(cost)
+        return cost
+
+    def review(self, i: int, t: float) -> float:
+        m, c, rng = self.truth, self.cards[i], self.rngs[i]
+        elapsed = t - c.last
+        p = m.r(elapsed, c.s)
+        ok = rng.random() < p
+        rating = 1 + pick(rng, REVIEW_RATING_PROB) if ok else 1
+        if ok:
+            self.ratings_pass[rating - 2] += 1
+        same_day = math.floor(t) == math.floor(c.last)
+        if ok:
+            if same_day:
+                c.s = m.short_term(c.s, rating)
+            else:
+                grown = m.passed(c.s, c.d, p, rating)
+                c.s = c.s + (grown - c.s) * self.learner.growth[i]
+            c.d = m.next_d(c.d, rating)
+        else:
+            if same_day:
+                c.s = m.short_term(c.s, 1)
+            else:
+                w = m.w
+                long = w[11] * c.d ** -w[12] * ((c.s + 1) ** w[13] - 1) * math.exp((1 - p) * w[14])
+                c.s = max(0.001, min(long, c.s / math.exp(w[17] * w[18])))
+            c.d = m.next_d(c.d, 1)
+        c.last = t
+        cost = STATE_RATING_COSTS[1][rating - 1]
+        ratings = [rating]
+        if not ok:
+            cost += self._steps(i, 1, True, ratings)
+        elif self.policy != "sm2" and self.states[i].state in (1, 3) and rating < 4:
+            # A card left mid-steps on an earlier day finishes them now.
+            cost += self._steps(i, rating, self.states[i].state == 3, ratings)
+        self._model(i, ratings, t)
+        if self.policy == "sm2":
+            self._sm2(i, t, elapsed, rating)
+        self.spent_log["pass" if ok else "fail"].append(cost)
+        return cost
+
+    def _sm2(self, i: int, t: float, real: float, rating: int) -> None:
+        ivl, ease, _ = self.sm2[i]
+        if rating == 1:
+            new, ease = 1.0, max(1.3, ease - 0.2)
+        else:
+            delay = real - ivl
+            hard = max(round(ivl * 1.2 + 0.01), ivl + 1)
+            good = max(round((ivl + delay / 2) * ease + 0.01), hard + 1)
+            easy = max(round(real * ease * 1.3 + 0.01), good + 1)
+            new = (hard, good, easy)[rating - 2]
+            ease = max(1.3, ease + (-0.15, 0.0, 0.15)[rating - 2])
+        self.sm2[i] = [float(new), ease, math.floor(t) + new]
+
+    # --- the daily queue ------------------------------------------------------
+    def queue(self, k: int, now: float) -> list[int]:
+        if self.policy == "deadline":
+            return self._deadline(k, now)
+        unseen = [i for i, c in enumerate(self.cards) if c.last < 0]
+        if self.policy == "sm2":
+            due = [i for i in range(self.n) if self.sm2[i][2] <= k and self.cards[i].last >= 0]
+            due.sort(key=lambda i: self.sm2[i][2])
+            return due + unseen
+        end = EPOCH + timedelta(days=k + 1)
+        due = [
+            i
+            for i, st in enumerate(self.states)
+            if st.due is not None and st.due < end and self.cards[i].last >= 0
+        ]
+        due.sort(key=lambda i: (self.states[i].state == 2, self.states[i].due))
+        return due + unseen
+
+    def _measured(self) -> tuple[Costs, Mix]:
+        base, prior = Mix(), 20.0
+        n1, n2 = sum(self.ratings_first), sum(self.ratings_pass)
+        first = tuple(
+            (self.ratings_first[r] + prior * base.first[r]) / (n1 + prior) for r in range(4)
+        )
+        passed = tuple(
+            (self.ratings_pass[r] + prior * base.passed[r]) / (n2 + prior) for r in range(3)
+        )
+
+        def mean(xs: list[float], default: float) -> float:
+            return statistics.fmean(xs[-500:]) if len(xs) >= 10 else default
+
+        costs = Costs(
+            new_s=mean(self.spent_log["new"], 30.0),
+            pass_s=mean(self.spent_log["pass"], 8.0),
+            fail_s=mean(self.spent_log["fail"], 25.0),
+        )
+        return costs, Mix(first=first, passed=passed)  # type: ignore[arg-type]
+
+    def _deadline(self, k: int, now: float) -> list[int]:
+        at = EPOCH + timedelta(days=now)
+        items = []
+        for i, st in enumerate(self.states):
+            if st.state == 0 or st.last_review is None:
+                items.append(Item(str(i)))
+                continue
+            last = (st.last_review - EPOCH).total_seconds() / 86400
+            items.append(
+                Item(
+                    id=str(i),
+                    state=st.state,
+                    s=st.stability or 0.001,
+                    d=st.difficulty or 5.0,
+                    elapsed=now - last,
+                    last_day=k - math.floor(last),
+                    step_due=st.state in (1, 3) and st.due is not None and st.due <= at,
+                )
+            )
+        costs, mix = self._measured()
+        day = Day(
+            horizon=self.days + INTERVIEW_AT - now,
+            days_left=self.days - k,
+            daily_s=self.budget_s,
+            left_s=self.budget_s,
+        )
+        choice = choose(items, day, Model(FSRS6_DEFAULTS), costs, mix)
+        return [int(x) for x in choice.ids]
+
+    # --- the whole run --------------------------------------------------------------
+    def run(self) -> Run:
+        spent_total = 0.0
+        for k in range(self.days):
+            t = k + SESSION_AT
+            spent = 0.0
+            for i in self.queue(k, t):
+                # Costs are only known once done (the simulator's rule): the
+                # card that would overrun the budget is not done, and the day ends.
+                snapshot = (self.cards[i].s, self.cards[i].d, self.cards[i].last, self.states[i],
+                            list(self.sm2[i]), self.rngs[i].getstate(), self._uuid)  # fmt: skip
+                logs = {key: len(v) for key, v in self.spent_log.items()}
+                firsts, passes = list(self.ratings_first), list(self.ratings_pass)
+                at = t
+                cost = self.learn(i, at) if self.cards[i].last < 0 else self.review(i, at)
+                if spent + cost > self.budget_s:
+                    c = self.cards[i]
+                    c.s, c.d, c.last, self.states[i], self.sm2[i] = snapshot[:5]
+                    self.rngs[i].setstate(snapshot[5])
+                    self._uuid = snapshot[6]
+                    for key, n in logs.items():
+                        del self.spent_log[key][n:]
+                    self.ratings_first, self.ratings_pass = firsts, passes
+                    break
+                spent += cost
+            spent_total += spent
+        interview = self.days + INTERVIEW_AT
+        out = Run()
+        out.recall_day = sum(true_recall(self.truth, c, interview) for c in self.cards) / self.n
+        out.recall_after = (
+            sum(true_recall(self.truth, c, interview + AFTER) for c in self.cards) / self.n
+        )
+        out.minutes = spent_total / self.days / 60
+        out.learned = sum(1 for c in self.cards if c.last >= 0)
+        # After the date the drill is plain FSRS at 0.90 on the state the policy left.
+        week = EPOCH + timedelta(days=self.days + 8)
+        if self.policy == "sm2":
+            out.due_week_after = sum(1 for x in self.sm2 if x[2] < self.days + 8)
+        else:
+            out.due_week_after = sum(
+                1 for st in self.states if st.due is not None and st.due < week
+            )
+        return out
+
+
+def one(task: tuple[int, int, int, int, str]) -> tuple[tuple[int, int, int], str, int, Run]:
+    n, days, minutes, seed, policy = task
+    learner = Learner.draw(seed * 1000 + n, n)
+    return (
+        (n, days, minutes),
+        policy,
+        seed,
+        Sim(policy, n, days, minutes * 60.0, learner, seed).run(),
+    )
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--seeds", type=int, default=20, help="learners per setting (default 20)")
+    ap.add_argument("--quick", action="store_true", help="5 seeds: a rough look in seconds")
+    ap.add_argument("--jobs", type=int, default=0, help="worker processes (default: all CPUs)")
+    ap.add_argument("--json", metavar="PATH", help="also write the results as JSON here")
+    ap.add_argument(
+        "--setting", action="append", metavar="CARDS/DAYS/MIN",
+        help="a setting such as 300/21/15 (repeatable; default: the three standard ones)",
+    )  # fmt: skip
+    args = ap.parse_args(argv)
+    seeds = 5 if args.quick else args.seeds
+    settings = SETTINGS
+    if args.setting:
+        settings = tuple(tuple(int(x) for x in s.split("/")) for s in args.setting)  # type: ignore[assignment]
+    tasks = [
+        (n, d, m, seed, p) for (n, d, m) in settings for seed in range(seeds) for p in POLICIES
+    ]
+    started = time.perf_counter()
+    results: dict[tuple[int, int, int], dict[str, list[Run]]] = {
+        s: {p: [] for p in POLICIES} for s in settings
+    }
+    jobs = args.jobs or None
+    if jobs == 1:
+        outs = map(one, tasks)
+        for key, policy, _, run in outs:
+            results[key][policy].append(run)
+    else:
+        with ProcessPoolExecutor(max_workers=jobs) as pool:
+            for key, policy, _, run in pool.map(one, tasks, chunksize=2):
+                results[key][policy].append(run)
+    elapsed = time.perf_counter() - started
+    report = summarize(results, seeds)
+    print_table(report, seeds, elapsed)
+    if args.json:
+        Path(args.json).write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
+    return 0
+
+
+def _stats(xs: list[float]) -> dict[str, float]:
+    mean = statistics.fmean(xs)
+    se = statistics.stdev(xs) / math.sqrt(len(xs)) if len(xs) > 1 else 0.0
+    return {"mean": mean, "se": se}
+
+
+def summarize(results: dict, seeds: int) -> dict:
+    out: dict = {"seeds": seeds, "settings": [], "summary": {}}
+    margins, after_gaps, minute_ok = [], [], []
+    for (n, days, minutes), by_policy in results.items():
+        row: dict = {"cards": n, "days": days, "minutes_per_day": minutes, "policies": {}}
+        for policy, runs in by_policy.items():
+            row["policies"][policy] = {
+                "recall_on_day": _stats([r.recall_day for r in runs]),
+                "minutes_used": _stats([r.minutes for r in runs]),
+                "recall_30_days_after": _stats([r.recall_after for r in runs]),
+                "due_week_after": _stats([float(r.due_week_after) for r in runs]),
+                "cards_studied": _stats([float(r.learned) for r in runs]),
+            }
+        fixed = [p for p in POLICIES if p.startswith("fsrs-")]
+        best = max(fixed, key=lambda p: row["policies"][p]["recall_on_day"]["mean"])
+        best_after = max(row["policies"][p]["recall_30_days_after"]["mean"] for p in fixed)
+        dl = row["policies"]["deadline"]
+        margin = dl["recall_on_day"]["mean"] - row["policies"][best]["recall_on_day"]["mean"]
+        paired = [
+            a.recall_day - b.recall_day
+            for a, b in zip(by_policy["deadline"], by_policy[best], strict=True)
+        ]
+        row["best_fixed"] = best
+        row["margin_points"] = 100 * margin
+        row["margin_se_points"] = 100 * _stats(paired)["se"]
+        row["after_gap_points"] = 100 * (dl["recall_30_days_after"]["mean"] - best_after)
+        row["minutes_vs_best"] = (
+            dl["minutes_used"]["mean"] - row["policies"][best]["minutes_used"]["mean"]
+        )
+        margins.append(margin)
+        after_gaps.append(row["after_gap_points"])
+        minute_ok.append(row["minutes_vs_best"] <= 1e-9)
+        out["settings"].append(row)
+    out["summary"] = {
+        "mean_margin_points": 100 * statistics.fmean(margins),
+        "beats_best_fixed_everywhere": all(m > 0 for m in margins),
+        "worst_after_gap_points": min(after_gaps),
+        "no_more_minutes": all(minute_ok),
+    }
+    s = out["summary"]
+    s["target_met"] = (
+        s["beats_best_fixed_everywhere"]
+        and s["mean_margin_points"] >= 3
+        and s["worst_after_gap_points"] >= -5
+        and s["no_more_minutes"]
+    )
+    return out
+
+
+def print_table(report: dict, seeds: int, elapsed: float) -> None:
+    def pct(x: dict) -> str:
+        return f"{100 * x['mean']:5.1f} ±{100 * x['se']:.1f}"
+
+    print(f"Interview-day recall by policy ({seeds} learners per setting, {elapsed:.0f} s)\n")
+    head = f"{'policy':<10} {'recall on day':>14} {'min/day':>8} {'recall +30d':>12} {'due week after':>15} {'studied':>8}"
+    for row in report["settings"]:
+        print(f"{row['cards']} cards, {row['days']} days, {row['minutes_per_day']} min/day")
+        print(head)
+        for policy, v in row["policies"].items():
+            print(
+                f"{policy:<10} {pct(v['recall_on_day']):>14} {v['minutes_used']['mean']:8.1f} "
+                f"{pct(v['recall_30_days_after']):>12} {v['due_week_after']['mean']:15.0f} "
+                f"{v['cards_studied']['mean']:8.0f}"
+            )
+        print(
+            f"deadline vs best fixed ({row['best_fixed']}): {row['margin_points']:+.1f} points "
+            f"(±{row['margin_se_points']:.1f}) on the day, {row['after_gap_points']:+.1f} points "
+            f"30 days after vs the best fixed, {row['minutes_vs_best']:+.1f} min/day\n"
+        )
+    s = report["summary"]
+    print(
+        f"mean margin {s['mean_margin_points']:+.1f} points; beats the best fixed retention in every "
+        f"setting: {'yes' if s['beats_best_fixed_everywhere'] else 'NO'}; worst 30-day gap "
+        f"{s['worst_after_gap_points']:+.1f} points; no more minutes: {'yes' if s['no_more_minutes'] else 'NO'}; "
+        f"target met: {'yes' if s['target_met'] else 'NO'}"
+    )
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

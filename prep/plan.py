@@ -1,0 +1,344 @@
+"""`prep plan`: the interview date, the daily budget, and the day-by-day plan to the interview.
+
+The plan replays the drill's own policy (`deadline.choose`) forward, one day
+at a time, on the expected memory state: each review moves a card to the
+probability-weighted mix of its recalled and forgotten outcomes. Day 0 is the
+queue `prep drill` gives right now, so the two always agree. The recall on
+the day is the expectation taken at each card's last review in the plan,
+which is exact given the state before that review.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING, Any
+
+from .deadline import (
+    LEARNING,
+    NEW,
+    RELEARNING,
+    REVIEW,
+    Choice,
+    Context,
+    Day,
+    Item,
+    Model,
+    choose,
+    items_of,
+    study_days_left,
+)
+from .errors import PrepError
+
+if TYPE_CHECKING:
+    from .clock import Clock
+    from .schedule import Scheduler
+    from .store import Store
+
+# Days projected at most; a later date is planned to this day, then left alone.
+MAX_DAYS = 120
+# Above this many cards the minutes needed are estimated, not searched.
+SEARCH_LIMIT = 3000
+MAX_MINUTES = 24 * 60
+
+
+@dataclass
+class PlanDay:
+    date: str
+    reviews: int
+    new: int
+    minutes: float
+
+
+@dataclass
+class TopicRecall:
+    topic: str
+    cards: int
+    recall: float
+    recall_now: float
+    new_on_day: int
+
+
+@dataclass
+class Plan:
+    interview: str | None
+    passed: bool = False
+    days_left: int = 0
+    minutes_per_day: int = 0
+    minutes_source: str = "settings"  # "set" by --minutes-per-day, or from the settings
+    seconds_per_card: float = 0.0
+    keep: float = 0.0
+    queue: list[str] = field(default_factory=list)
+    days: list[PlanDay] = field(default_factory=list)
+    cards: int = 0
+    recall: float = 0.0
+    recall_now: float = 0.0
+    new_on_day: int = 0
+    topics: list[TopicRecall] = field(default_factory=list)
+    needed_minutes: int | None = None
+    truncated: bool = False
+    warnings: list[str] = field(default_factory=list)
+
+    def to_dict(self) -> dict[str, Any]:
+        out = asdict(self)
+        for key in ("recall", "recall_now", "seconds_per_card", "keep"):
+            out[key] = round(out[key], 4)
+        for t in out["topics"]:
+            t["recall"], t["recall_now"] = round(t["recall"], 4), round(t["recall_now"], 4)
+        for d in out["days"]:
+            d["minutes"] = round(d["minutes"], 1)
+        return out
+
+
+# --- setting the date and the budget --------------------------------------------
+def set_interview(store: Store, text: str, clock: Clock) -> datetime | None:
+    """Store the interview time given on the command line ('none' clears it). Refuses the past."""
+    from .clock import parse_when
+
+    if text.strip().lower() in ("none", "clear", "off"):
+        with store.write() as conn:
+            conn.execute("DELETE FROM meta WHERE key = 'interview_override'")
+        return None
+    when = parse_when(text, clock.local_tz())
+    if when <= clock.now():
+        raise PrepError(f"the interview time {text!r} is in the past; give a future date")
+    local = when.astimezone(clock.local_tz())
+    with store.write() as conn:
+        store.set_meta(conn, "interview_override", local.isoformat())
+    return local
+
+
+def set_minutes(store: Store, minutes: int) -> None:
+    if not 1 <= minutes <= MAX_MINUTES:
+        raise PrepError(f"--minutes-per-day must be from 1 to {MAX_MINUTES}, not {minutes}")
+    with store.write() as conn:
+        store.set_meta(conn, "minutes_per_day", int(minutes))
+
+
+# --- the projection ---------------------------------------------------------------
+@dataclass
+class Projection:
+    days: list[tuple[Choice, float]]  # (choice, day offset from now)
+    estimate: dict[str, float]  # expected recall on the day, per card touched
+    items: list[Item]  # state after the last planned day
+    truncated: bool
+
+
+def _log_mix(pairs: list[tuple[float, float]]) -> float:
+    """Weighted geometric mean: stabilities mix on a log scale."""
+    total = sum(w for w, _ in pairs)
+    return math.exp(sum(w * math.log(max(v, 1e-6)) for w, v in pairs) / total)
+
+
+def _after(model: Model, it: Item, kind: str, horizon: float, ctx: Context) -> tuple[Item, float]:
+    """The expected state after today's pick, and the expected recall on the day if it is the last."""
+    mix = ctx.mix
+    if kind == "new":
+        outcomes = [(p, *model.learned(r)) for r, p in zip((1, 2, 3, 4), mix.first, strict=True)]
+        s = _log_mix([(p, s) for p, s, _ in outcomes])
+        d = sum(p * d for p, _, d in outcomes)
+        est = sum(p * model.r(horizon, s) for p, s, _ in outcomes)
+    elif kind == "step":
+        s, d = model.short_term(it.s, 3), model.next_d(it.d, 3)
+        est = model.r(horizon, s)
+    else:
+        p = model.r(it.elapsed, it.s)
+        oks = [
+            (w, model.passed(it.s, it.d, p, r)) for r, w in zip((2, 3, 4), mix.passed, strict=True)
+        ]
+        s_ok = _log_mix(oks)
+        s_f, d_f = model.lapsed(it.s, it.d, p)
+        s = _log_mix([(p, s_ok), (1.0 - p, s_f)]) if p < 1.0 else s_ok
+        d = p * model.next_d(it.d, 3) + (1.0 - p) * d_f
+        est = model.after_review(it.s, it.d, p, horizon, mix)
+    return Item(it.id, REVIEW, s, d, 0.0, 0), est
+
+
+def project(
+    items: list[Item],
+    ctx: Context,
+    horizon: float,
+    days_left: int,
+    first_left_s: float,
+    daily_s: float,
+    review_room: int | None = None,
+    progress: Callable[[int, int], None] | None = None,
+) -> Projection:
+    model = ctx.model
+    state = {it.id: it for it in items}
+    order = [it.id for it in items]
+    estimate: dict[str, float] = {}
+    days: list[tuple[Choice, float]] = []
+    n = min(days_left, MAX_DAYS)
+    for k in range(n):
+        day = Day(
+            horizon=horizon - k,
+            days_left=days_left - k,
+            daily_s=daily_s,
+            left_s=first_left_s if k == 0 else daily_s,
+        )
+        current = [state[i] for i in order]
+        # New cards keep their introduction order ahead of the rest, as from the store.
+        current.sort(key=lambda it: it.state != NEW)
+        choice = choose(
+            current, day, model, ctx.costs, ctx.mix, review_room if k == 0 else None, None
+        )
+        for pick in choice.picks:
+            it = state[pick.id]
+            state[pick.id], estimate[pick.id] = _after(model, it, pick.kind, horizon - k, ctx)
+        days.append((choice, float(k)))
+        for cid, it in state.items():
+            if it.state != NEW:
+                state[cid] = Item(
+                    it.id,
+                    REVIEW if it.state in (LEARNING, RELEARNING) else it.state,
+                    it.s,
+                    it.d,
+                    it.elapsed + 1.0,
+                    it.last_day + 1,
+                    it.state in (LEARNING, RELEARNING),
+                )
+        if progress is not None:
+            progress(k + 1, n)
+    return Projection(days, estimate, [state[i] for i in order], n < days_left)
+
+
+def _recall_on_day(items: list[Item], proj: Projection, horizon: float, model: Model) -> dict:
+    out = {}
+    for it in items:
+        if it.id in proj.estimate:
+            out[it.id] = proj.estimate[it.id]
+        elif it.state != NEW:
+            out[it.id] = model.r(it.elapsed + horizon, it.s)
+        else:
+            out[it.id] = 0.0
+    return out
+
+
+def _unseen_on_day(proj: Projection) -> int:
+    return sum(1 for it in proj.items if it.state == NEW)
+
+
+def needed_minutes(
+    items: list[Item], ctx: Context, horizon: float, days_left: int, first_left_s: float
+) -> int:
+    """The smallest daily budget that introduces every card before the interview."""
+    daily = ctx.daily_s / 60.0
+    if len(items) > SEARCH_LIMIT:
+        proj = project(items, ctx, horizon, days_left, first_left_s, ctx.daily_s)
+        unseen = _unseen_on_day(proj)
+        total = sum(1 for it in items if it.state == NEW)
+        reached = max(1, total - unseen)
+        return min(MAX_MINUTES, math.ceil(daily * total / reached))
+
+    def covers(minutes: int) -> bool:
+        extra = (minutes - daily) * 60.0
+        proj = project(items, ctx, horizon, days_left, first_left_s + extra, minutes * 60.0)
+        return _unseen_on_day(proj) == 0
+
+    lo, hi = max(1, math.floor(daily)), max(2, math.ceil(daily) * 2)
+    while not covers(hi):
+        lo, hi = hi, hi * 2
+        if hi >= MAX_MINUTES:
+            return MAX_MINUTES
+    while hi - lo > 1:
+        mid = (lo + hi) // 2
+        if covers(mid):
+            hi = mid
+        else:
+            lo = mid
+    return hi
+
+
+def build(
+    store: Store,
+    scheduler: Scheduler | None,
+    clock: Clock,
+    progress: Callable[[int, int], None] | None = None,
+) -> Plan:
+    """The plan from now to the interview, following the drill's policy."""
+    from .deadline import context
+    from .status import interview_at, settings_of
+
+    now = clock.now()
+    interview = interview_at(store, clock)
+    if interview is None:
+        return Plan(interview=None)
+    if interview <= now:
+        return Plan(interview=interview.isoformat(), passed=True)
+    tz = clock.local_tz()
+    ctx = context(store, scheduler, now, tz)
+    items, meta = items_of(store, None, now, ctx)
+    settings = settings_of(store)
+    reviewed = store.conn.execute(
+        "SELECT COUNT(*) FROM reviews WHERE reviewed_at >= ? AND source != 'cram'",
+        (ctx.today.strftime("%Y-%m-%dT%H:%M:%S.%fZ"),),
+    ).fetchone()[0]
+    review_room = max(0, settings.max_reviews_per_day - reviewed)
+    horizon = (interview - now).total_seconds() / 86400.0
+    days_left = study_days_left(now, interview, ctx)
+    first_left = max(0.0, ctx.daily_s - ctx.spent_s)
+    proj = project(items, ctx, horizon, days_left, first_left, ctx.daily_s, review_room, progress)
+    model = ctx.model
+    recall = _recall_on_day(items, proj, horizon, model)
+    now_recall = {
+        it.id: (model.r(it.elapsed + horizon, it.s) if it.state != NEW else 0.0) for it in items
+    }
+    unseen_ids = {it.id for it in proj.items if it.state == NEW}
+
+    plan = Plan(
+        interview=interview.astimezone(tz).isoformat(),
+        days_left=days_left,
+        minutes_per_day=round(ctx.daily_s / 60),
+        minutes_source="set" if store.get_meta("minutes_per_day") else "settings",
+        seconds_per_card=ctx.costs.pass_s,
+        keep=proj.days[0][0].keep if proj.days else 0.0,
+        queue=proj.days[0][0].ids if proj.days else [],
+        cards=len(items),
+        recall=sum(recall.values()) / len(items) if items else 0.0,
+        recall_now=sum(now_recall.values()) / len(items) if items else 0.0,
+        new_on_day=len(unseen_ids),
+        truncated=proj.truncated,
+    )
+    start = ctx.today.astimezone(tz).date()
+    for choice, offset in proj.days:
+        plan.days.append(
+            PlanDay(
+                date=(start + timedelta(days=int(offset))).isoformat(),
+                reviews=choice.count("step", "review", "final"),
+                new=choice.count("new"),
+                minutes=choice.seconds / 60.0,
+            )
+        )
+    groups: dict[str, list[str]] = {}
+    for it in items:
+        groups.setdefault(meta[it.id][0], []).append(it.id)
+    for topic, ids in groups.items():
+        plan.topics.append(
+            TopicRecall(
+                topic=topic,
+                cards=len(ids),
+                recall=sum(recall[i] for i in ids) / len(ids),
+                recall_now=sum(now_recall[i] for i in ids) / len(ids),
+                new_on_day=sum(1 for i in ids if i in unseen_ids),
+            )
+        )
+    plan.topics.sort(key=lambda t: (t.recall, t.topic))
+    if unseen_ids:
+        plan.needed_minutes = needed_minutes(items, ctx, horizon, days_left, first_left)
+        where = sorted(((t.new_on_day, t.topic) for t in plan.topics if t.new_on_day), reverse=True)
+        listed = ", ".join(f"{topic} ({n})" for n, topic in where[:4])
+        plan.warnings.append(
+            f"{len(unseen_ids)} of {len(items)} cards would still be new on the day at "
+            f"{plan.minutes_per_day} minutes a day: {listed}. Study "
+            f"{plan.needed_minutes} minutes a day (prep plan --minutes-per-day "
+            f"{plan.needed_minutes}), or cut {len(unseen_ids)} cards (remove them from the "
+            f"decks, or drill only what matters with --deck/--topic)."
+        )
+    if proj.truncated:
+        plan.warnings.append(
+            f"the interview is {days_left} study days away; the plan shows the first {MAX_DAYS}"
+        )
+    return plan

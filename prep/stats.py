@@ -1,0 +1,259 @@
+"""`prep stats`: what the review log says. Plain numbers here; prep/ui/stats.py draws them.
+
+- activity: reviews per study day for the last weeks (the heatmap);
+- true retention: the share of Good or Easy among reviews of cards that were
+  in the Review state, by week and by topic. The state before each review is
+  not stored, so the log is replayed through the scheduler (the slow part,
+  reported through `progress`);
+- the forecast of due cards for the next 30 days;
+- answer time per card (durations of timed reviews);
+- the streak, and readiness: predicted recall per topic at the interview
+  (or now, without a date), under the same model the plan uses.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
+from datetime import date, datetime, timedelta
+from typing import TYPE_CHECKING, Any
+
+from .clock import day_start, iso, parse_iso
+
+if TYPE_CHECKING:
+    from .clock import Clock
+    from .schedule import Scheduler
+    from .store import Store
+
+HEATMAP_WEEKS = 26
+FORECAST_DAYS = 30
+MAX_ANSWER_S = 600.0  # longer is a card left on screen, not an answer
+SLOWEST = 10
+
+
+@dataclass
+class Retention:
+    label: str
+    reviews: int  # reviews of cards in the Review state
+    passed: int  # of which Good or Easy
+
+    @property
+    def rate(self) -> float | None:
+        return self.passed / self.reviews if self.reviews else None
+
+
+@dataclass
+class AnswerTime:
+    card_id: str
+    topic: str
+    q: str
+    reviews: int
+    mean_s: float
+
+
+@dataclass
+class Readiness:
+    topic: str
+    cards: int
+    studied: int
+    recall: float
+
+
+@dataclass
+class Stats:
+    today: str
+    days: list[tuple[str, int]] = field(default_factory=list)  # (local date, reviews), oldest first
+    total_reviews: int = 0
+    streak_days: int = 0
+    study_days: int = 0
+    retention: float | None = None
+    retention_reviews: int = 0
+    by_week: list[Retention] = field(default_factory=list)
+    by_topic: list[Retention] = field(default_factory=list)
+    forecast: list[tuple[str, int]] = field(default_factory=list)  # (local date, due), from today
+    median_answer_s: float | None = None
+    answer_times: list[AnswerTime] = field(default_factory=list)  # slowest first
+    topic_answer_s: dict[str, float] = field(default_factory=dict)
+    readiness_at: str | None = None
+    interview: bool = False
+    readiness: list[Readiness] = field(default_factory=list)
+    readiness_all: float = 0.0
+
+    def to_dict(self) -> dict[str, Any]:
+        def ret(r: Retention) -> dict[str, Any]:
+            rate = r.rate
+            return {
+                "label": r.label, "reviews": r.reviews, "passed": r.passed,
+                "rate": None if rate is None else round(rate, 4),
+            }  # fmt: skip
+
+        out = asdict(self)
+        out["days"] = [{"date": d, "reviews": n} for d, n in self.days]
+        out["forecast"] = [{"date": d, "due": n} for d, n in self.forecast]
+        out["by_week"] = [ret(r) for r in self.by_week]
+        out["by_topic"] = [ret(r) for r in self.by_topic]
+        if self.retention is not None:
+            out["retention"] = round(self.retention, 4)
+        for a in out["answer_times"]:
+            a["mean_s"] = round(a["mean_s"], 1)
+        for r in out["readiness"]:
+            r["recall"] = round(r["recall"], 4)
+        out["readiness_all"] = round(self.readiness_all, 4)
+        out["topic_answer_s"] = {k: round(v, 1) for k, v in self.topic_answer_s.items()}
+        return out
+
+
+def _local_day(at: datetime, tz: Any, hour: int) -> date:
+    """The study day (a day begins at `hour` local time) that `at` falls in."""
+    return (at.astimezone(tz) - timedelta(hours=hour)).date()
+
+
+def retention(
+    store: Store,
+    scheduler: Scheduler,
+    tz: Any,
+    hour: int,
+    progress: Callable[[int, int], None] | None = None,
+) -> tuple[dict[date, list[int]], dict[str, list[int]]]:
+    """[reviews, passed] of Review-state reviews per week (its Monday) and per topic, by replay."""
+    from .schedule import NON_SCHEDULING, REVIEW, CardState
+    from .schedule import Review as Rev
+
+    topics = dict(store.conn.execute("SELECT id, topic FROM cards").fetchall())
+    rows = store.conn.execute(
+        "SELECT uuid, card_id, rating, reviewed_at, source FROM reviews "
+        "ORDER BY card_id, reviewed_at, uuid"
+    ).fetchall()
+    by_week: dict[date, list[int]] = {}
+    by_topic: dict[str, list[int]] = {}
+    total = len(rows)
+    card, st = None, CardState(card_id="")
+    for n, (uuid, card_id, rating, at_text, source) in enumerate(rows, 1):
+        if card_id != card:
+            card, st = card_id, CardState(card_id=card_id)
+        at = parse_iso(at_text)
+        if st.state == REVIEW and source not in NON_SCHEDULING:
+            day = _local_day(at, tz, hour)
+            monday = day - timedelta(days=day.weekday())
+            ok = 1 if rating >= 3 else 0
+            week = by_week.setdefault(monday, [0, 0])
+            topic = by_topic.setdefault(topics.get(card_id, "?"), [0, 0])
+            week[0], week[1] = week[0] + 1, week[1] + ok
+            topic[0], topic[1] = topic[0] + 1, topic[1] + ok
+        st = scheduler.apply(st, Rev(uuid, card_id, rating, at, 0, source))
+        if progress is not None and (n % 500 == 0 or n == total):
+            progress(n, total)
+    return by_week, by_topic
+
+
+def compute(
+    store: Store,
+    scheduler: Scheduler,
+    clock: Clock,
+    progress: Callable[[int, int], None] | None = None,
+    weeks: int = HEATMAP_WEEKS,
+) -> Stats:
+    from .deadline import Model, scheduler_params
+    from .status import interview_at, settings_of, streak
+
+    now = clock.now()
+    tz = clock.local_tz()
+    hour = settings_of(store).day_starts_at
+    today = _local_day(now, tz, hour)
+    stats = Stats(today=today.isoformat())
+
+    # Activity, oldest first, from the Monday `weeks` weeks back to today.
+    first = today - timedelta(days=today.weekday() + 7 * (weeks - 1))
+    since = day_start(now, tz, hour) - timedelta(days=(today - first).days)
+    counts: dict[date, int] = {}
+    for (at_text,) in store.conn.execute(
+        "SELECT reviewed_at FROM reviews WHERE reviewed_at >= ?", (iso(since),)
+    ):
+        day = _local_day(parse_iso(at_text), tz, hour)
+        counts[day] = counts.get(day, 0) + 1
+    span = (today - first).days + 1
+    stats.days = [
+        ((first + timedelta(days=i)).isoformat(), counts.get(first + timedelta(days=i), 0))
+        for i in range(span)
+    ]
+    stats.total_reviews = store.conn.execute("SELECT COUNT(*) FROM reviews").fetchone()[0]
+    all_days = {
+        _local_day(parse_iso(r[0]), tz, hour).isoformat()
+        for r in store.conn.execute("SELECT reviewed_at FROM reviews")
+    }
+    stats.study_days = len(all_days)
+    stats.streak_days = streak(sorted(all_days), today)
+
+    # True retention.
+    weekly, topical = retention(store, scheduler, tz, hour, progress)
+    stats.by_week = [
+        Retention(monday.isoformat(), n, ok) for monday, (n, ok) in sorted(weekly.items())
+    ]
+    stats.by_topic = [Retention(t, n, ok) for t, (n, ok) in sorted(topical.items())]
+    stats.retention_reviews = sum(r.reviews for r in stats.by_week)
+    if stats.retention_reviews:
+        stats.retention = sum(r.passed for r in stats.by_week) / stats.retention_reviews
+
+    # Forecast: due cards per study day, overdue ones counted today.
+    due: dict[date, int] = {}
+    for (due_text,) in store.conn.execute(
+        "SELECT s.due FROM card_state s JOIN cards c ON c.id = s.card_id "
+        "WHERE c.active = 1 AND s.due IS NOT NULL"
+    ):
+        day = max(today, _local_day(parse_iso(due_text), tz, hour))
+        due[day] = due.get(day, 0) + 1
+    stats.forecast = [
+        ((today + timedelta(days=i)).isoformat(), due.get(today + timedelta(days=i), 0))
+        for i in range(FORECAST_DAYS)
+    ]
+
+    # Answer times.
+    rows = store.conn.execute(
+        "SELECT r.card_id, c.topic, c.q, COUNT(*), AVG(r.duration_ms) FROM reviews r "
+        "JOIN cards c ON c.id = r.card_id WHERE r.duration_ms > 0 AND r.duration_ms <= ? "
+        "GROUP BY r.card_id ORDER BY AVG(r.duration_ms) DESC",
+        (int(MAX_ANSWER_S * 1000),),
+    ).fetchall()
+    stats.answer_times = [AnswerTime(r[0], r[1], r[2], r[3], r[4] / 1000.0) for r in rows]
+    durations = sorted(
+        r[0] / 1000.0
+        for r in store.conn.execute(
+            "SELECT duration_ms FROM reviews WHERE duration_ms > 0 AND duration_ms <= ?",
+            (int(MAX_ANSWER_S * 1000),),
+        )
+    )
+    if durations:
+        stats.median_answer_s = durations[len(durations) // 2]
+    per_topic: dict[str, list[float]] = {}
+    for a in stats.answer_times:
+        cell = per_topic.setdefault(a.topic, [0.0, 0.0])
+        cell[0] += a.mean_s * a.reviews
+        cell[1] += a.reviews
+    stats.topic_answer_s = {t: s / n for t, (s, n) in sorted(per_topic.items())}
+
+    # Readiness at the interview (or now).
+    interview = interview_at(store, clock)
+    at = interview if interview is not None and interview > now else now
+    stats.interview = at is not now
+    stats.readiness_at = at.isoformat()
+    model = Model(scheduler_params(scheduler))
+    groups: dict[str, list[float]] = {}
+    studied: dict[str, int] = {}
+    for topic, stability, last in store.conn.execute(
+        "SELECT c.topic, s.stability, s.last_review FROM cards c "
+        "LEFT JOIN card_state s ON s.card_id = c.id WHERE c.active = 1"
+    ):
+        if stability and last:
+            elapsed = (at - parse_iso(last)).total_seconds() / 86400.0
+            groups.setdefault(topic, []).append(model.r(elapsed, stability))
+            studied[topic] = studied.get(topic, 0) + 1
+        else:
+            groups.setdefault(topic, []).append(0.0)
+    stats.readiness = [
+        Readiness(t, len(v), studied.get(t, 0), sum(v) / len(v)) for t, v in groups.items()
+    ]
+    stats.readiness.sort(key=lambda r: (-r.recall, r.topic))
+    n_all = sum(r.cards for r in stats.readiness)
+    if n_all:
+        stats.readiness_all = sum(r.recall * r.cards for r in stats.readiness) / n_all
+    return stats

@@ -1,0 +1,265 @@
+"""Rich views of `prep stats` and `prep plan`. Topic names and card text are data: Text only.
+
+Tables and bars are measured by rich, which counts a Hangul syllable as two
+cells, so Korean topic names line up with Latin ones.
+"""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from typing import Any
+
+from rich.console import Console, Group, RenderableType
+from rich.table import Table
+from rich.text import Text
+
+from .keys import clean
+
+# Heatmap levels: glyphs differ as well as colours, so it reads without colour too.
+LEVELS = (("·", "grey35"), ("░", "green4"), ("▒", "green3"), ("▓", "green1"), ("█", "bold green1"))
+SPARK = "▁▂▃▄▅▆▇█"
+BAR_WIDTH = 24
+
+
+def bar(fraction: float, width: int = BAR_WIDTH, style: str = "green") -> Text:
+    fraction = min(1.0, max(0.0, fraction))
+    full = round(fraction * width)
+    t = Text("█" * full, style=style)
+    t.append("·" * (width - full), style="grey35")
+    return t
+
+
+def _style_for(fraction: float) -> str:
+    return "green" if fraction >= 0.9 else "yellow" if fraction >= 0.75 else "red"
+
+
+def _pct(x: float | None) -> str:
+    return "—" if x is None else f"{100 * x:.0f}%"
+
+
+def heatmap(days: list[dict[str, Any]]) -> Text:
+    """Weeks as columns, Monday..Sunday as rows, like a contributions calendar."""
+    if not days:
+        return Text("no reviews yet", style="dim")
+    first = date.fromisoformat(days[0]["date"])
+    counts = {date.fromisoformat(d["date"]): d["reviews"] for d in days}
+    last = date.fromisoformat(days[-1]["date"])
+    nonzero = sorted(n for n in counts.values() if n)
+    # Level thresholds from the quartiles of active days, so one huge day does not flatten the rest.
+    cuts = (
+        [nonzero[min(len(nonzero) - 1, len(nonzero) * q // 4)] for q in (1, 2, 3)]
+        if nonzero
+        else []
+    )
+    weeks = (last - first).days // 7 + 1
+    out = Text()
+    months = Text("    ")
+    seen_month = None
+    for w in range(weeks):
+        monday = first + timedelta(days=7 * w)
+        label = monday.strftime("%b") if monday.month != seen_month else ""
+        if label:
+            seen_month = monday.month
+        months.append(label[:3].ljust(2) if label else "  ", style="dim")
+    out.append_text(Text(str(months.plain).rstrip(), style="dim"))
+    out.append("\n")
+    for row, name in enumerate(("Mon", "", "Wed", "", "Fri", "", "Sun")):
+        out.append(f"{name:<4}", style="dim")
+        for w in range(weeks):
+            day = first + timedelta(days=7 * w + row)
+            if day > last:
+                break
+            n = counts.get(day, 0)
+            level = 0 if n == 0 else 1 + sum(1 for c in cuts if n > c)
+            glyph, style = LEVELS[level]
+            out.append(glyph + " ", style=style)
+        out.append("\n")
+    out.append("    less ", style="dim")
+    for glyph, style in LEVELS:
+        out.append(glyph + " ", style=style)
+    out.append("more", style="dim")
+    return out
+
+
+def sparkline(values: list[int]) -> Text:
+    top = max(values) if values else 0
+    t = Text()
+    for v in values:
+        if top == 0 or v == 0:
+            t.append(" " if top else "▁", style="grey35")
+        else:
+            t.append(SPARK[min(len(SPARK) - 1, round(v / top * (len(SPARK) - 1)))], style="cyan")
+    return t
+
+
+def stats_view(data: dict[str, Any]) -> RenderableType:
+    parts: list[RenderableType] = []
+    head = Text()
+    head.append("Reviews ", style="bold")
+    head.append(f"{data['total_reviews']} on {data['study_days']} days · streak ")
+    head.append(f"{data['streak_days']} day{'s' if data['streak_days'] != 1 else ''}", style="bold")
+    if data.get("retention") is not None:
+        head.append(" · true retention ")
+        head.append(_pct(data["retention"]), style="bold")
+        head.append(f" of {data['retention_reviews']} reviews (Good or Easy on review cards)")
+    parts += [head, Text(""), heatmap(data["days"]), Text("")]
+
+    weekly = [w for w in data["by_week"] if w["reviews"]][-8:]
+    if weekly:
+        table = Table(
+            title="True retention by week", title_justify="left", box=None, pad_edge=False
+        )
+        table.add_column("week of", style="dim")
+        table.add_column("reviews", justify="right")
+        table.add_column("retention", justify="right")
+        table.add_column("")
+        for w in weekly:
+            table.add_row(
+                w["label"],
+                str(w["reviews"]),
+                _pct(w["rate"]),
+                bar(w["rate"] or 0, 16, _style_for(w["rate"] or 0)),
+            )
+        parts += [table, Text("")]
+    topics = [t for t in data["by_topic"] if t["reviews"]]
+    if topics:
+        table = Table(
+            title="True retention by topic", title_justify="left", box=None, pad_edge=False
+        )
+        table.add_column("topic")
+        table.add_column("reviews", justify="right")
+        table.add_column("retention", justify="right")
+        table.add_column("")
+        for t in sorted(topics, key=lambda t: t["rate"] or 0):
+            table.add_row(
+                Text(clean(t["label"])),
+                str(t["reviews"]),
+                _pct(t["rate"]),
+                bar(t["rate"] or 0, 16, _style_for(t["rate"] or 0)),
+            )
+        parts += [table, Text("")]
+
+    due = [f["due"] for f in data["forecast"]]
+    fc = Text()
+    fc.append("Due, next 30 days  ", style="bold")
+    fc.append_text(sparkline(due))
+    fc.append(f"  today {due[0] if due else 0} · 7 days {sum(due[:7])} · 30 days {sum(due)}")
+    parts += [fc, Text("")]
+
+    if data["answer_times"]:
+        at = Text()
+        at.append("Answer time  ", style="bold")
+        at.append(f"median {data['median_answer_s']:.0f} s per card")
+        parts.append(at)
+        table = Table(box=None, pad_edge=False, show_header=True)
+        table.add_column("slowest cards", overflow="ellipsis", no_wrap=True, max_width=60)
+        table.add_column("topic", overflow="ellipsis", no_wrap=True, max_width=22)
+        table.add_column("mean", justify="right")
+        for a in data["answer_times"][:5]:
+            table.add_row(Text(clean(a["q"])), Text(clean(a["topic"])), f"{a['mean_s']:.0f} s")
+        parts += [table, Text("")]
+
+    title = "Readiness at the interview" if data["interview"] else "Readiness now"
+    when = (data["readiness_at"] or "")[:16].replace("T", " ")
+    table = Table(
+        title=f"{title} ({when}): predicted recall by topic",
+        title_justify="left", box=None, pad_edge=False,
+    )  # fmt: skip
+    table.add_column("topic")
+    table.add_column("cards", justify="right")
+    table.add_column("")
+    table.add_column("recall", justify="right")
+    for r in data["readiness"]:
+        table.add_row(
+            Text(clean(r["topic"])), f"{r['studied']}/{r['cards']}",
+            bar(r["recall"], BAR_WIDTH, _style_for(r["recall"])), _pct(r["recall"]),
+        )  # fmt: skip
+    table.add_row(
+        Text("all cards", style="bold"),
+        "",
+        bar(data["readiness_all"], BAR_WIDTH, _style_for(data["readiness_all"])),
+        _pct(data["readiness_all"]),
+    )
+    parts.append(table)
+    return Group(*parts)
+
+
+def plan_view(data: dict[str, Any], max_rows: int = 21) -> RenderableType:
+    parts: list[RenderableType] = []
+    head = Text()
+    head.append("Interview ", style="bold")
+    head.append(data["interview"][:16].replace("T", " "))
+    left = data["days_left"]
+    head.append(f" · {left} study day{'s' if left != 1 else ''} left · ")
+    head.append(f"{data['minutes_per_day']} min a day", style="bold")
+    source = (
+        "set with --minutes-per-day"
+        if data["minutes_source"] == "set"
+        else "from settings.new_per_day"
+    )
+    head.append(f" ({source}; ~{data['seconds_per_card']:.0f} s a card)", style="dim")
+    parts += [head, Text("")]
+
+    table = Table(box=None, pad_edge=False)
+    table.add_column("day", style="dim")
+    table.add_column("reviews", justify="right")
+    table.add_column("new", justify="right")
+    table.add_column("minutes", justify="right")
+    days = data["days"]
+    shown = days if len(days) <= max_rows else days[: max_rows - 2] + days[-1:]
+    for i, d in enumerate(shown):
+        if len(days) > max_rows and i == len(shown) - 1:
+            table.add_row("…", "", "", "")
+        label = "today" if d is days[0] else date.fromisoformat(d["date"]).strftime("%a %m-%d")
+        table.add_row(label, str(d["reviews"]), str(d["new"]), f"{d['minutes']:.0f}")
+    parts += [table, Text("")]
+
+    summary = Text()
+    summary.append("Predicted recall on the day: ", style="bold")
+    summary.append(_pct(data["recall"]), style=_style_for(data["recall"]) + " bold")
+    summary.append(f" of {data['cards']} cards if you follow the plan (")
+    summary.append(f"{_pct(data['recall_now'])} if you stopped now)")
+    parts += [summary, Text("")]
+
+    table = Table(box=None, pad_edge=False)
+    table.add_column("topic")
+    table.add_column("cards", justify="right")
+    table.add_column("")
+    table.add_column("on the day", justify="right")
+    table.add_column("now", justify="right", style="dim")
+    for t in data["topics"]:
+        table.add_row(
+            Text(clean(t["topic"])), str(t["cards"]),
+            bar(t["recall"], BAR_WIDTH, _style_for(t["recall"])), _pct(t["recall"]), _pct(t["recall_now"]),
+        )  # fmt: skip
+    parts.append(table)
+    for w in data["warnings"]:
+        parts += [Text(""), Text("Warning: " + clean(w), style="yellow")]
+    return Group(*parts)
+
+
+def progress_callback(console: Console, label: str, threshold: int) -> tuple[Any, Any]:
+    """A progress(done, total) callback that shows a bar only for long work; and a closer."""
+    state: dict[str, Any] = {}
+
+    def update(done: int, total: int) -> None:
+        if "bar" not in state:
+            if total < threshold:
+                state["bar"] = None
+            else:
+                from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn
+
+                bar_ = Progress(
+                    TextColumn(label), BarColumn(), TaskProgressColumn(),
+                    console=console, transient=True,
+                )  # fmt: skip
+                bar_.start()
+                state["bar"], state["task"] = bar_, bar_.add_task(label, total=total)
+        if state["bar"] is not None:
+            state["bar"].update(state["task"], completed=done)
+
+    def close() -> None:
+        if state.get("bar") is not None:
+            state["bar"].stop()
+
+    return update, close
