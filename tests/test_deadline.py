@@ -1,0 +1,297 @@
+"""The interview-date policy: its model, its choices with a fake clock, and the drill using it."""
+
+from __future__ import annotations
+
+import random
+from datetime import datetime, timedelta
+from pathlib import Path
+
+import pytest
+from conftest import T0
+
+from prep.clock import FakeClock, iso
+from prep.deadline import (
+    Costs,
+    Day,
+    Item,
+    Mix,
+    Model,
+    choose,
+    deadline_queue,
+    interval,
+    measured,
+    scheduler_params,
+)
+from prep.drill import DrillSession
+from prep.schedule import REVIEW, CardState, Review, Scheduler
+from prep.store import Filters, Store
+from prep.sync import sync
+from prep.workspace import find
+
+DAY = 86400
+
+
+def _deck(root: Path, n: int) -> None:
+    cards = "".join(
+        f"  - id: c{i:03d}\n    q: question {i}\n    a: answer {i}\n    topic: T{i % 3}\n"
+        for i in range(n)
+    )
+    (root / "decks" / "a.yaml").write_text(f"deck: a\ncards:\n{cards}", encoding="utf-8")
+
+
+def _store(root: Path, clock: FakeClock, n: int = 0) -> Store:
+    if n:
+        _deck(root, n)
+    w = find(str(root))
+    store = Store(w.db_path)
+    sync(store, w, clock)
+    return store
+
+
+def _set(store: Store, **meta: object) -> None:
+    with store.write() as conn:
+        for key, value in meta.items():
+            store.set_meta(conn, key, value)
+
+
+def _study_day(store: Store, clock: FakeClock, seconds: float = 20) -> int:
+    """One drill session: a learner who recalls a card with the probability FSRS predicts.
+
+    The coin is seeded by card and repetition, so runs are repeatable and two
+    policies showing a card at the same point of its history see the same outcome.
+    """
+    sch = Scheduler(fuzz=False)
+    s = DrillSession(store=store, scheduler=sch, clock=clock)
+    n = 0
+    shown = s.next()
+    while shown is not None and n < 2000:
+        st = shown.state
+        if st.state == REVIEW:
+            p = sch.retrievability(st, clock.now())
+        else:
+            p = 0.9 if st.reps else 0.75
+        coin = random.Random(f"{shown.card.id}-{st.reps}").random()
+        clock.advance(seconds)
+        s.grade(3 if coin < p else 1)
+        n += 1
+        shown = s.next()
+    return n
+
+
+def _run_days(store: Store, start: datetime, days: int) -> None:
+    for k in range(days):
+        _study_day(store, FakeClock(start + timedelta(days=k)))
+
+
+def _last_reviews(store: Store) -> dict[str, datetime]:
+    from prep.clock import parse_iso
+
+    return {
+        cid: parse_iso(at)
+        for cid, at in store.conn.execute(
+            "SELECT card_id, MAX(reviewed_at) FROM reviews GROUP BY 1"
+        )
+    }
+
+
+# --- the model -----------------------------------------------------------------------
+def test_model_follows_the_scheduler_it_forecasts_for():
+    sch = Scheduler(fuzz=False)
+    model = Model(scheduler_params(sch))
+    st = CardState("x")
+    st = sch.apply(st, Review("1", "x", 3, T0))
+    st = sch.apply(st, Review("2", "x", 3, T0 + timedelta(minutes=10)))
+    assert st.state == REVIEW
+    s, d = model.learned(3)
+    assert st.stability == pytest.approx(s) and st.difficulty == pytest.approx(d)
+    for days in (1, 3, 10):
+        at = st.last_review + timedelta(days=days)
+        assert model.r(days, s) == pytest.approx(sch.retrievability(st, at))
+    at = st.last_review + timedelta(days=4)
+    good = sch.apply(st, Review("3", "x", 3, at))
+    assert good.stability == pytest.approx(model.passed(s, d, model.r(4, s), 3))
+    assert good.difficulty == pytest.approx(model.next_d(d, 3))
+    easy = sch.apply(st, Review("4", "x", 4, at))
+    assert easy.stability == pytest.approx(model.passed(s, d, model.r(4, s), 4))
+    again = sch.apply(good, Review("5", "x", 1, at + timedelta(days=9)))
+    back = sch.apply(again, Review("6", "x", 3, at + timedelta(days=9, minutes=10)))
+    s2, d2 = good.stability, good.difficulty
+    assert (back.stability, back.difficulty) == pytest.approx(model.lapsed(s2, d2, model.r(9, s2)))
+
+
+# --- the choice, on plain numbers -------------------------------------------------------
+def _day(days_left: int, minutes: float = 20, hour_gap: float = 1 / 24) -> Day:
+    return Day(days_left - 1 + hour_gap + 1.0, days_left, minutes * 60, minutes * 60)
+
+
+def test_a_stable_card_gets_its_last_review_shortly_before_the_day_not_on_its_interval():
+    model, costs, mix = Model(), Costs(), Mix()
+    card = Item("a", REVIEW, s=25.0, d=5.0, elapsed=4.0, last_day=4)
+    days_left = 14
+    picked_on = None
+    for k in range(days_left):
+        it = Item("a", REVIEW, 25.0, 5.0, card.elapsed + k, card.last_day + k)
+        choice = choose([it], _day(days_left - k), model, costs, mix, keep=0.9)
+        if choice.ids:
+            picked_on = k
+            assert choice.picks[0].kind == "final"
+            break
+    assert picked_on is not None
+    interview = days_left + 1 / 24
+    # Plain FSRS at 0.9 would next show it after the interview...
+    assert card.elapsed * -1 + interval(model, 25.0, 0.9) > interview
+    # ...the policy shows it in the last days, not while it is still far off.
+    assert days_left - 5 <= picked_on <= days_left - 1
+
+
+def test_shaky_cards_take_the_last_day_and_stable_ones_go_earlier():
+    model, costs, mix = Model(), Costs(), Mix()
+    cards = {
+        "stable": Item("stable", REVIEW, 40.0, 4.0, 3.0, 3),
+        "shaky": Item("shaky", REVIEW, 3.0, 7.0, 0.6, 1),
+    }
+    picked: dict[str, list[int]] = {"stable": [], "shaky": []}
+    days = 10
+    for k in range(days):
+        for pick in choose(
+            list(cards.values()), _day(days - k), model, costs, mix, keep=0.85
+        ).picks:
+            it = cards[pick.id]
+            picked[pick.id].append(k)
+            # Recalled: the new stability, reviewed just now.
+            cards[pick.id] = Item(
+                it.id, REVIEW, model.passed(it.s, it.d, model.r(it.elapsed, it.s)), it.d, 0.0, 0
+            )
+        cards = {
+            i: Item(c.id, REVIEW, c.s, c.d, c.elapsed + 1, c.last_day + 1) for i, c in cards.items()
+        }
+    # One last review for the stable card, before the shaky card's, which lands in the last days.
+    assert len(picked["stable"]) == 1
+    assert picked["stable"][0] < picked["shaky"][-1]
+    assert picked["shaky"][-1] >= days - 2
+
+
+def test_gain_per_second_decides_when_the_budget_is_short():
+    model, costs, mix = Model(), Costs(), Mix()
+    items = [Item(f"r{i}", REVIEW, 2.0 + i, 5.0, 6.0, 6) for i in range(30)]
+    choice = choose(items, Day(3.04, 3, 120, 120), model, costs, mix, keep=0.9)
+    assert 0 < len(choice.picks) < 30
+    assert choice.seconds <= 120 + costs.fail_s
+    rates = [p.gain / p.seconds for p in choice.picks]
+    left_out = set(it.id for it in items) - set(choice.ids)
+    # Nothing left out would have bought more recall per second than what was chosen.
+    full = choose(items, Day(3.04, 3, 10**6, 10**6), model, costs, mix, keep=0.9)
+    others = [p.gain / p.seconds for p in full.picks if p.id in left_out]
+    assert min(rates) >= max(others)
+
+
+def test_new_cards_come_at_least_at_the_pace_that_introduces_them_in_time():
+    model, costs, mix = Model(), Costs(), Mix()
+    new = [Item(f"n{i:03d}") for i in range(100)]
+    due = [Item(f"r{i}", REVIEW, 3.0, 6.0, 8.0, 8) for i in range(60)]
+    budget = 20 * costs.new_s / 60  # minutes for 20 new cards, or for the 60 reviews
+    choice = choose(new + due, _day(12, minutes=budget), model, costs, mix, keep=0.9)
+    # 100 cards in the 8 days the pace allows (a quarter of the 11 after today is kept for
+    # last reviews): at least 13 today, ahead of the reviews, which get the rest.
+    assert choice.count("new") >= 13
+    assert choice.count("review") > 0
+    assert [p.id for p in choice.picks if p.kind == "new"] == [
+        f"n{i:03d}" for i in range(choice.count("new"))
+    ]
+    # An explicit new-card limit is a limit.
+    capped = choose(new, _day(12, minutes=60), model, costs, mix, new_room=3)
+    assert capped.count("new") == 3
+
+
+# --- with the store and a fake clock ----------------------------------------------------
+def test_drill_uses_the_policy_only_while_the_date_is_ahead(empty_ws):
+    clock = FakeClock(T0)
+    store = _store(empty_ws, clock, 12)
+    _set(store, minutes_per_day=60)
+    plain = DrillSession(store=store, scheduler=Scheduler(fuzz=False), clock=clock).queue
+    assert plain == [f"c{i:03d}" for i in range(5)]  # new_per_day 5
+    _set(store, interview_override=(T0 + timedelta(days=5)).isoformat())
+    ahead = DrillSession(store=store, scheduler=Scheduler(fuzz=False), clock=clock).queue
+    assert ahead == [f"c{i:03d}" for i in range(12)]  # the deadline paces new cards itself
+    _set(store, interview_override=(T0 - timedelta(hours=1)).isoformat())
+    after = DrillSession(store=store, scheduler=Scheduler(fuzz=False), clock=clock).queue
+    assert after == plain
+
+
+def test_new_cards_are_all_in_early_enough_to_be_reviewed_before_the_day(empty_ws):
+    store = _store(empty_ws, FakeClock(T0), 120)
+    interview = T0 + timedelta(days=10, hours=1)
+    _set(store, interview_override=interview.isoformat(), minutes_per_day=20)
+    _run_days(store, T0, 10)
+    firsts = [
+        r[0] for r in store.conn.execute("SELECT MIN(reviewed_at) FROM reviews GROUP BY card_id")
+    ]
+    assert len(firsts) == 120
+    # Study days 0-9: the pace keeps the last quarter after today (days 8 and 9) for
+    # reviews, so every card came in by day 7.
+    assert max(firsts) < iso(T0 + timedelta(days=8))
+
+
+def test_last_reviews_land_shortly_before_the_day_and_the_workload_does_not_jump(empty_ws):
+    import shutil
+
+    n, days = 60, 21
+    interview = T0 + timedelta(days=days, hours=1)
+    model = Model()
+
+    def run(with_date: bool) -> tuple[list[float], int, list[int]]:
+        root = empty_ws.parent / ("with" if with_date else "without")
+        shutil.copytree(empty_ws, root)
+        store = _store(root, FakeClock(T0), n)
+        if with_date:
+            _set(store, interview_override=interview.isoformat(), minutes_per_day=20)
+        else:  # the same intake, so that only the scheduling differs
+            _set(store, settings={"new_per_day": 60, "max_reviews_per_day": 200})
+        _run_days(store, T0, days)
+        recall = sorted(
+            model.r((interview - st.last_review).total_seconds() / DAY, st.stability)
+            for st in store.states().values()
+        )
+        near = sum(1 for at in _last_reviews(store).values() if at >= interview - timedelta(days=4))
+        after = [len(store.due_ids(interview + timedelta(days=k, hours=23))) for k in range(7)]
+        return recall, near, after
+
+    recall, near, after = run(True)
+    plain_recall, plain_near, plain_after = run(False)
+    assert len(recall) == len(plain_recall) == n
+    # Most cards take their last review in the last four days; plain FSRS leaves them
+    # wherever their intervals end.
+    assert near >= n / 2 > plain_near
+    # Recall on the day: higher on average and in the weakest tenth.
+    assert sum(recall) / n >= sum(plain_recall) / n + 0.01
+    assert recall[n // 10] > plain_recall[n // 10]
+    # Back to plain FSRS after the date: no more due, on any day of the week after.
+    assert all(a <= b for a, b in zip(after, plain_after, strict=True))
+
+
+def test_the_day_budget_counts_what_was_already_studied_today(empty_ws):
+    clock = FakeClock(T0)
+    store = _store(empty_ws, clock, 80)
+    _set(store, interview_override=(T0 + timedelta(days=20)).isoformat(), minutes_per_day=10)
+    first = DrillSession(store=store, scheduler=Scheduler(fuzz=False), clock=clock)
+    assert 0 < len(first.queue) < 80
+    _study_day(store, clock, seconds=30)
+    spent = store.conn.execute("SELECT SUM(duration_ms) FROM reviews").fetchone()[0] / 1000
+    assert spent >= 10 * 60 * 0.8
+    again = deadline_queue(
+        store, Scheduler(fuzz=False), clock.now(), T0 + timedelta(days=20), Filters(), 200, 5
+    )
+    assert again == []  # the day's minutes are spent
+
+
+def test_measured_seconds_come_from_the_log(empty_ws):
+    clock = FakeClock(T0)
+    store = _store(empty_ws, clock, 30)
+    costs, _ = measured(store)
+    assert costs.pass_s == 20.0  # the default, with no timed reviews
+    _set(store, interview_override=(T0 + timedelta(days=9)).isoformat(), minutes_per_day=60)
+    _study_day(store, clock, seconds=45)
+    costs, mix = measured(store)
+    assert costs.pass_s == pytest.approx(45.0)
+    assert costs.fail_s == pytest.approx(90.0)
+    assert mix.first[2] > Mix().first[2]  # every first rating was Good
