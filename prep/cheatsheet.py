@@ -185,6 +185,7 @@ class Content:
     items: list[Item]  # priority order, most important first
     value_names: dict[str, str]  # value id -> display name, profile order
     limited: dict[str, int] = field(default_factory=dict)  # section -> how many --max-cards cut
+    notes: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -223,7 +224,7 @@ class Output:
     dropped: list[Item]
     kept: int
     renders: int  # layout passes it took to fit
-    pages: int = 1
+    notes: list[str] = field(default_factory=list)
 
 
 # --- small text helpers --------------------------------------------------------
@@ -303,10 +304,17 @@ def default_at(store: Store, clock: Clock) -> tuple[datetime, bool]:
     return local.replace(hour=9, minute=0, second=0, microsecond=0), False
 
 
-def _stories(ws: Workspace) -> list[Any]:
-    from .answers import list_stories
+def _stories(ws: Workspace) -> tuple[list[Any], list[str]]:
+    """Stories (not emails) and a note per story file that cannot be read.
 
-    return [s for s in list_stories(ws) if getattr(s, "kind", "story") != "email"]
+    A broken story costs its line on the page, not the whole page: the sheet
+    is what the person reads on the way in.
+    """
+    from .answers import scan
+
+    metas, problems = scan(ws)
+    notes = [f"{p} (left off the sheet; `prep answer check` for all)" for p in problems[:3]]
+    return [m for m in metas if m.kind == "story"], notes
 
 
 def asked_cards(store: Store) -> set[str]:
@@ -499,8 +507,9 @@ def build(
     else:
         options_cut = 0
 
+    story_notes: list[str] = []
     if "stories" in want:
-        stories = _stories(ws)
+        stories, story_notes = _stories(ws)
         rank = {vid: i for i, vid in enumerate(value_names)}
 
         def first_value(s: Any) -> int:
@@ -539,7 +548,9 @@ def build(
     for index, item in enumerate(items):
         item.data.i = index
     limited = {"cards": options_cut} if options_cut else {}
-    return Content(head=head, items=items, value_names=value_names, limited=limited)
+    return Content(
+        head=head, items=items, value_names=value_names, limited=limited, notes=story_notes
+    )
 
 
 def sheet_of(content: Content, keep: int, paper: str = "a4") -> Sheet:
@@ -788,7 +799,21 @@ def fit_pdf(content: Content, paper: str = "a4", fmt: str = "pdf") -> Output:
     renders = len(verdict)
     if fmt == "html":
         return Output("html", html_of[k], content.items[k:], k, renders)
-    return Output("pdf", docs[k].write_pdf(), content.items[k:], k, renders)
+    notes = []
+    if _slow_font_subsetting():
+        notes.append(
+            "Note: HarfBuzz's subsetter (libharfbuzz-subset0) is missing, so WeasyPrint "
+            "subsets the Hangul font slowly (up to a minute); install it to make this fast."
+        )
+    return Output("pdf", docs[k].write_pdf(), content.items[k:], k, renders, notes)
+
+
+def _slow_font_subsetting() -> bool:
+    try:
+        from weasyprint.text import ffi
+    except Exception:  # layout internals moved: nothing to say
+        return False
+    return getattr(ffi, "harfbuzz_subset", True) is None
 
 
 def make(
@@ -807,12 +832,15 @@ def make(
         _weasyprint()  # fail before any work when the extra is missing
     content = build(ws, store, scheduler, clock, options)
     if fmt == "md":
-        return fit_markdown(content)
-    if fmt == "html" and not have_weasyprint():
+        out = fit_markdown(content)
+    elif fmt == "html" and not have_weasyprint():
         out = fit_markdown(content)
         html = render_html(sheet_of(content, out.kept, options.paper))
-        return Output("html", html, out.dropped, out.kept, out.renders)
-    return fit_pdf(content, options.paper, fmt)
+        out = Output("html", html, out.dropped, out.kept, out.renders)
+    else:
+        out = fit_pdf(content, options.paper, fmt)
+    out.notes[:0] = content.notes
+    return out
 
 
 def describe_dropped(items: list[Item], per_section: int = 4) -> list[str]:

@@ -80,12 +80,21 @@ def _template_id(data: dict[str, Any]) -> str:
     return value if isinstance(value, str) and value.strip() else "thank-you"
 
 
-def render_email(ws: Workspace, data: dict[str, Any], interviewer: str | None) -> tuple[str, str]:
-    """(title, Markdown text) of the thank-you template."""
-    from .answers import render
+def render_email(
+    ws: Workspace, data: dict[str, Any], interviewer: str | None
+) -> tuple[str, str] | None:
+    """(title, Markdown text) of the thank-you template; None when there is no such file.
 
+    A missing template only costs the email (the debrief is still worth
+    recording); a broken one is an error, raised before anything is written.
+    """
+    from .answers import SUFFIX, render
+
+    template = _template_id(data)
+    if not (ws.answers_dir / f"{template}{SUFFIX}").is_file():
+        return None
     extra = {"interviewer": interviewer} if interviewer else {}
-    story = render(ws, _template_id(data), extra)
+    story = render(ws, template, extra)
     return story.title, story.markdown
 
 
@@ -219,12 +228,19 @@ def followup(
         given = iv.get("interviewer") if isinstance(iv, dict) else None
         interviewer = given if isinstance(given, str) else None
     name = _clean(interviewer, 80) if interviewer else None
-    title, email = render_email(ws, data, name)
+    rendered = render_email(ws, data, name)
+    title, email = rendered or ("", "")
     interview = interview_at(store, clock)
     due = interview + timedelta(hours=hours) if interview else None
     result = FollowupResult(
         email=email, title=title, interviewer=name, interview=interview, due=due, hours=hours
     )
+    if rendered is None:
+        template = _template_id(data)
+        result.messages.append(
+            f"No email: answers/{template}.md.j2 does not exist (follow_up.template in prep.yaml "
+            "names it; write one with kind: email)."
+        )
 
     asked_ids: list[str] = []
     for cid in asked:

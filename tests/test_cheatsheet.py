@@ -568,3 +568,24 @@ def test_modules_import_nothing_heavy_at_the_top():
                 continue
             for name in names:
                 assert name.split(".")[0] in allowed, (rel, name)
+
+
+def test_a_bare_workspace_still_gets_a_sheet(empty_ws, cli, tmp_path):
+    r = cli("-w", str(empty_ws), "cheatsheet")
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.splitlines()[:2] == ["# Acme", "Test"]
+    if cheatsheet.have_weasyprint() and shutil.which("pdfinfo"):
+        out = tmp_path / "e.pdf"
+        r = cli("-w", str(empty_ws), "cheatsheet", "-o", str(out))
+        assert r.returncode == 0, r.stderr
+        assert pdf_pages(out)[0] == 1
+
+
+def test_a_broken_story_costs_its_line_not_the_page(ws, cli):
+    (ws / "answers" / "broken.md.j2").write_text(
+        "---\nid: broken\ntitle: [x\n---\n## Situation\n", encoding="utf-8"
+    )
+    r = cli("-w", str(ws), "cheatsheet", "--only", "stories")
+    assert r.returncode == 0, r.stderr
+    assert "answers/broken.md.j2:" in r.stderr and "left off the sheet" in r.stderr
+    assert "## Stories by value" in r.stdout

@@ -310,3 +310,25 @@ def test_help_text(invoke):
     for option in ("--interviewer", "--asked", "--new-question", "--notes"):
         assert option in r.output
     assert "Thank-you email" in r.output
+
+
+def test_without_a_thank_you_template_the_debrief_is_still_recorded(ws, cli):
+    (ws / "answers" / "thank-you.md.j2").unlink()
+    r = cli("-w", str(ws), "followup", "--notes", "메모만")
+    assert r.returncode == 0, r.stderr
+    assert r.stdout == ""
+    assert "No email: answers/thank-you.md.j2 does not exist" in r.stderr
+    assert rows(ws, "SELECT notes FROM debriefs") == [("메모만",)]
+
+
+def test_a_broken_thank_you_template_is_an_error_before_anything_is_written(ws, cli):
+    (ws / "answers" / "thank-you.md.j2").write_text(
+        "---\nid: thank-you\nkind: email\n---\n안녕하세요 {{ no_such_variable }}\n",
+        encoding="utf-8",
+    )
+    r = cli("-w", str(ws), "followup", "--notes", "x", "--new-question", "새 질문?")
+    assert r.returncode == 1
+    assert "Error: " in r.stderr and "thank-you.md.j2" in r.stderr
+    assert "Traceback" not in r.stderr
+    assert not (ws / "decks" / "asked.yaml").exists()
+    assert rows(ws, "SELECT COUNT(*) FROM debriefs") == [(0,)]

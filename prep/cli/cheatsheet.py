@@ -39,42 +39,58 @@ def register(app: typer.Typer) -> None:
         output: Annotated[
             Path | None,
             typer.Option(
-                "--output", "-o", help="Write here (default: Markdown to standard output)."
+                "--output",
+                "-o",
+                metavar="FILE",
+                help="Write here (default: Markdown to standard output).",
             ),
         ] = None,
         fmt: Annotated[
             str | None,
-            typer.Option("--format", "-f", help="md, html or pdf (default: from the file name)."),
+            typer.Option(
+                "--format",
+                "-f",
+                metavar="md|html|pdf",
+                help="md, html or pdf (default: from the file name).",
+            ),
         ] = None,
         at: Annotated[
             str | None,
             typer.Option(
                 "--at",
+                metavar="DATETIME",
                 help="Predict recall at this time (default: the interview, else tomorrow 09:00).",
             ),
         ] = None,
-        paper: Annotated[str, typer.Option("--paper", help="a4 or letter (US Letter).")] = "a4",
+        paper: Annotated[
+            str, typer.Option("--paper", metavar="a4|letter", help="a4 or letter (US Letter).")
+        ] = "a4",
         deck: Annotated[
-            list[str] | None, typer.Option("--deck", help="Only cards of this deck (repeatable).")
+            list[str] | None,
+            typer.Option("--deck", metavar="DECK", help="Only cards of this deck (repeatable)."),
         ] = None,
         topic: Annotated[
             list[str] | None,
-            typer.Option("--topic", help="Only cards of this topic (repeatable)."),
+            typer.Option("--topic", metavar="TOPIC", help="Only cards of this topic (repeatable)."),
         ] = None,
         max_cards: Annotated[
-            int, typer.Option("--max-cards", min=0, help="At most this many weak cards.")
+            int,
+            typer.Option("--max-cards", metavar="N", min=0, help="At most this many weak cards."),
         ] = 10,
         only: Annotated[
             list[str] | None,
             typer.Option(
                 "--only",
+                metavar="SECTION",
                 help="Only these sections (repeatable): company, fit, highlights, advice, "
                 "readiness, cards, stories, ask, gaps.",
             ),
         ] = None,
         without: Annotated[
             list[str] | None,
-            typer.Option("--without", help="Leave this section out (repeatable)."),
+            typer.Option(
+                "--without", metavar="SECTION", help="Leave this section out (repeatable)."
+            ),
         ] = None,
     ) -> None:
         """One-page cheat sheet: the role, the company, why you fit, your weakest cards,
@@ -103,11 +119,17 @@ def register(app: typer.Typer) -> None:
             max_cards=max_cards, paper=paper,
         )  # fmt: skip
         result = make(ws, store, scheduler_for(store), clock, options, kind)
+        for line in result.notes:
+            note(line)
         page = "one printed page" if kind == "md" else f"one {PAPER_NAMES[paper]} page"
         if result.dropped:
             note(f"Left out to fit {page}:")
             for line in describe_dropped(result.dropped):
                 note(f"  - {line}")
+            if kind == "md":
+                note(
+                    "  (a PDF page holds more: -o cheatsheet.pdf; or choose with --without/--max-cards)"
+                )
         if output is None:
             assert isinstance(result.data, str)
             sys.stdout.write(result.data)
@@ -127,21 +149,28 @@ def register(app: typer.Typer) -> None:
     def followup(
         interviewer: Annotated[
             str | None,
-            typer.Option("--interviewer", help="Name for the greeting (default: prep.yaml)."),
+            typer.Option(
+                "--interviewer", metavar="NAME", help="Name for the greeting (default: prep.yaml)."
+            ),
         ] = None,
         asked: Annotated[
             list[str] | None,
-            typer.Option("--asked", help="Id of a card you were actually asked (repeatable)."),
+            typer.Option(
+                "--asked", metavar="CARD", help="Id of a card you were actually asked (repeatable)."
+            ),
         ] = None,
         new_question: Annotated[
             list[str] | None,
             typer.Option(
                 "--new-question",
+                metavar="TEXT",
                 help="A question you were asked that no deck has; added to decks/asked.yaml "
                 "(repeatable).",
             ),
         ] = None,
-        notes: Annotated[str | None, typer.Option("--notes", help="Notes for the debrief.")] = None,
+        notes: Annotated[
+            str | None, typer.Option("--notes", metavar="TEXT", help="Notes for the debrief.")
+        ] = None,
     ) -> None:
         """Thank-you email (printed) and the interview debrief: which cards were asked,
         new questions for decks/asked.yaml, notes. The email goes to standard output."""
@@ -155,9 +184,10 @@ def register(app: typer.Typer) -> None:
             ws, store, clock, interviewer=interviewer, asked=tuple(asked or ()),
             new_questions=tuple(new_question or ()), notes=notes,
         )  # fmt: skip
-        sys.stdout.write(result.email)
-        sys.stdout.flush()
-        note("")
-        note(due_text(result, clock.now()))
+        if result.email:
+            sys.stdout.write(result.email)
+            sys.stdout.flush()
+            note("")
+            note(due_text(result, clock.now()))
         for message in result.messages:
             note(message)
