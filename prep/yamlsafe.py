@@ -153,11 +153,19 @@ class _NodeProblem(Exception):
         self.problem = problem
 
 
+_MAP, _SEQ = "tag:yaml.org,2002:map", "tag:yaml.org,2002:seq"
+
+
 def _convert(node: Any, constructor: Any, seen: set[int], path: str, yaml: Any) -> Any:
     if id(node) in seen:
         line, col = _mark(node)
         raise _NodeProblem(Problem(path, line, col, "YAML alias is not allowed in this file"))
     seen.add(id(node))
+    if not isinstance(node, yaml.ScalarNode) and node.tag not in (_MAP, _SEQ):
+        # `!!python/object/apply:...` on a list or mapping: refused, not read as plain data
+        line, col = _mark(node)
+        tag = node.tag.replace("tag:yaml.org,2002:", "!!")
+        raise _NodeProblem(Problem(path, line, col, f"YAML tag '{tag}' is not allowed"))
     if isinstance(node, yaml.MappingNode):
         out = LDict()
         out.pos = _mark(node)
@@ -187,6 +195,12 @@ def _convert(node: Any, constructor: Any, seen: set[int], path: str, yaml: Any) 
         return node.value
     try:
         return constructor.construct_object(node, deep=True)
-    except yaml.YAMLError as exc:
+    except Exception as exc:  # PyYAML's constructors raise anything for `!!bool maybe`
         line, col = _mark(node)
-        raise _NodeProblem(Problem(path, line, col, f"YAML value: {exc}")) from exc
+        tag = node.tag.replace("tag:yaml.org,2002:", "!!")
+        if isinstance(exc, yaml.YAMLError):  # its first line only: no source dump
+            message = getattr(exc, "problem", None) or str(exc).split("\n")[0]
+            message = message.replace("tag:yaml.org,2002:", "!!")
+        else:
+            message = f"cannot read {str(node.value)[:40]!r} as {tag}"
+        raise _NodeProblem(Problem(path, line, col, f"YAML value: {message}")) from exc
