@@ -105,7 +105,7 @@ def detect_format(path: Path, text: str) -> str:
 def language_of(texts: list[str]) -> str:
     sample = "".join(texts)[:200_000]
     letters = len(LETTER.findall(sample))
-    if letters and len(HANGUL.findall(sample)) >= 0.15 * letters:
+    if letters and len(HANGUL.findall(sample)) >= 0.3 * letters:
         return "ko"
     return "en"
 

@@ -333,7 +333,7 @@ def parse_table(
         )
     return Imported(
         path=path,
-        format="csv" if sep == "," else "tsv",
+        format="tsv" if sep == "\t" else "csv",
         title=title,
         language="",
         drafts=drafts,

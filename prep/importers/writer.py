@@ -24,6 +24,7 @@ import os
 import re
 import unicodedata
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -145,9 +146,25 @@ def _plain_ok(text: str, flow: bool) -> bool:
         return False
     if flow and any(ch in text for ch in ",[]{}"):
         return False
-    if _SPECIAL.match(text) or re.match(r"^[-+.]?\d", text):
-        return False  # would read back as null, a boolean or a number
+    if _SPECIAL.match(text):
+        return False  # would read back as null or a boolean
+    if text[0] in "+-.0123456789":
+        return _reads_as_text(text)  # "2m" is text, "2.5" or "2024-01-01" is not
     return True
+
+
+@lru_cache(maxsize=1)
+def _resolver() -> Any:
+    import yaml
+
+    return yaml.resolver.Resolver()
+
+
+def _reads_as_text(text: str) -> bool:
+    import yaml
+
+    tag = _resolver().resolve(yaml.ScalarNode, text, (True, False))
+    return bool(tag == "tag:yaml.org,2002:str")
 
 
 def _literal_ok(text: str) -> bool:
@@ -187,13 +204,7 @@ def _value(value: Any, indent: int, block: bool = False) -> str:
     return scalar(str(value), indent, block)
 
 
-def render(
-    deck: str,
-    title: str,
-    language: str,
-    defaults: dict[str, Any] | None,
-    cards: list[dict[str, Any]],
-) -> str:
+def render_header(deck: str, title: str, language: str, defaults: dict[str, Any] | None) -> str:
     out = [
         f"deck: {scalar(deck, 2)}",
         f"title: {scalar(title, 2)}",
@@ -204,13 +215,71 @@ def render(
         for k, v in defaults.items():
             out.append(f"  {k}: {_value(v, 4)}")
     out.append("cards:")
-    for card in cards:
-        first = True
-        for k, v in card.items():
-            out.append(("  - " if first else "    ") + f"{k}: {_value(v, 6, k == 'a')}")
-            first = False
-        out.append("")
-    return "\n".join(out).rstrip("\n") + "\n"
+    return "\n".join(out)
+
+
+def render_card(card: dict[str, Any]) -> str:
+    lines = []
+    for n, (k, v) in enumerate(card.items()):
+        lines.append(("  - " if n == 0 else "    ") + f"{k}: {_value(v, 6, k == 'a')}")
+    return "\n".join(lines)
+
+
+def assemble(header: str, items: list[str], preamble: str = "") -> str:
+    head = header + ("\n" + preamble if preamble else "")
+    return head + "\n" + "\n\n".join(items) + "\n"
+
+
+def render(
+    deck: str,
+    title: str,
+    language: str,
+    defaults: dict[str, Any] | None,
+    cards: list[dict[str, Any]],
+) -> str:
+    """A whole deck file from card mappings."""
+    return assemble(render_header(deck, title, language, defaults), [render_card(c) for c in cards])
+
+
+def _split_tail(chunk: str) -> tuple[str, str]:
+    """A card's text and the comment lines after it (at most two spaces in)."""
+    lines = chunk.split("\n")
+    k = len(lines)
+    while k > 1:
+        line = lines[k - 1]
+        stripped = line.lstrip(" ")
+        if stripped and not (stripped.startswith("#") and len(line) - len(stripped) <= 2):
+            break
+        k -= 1
+    return "\n".join(lines[:k]), "\n".join(lines[k:]).strip("\n")
+
+
+def _chunks(text: str, count: int) -> tuple[str, str, list[tuple[str, str]]] | None:
+    """An existing deck as (header, comments after the last card, per card (comments
+    before it, its text)).
+
+    Comment lines between two cards (`# 2. AWS & IaC`) belong to the card that
+    follows, and stay with it when it is rewritten or when a card is inserted.
+    None when the file is not laid out as this writer lays it out (cards at an
+    indent of two), so it is written afresh.
+    """
+    from ..decks import split_chunks
+
+    split = split_chunks(text)
+    if split is None or len(split[1]) != count or not split[1]:
+        return None
+    header, chunks = split
+    if not all(t.startswith("  - ") or t == "  -" for _, t in chunks):
+        return None
+    rest = text[len(header) + 1 :]
+    at = rest.find(chunks[0][1])
+    lead = rest[:at].strip("\n") if at > 0 else ""
+    out = []
+    for _, t in chunks:
+        body, tail = _split_tail(t)
+        out.append((lead, body))
+        lead = tail
+    return header, lead, out
 
 
 # -- merge ---------------------------------------------------------------------
@@ -296,32 +365,61 @@ def _match(
     left_c = [c for c in existing if c.id not in used]
     if not left_d or not left_c:
         return pairs
+    # Edited questions usually stay in their section: pair within a topic
+    # first, then whatever is left across topics.
+    by_topic: dict[str, tuple[list[int], list[Card]]] = {}
+    for i in left_d:
+        by_topic.setdefault(drafts[i].topic, ([], []))[0].append(i)
+    for c in left_c:
+        if c.topic in by_topic:
+            by_topic[c.topic][1].append(c)
+    for ds, cs in by_topic.values():
+        if ds and cs and len(ds) * len(cs) <= FUZZY_LIMIT:
+            _pair_similar(drafts, ds, cs, pairs, used, plan)
+    left_d = [i for i in left_d if i not in pairs]
+    left_c = [c for c in left_c if c.id not in used]
+    if not left_d or not left_c:
+        return pairs
     if len(left_d) * len(left_c) > FUZZY_LIMIT:
         plan.notes.append(
             f"too many changed questions ({len(left_d)} new x {len(left_c)} gone) to look for "
             "edited ones; only ids and identical questions were matched"
         )
         return pairs
+    _pair_similar(drafts, left_d, left_c, pairs, used, plan)
+    return pairs
+
+
+def _pair_similar(
+    drafts: list[Draft],
+    left_d: list[int],
+    left_c: list[Card],
+    pairs: dict[int, Card],
+    used: set[str],
+    plan: Plan,
+) -> None:
+    """Pair drafts with gone cards whose question is similar enough, best pairs first."""
     scored: list[tuple[float, int, int]] = []
-    norm_c = [normalize(c.q) for c in left_c]
-    for i in left_d:
-        a = normalize(drafts[i].q)
-        for j, b in enumerate(norm_c):
-            sm = difflib.SequenceMatcher(None, a, b, autojunk=False)
+    norm_d = {i: normalize(drafts[i].q) for i in left_d}
+    sm = difflib.SequenceMatcher(None, autojunk=False)
+    for j, c in enumerate(left_c):
+        # The b side is indexed once per card; each draft only sets the a side.
+        sm.set_seq2(normalize(c.q))
+        for i in left_d:
+            sm.set_seq1(norm_d[i])
             if sm.real_quick_ratio() < SIMILARITY or sm.quick_ratio() < SIMILARITY:
                 continue
             r = sm.ratio()
             if r >= SIMILARITY:
                 scored.append((r, i, j))
     scored.sort(key=lambda t: (-t[0], t[1], t[2]))
-    taken_c: set[int] = set()
     for _, i, j in scored:
-        if i in pairs or j in taken_c:
+        c = left_c[j]
+        if i in pairs or c.id in used:
             continue
-        pairs[i] = left_c[j]
-        taken_c.add(j)
-        plan.matched_by_text.append((left_c[j].id, left_c[j].q, drafts[i].q))
-    return pairs
+        pairs[i] = c
+        used.add(c.id)
+        plan.matched_by_text.append((c.id, c.q, drafts[i].q))
 
 
 def plan_import(
@@ -369,27 +467,42 @@ def plan_import(
     pairs = _match(drafts, base, old_cards, plan)
 
     ids_in_use = set(taken or ()) | {c.id for c in old_cards}
-    cards: list[dict[str, Any]] = []
+    # The deck keeps its order: matched cards are updated in place, cards gone
+    # from the source stay where they were, and a new card goes right after the
+    # card that comes before it in the source.
+    index_of = {c.id: k for k, c in enumerate(old_cards)}
+    before_card: dict[int, list[dict[str, Any]]] = {}
+    after_card: dict[int, list[dict[str, Any]]] = {}
+    updated: dict[int, dict[str, Any]] = {}
+    waiting: list[dict[str, Any]] = []
+    last: int | None = None
     for i, d in enumerate(drafts):
         old = pairs.get(i)
         if old is None:
             cid = _unique(base[i], ids_in_use)
             ids_in_use.add(cid)
-            cards.append(
-                _ordered(
-                    {
-                        "id": cid,
-                        "kind": d.kind,
-                        "topic": d.topic or title,
-                        "q": d.q,
-                        "a": d.a,
-                        "keywords": list(d.keywords),
-                        "tags": list(d.tags),
-                    }
-                )
+            card = _ordered(
+                {
+                    "id": cid,
+                    "kind": d.kind,
+                    "topic": d.topic or title,
+                    "q": d.q,
+                    "a": d.a,
+                    "keywords": list(d.keywords),
+                    "tags": list(d.tags),
+                }
             )
             plan.added.append(cid)
+            if last is None:
+                waiting.append(card)
+            else:
+                after_card.setdefault(last, []).append(card)
             continue
+        k = index_of[old.id]
+        if waiting:
+            before_card.setdefault(k, []).extend(waiting)
+            waiting = []
+        last = k
         before = _ordered(_card_map(old, defaults))
         merged = dict(before)
         merged["kind"] = d.kind
@@ -404,71 +517,210 @@ def plan_import(
         if tags:
             merged["tags"] = tags
         card = _ordered(merged)
-        cards.append(card)
+        updated[k] = card
         (plan.unchanged if card == before else plan.updated).append(old.id)
-    matched = {c.id for c in pairs.values()}
-    for old in old_cards:
-        if old.id in matched:
-            continue
-        plan.missing.append(old.id)
-        if not prune:
-            cards.append(_ordered(_card_map(old, defaults)))
+    layout = _chunks(old_text, len(old_cards)) if old_text is not None else None
+    keep_header = layout is not None and deck == (existing.id if existing else None)
+    cards: list[dict[str, Any]] = []
+    items: list[str] = []
+    checks: list[dict[str, Any] | None] = []  # None: the card's own text, kept as it was
+
+    carry: list[str] = []  # comments of a dropped card, for the card that follows
+
+    def put(card: dict[str, Any], text: str | None = None) -> None:
+        body = text if text is not None else render_card(card)
+        items.append("\n".join([*carry, body]))
+        carry.clear()
+        cards.append(card)
+        checks.append(None if text is not None else card)
+
+    unchanged = set(plan.unchanged)
+    for k, old in enumerate(old_cards):
+        lead, own = layout[2][k] if layout else ("", None)
+        if lead:
+            carry.append(lead)
+        for card in before_card.get(k, []):
+            put(card)
+        if k in updated:
+            put(updated[k], own if old.id in unchanged else None)
+        else:
+            plan.missing.append(old.id)
+            if not prune:
+                put(_ordered(_card_map(old, defaults)), own)
+        for card in after_card.get(k, []):
+            put(card)
+    for card in waiting:
+        put(card)
+    trailer = layout[1] if layout else ""
+    carry += [trailer] if trailer else []
+    if carry and items:
+        items[-1] += "\n" + "\n".join(carry)
     if not cards:
         raise PrepError(
             f"nothing to write: {imported.path} has no questions this importer can read"
         )
     plan.cards = cards
-    plan.text = render(deck, title, language, defaults, cards)
+    header = layout[0] if layout and keep_header else render_header(deck, title, language, defaults)
+    plan.text = assemble(header, items)
     plan.changed = plan.text != old_text
-    verify(plan.text, deck, title, language, defaults, cards, shown)
+    if plan.changed:
+        head = (
+            None
+            if keep_header
+            else {
+                "deck": deck,
+                "title": title,
+                "language": language,
+                "defaults": defaults,
+            }
+        )
+        _check(plan.text, head, checks, existing if keep_header else None, shown)
     return plan
+
+
+def _check(
+    text: str,
+    header: dict[str, Any] | None,
+    checks: list[dict[str, Any] | None],
+    existing: Deck | None,
+    shown: str,
+) -> None:
+    """Prove the text to write reads back, at a cost that follows what changed.
+
+    Cards written afresh are read back value by value. When cards were copied
+    from the existing file, the whole text is also read by the deck parser the
+    way `prep deck check` reads it, reusing the cards whose lines it already
+    knows, so a re-import that touches three cards of five thousand parses three.
+    """
+    fresh = [c for c in checks if c is not None]
+    if len(fresh) == len(checks):
+        verify(text, header, checks, shown)
+        return
+    if fresh:
+        mini_head = header or {"deck": "d", "title": "t", "language": "en"}
+        mini = render(
+            mini_head["deck"],
+            mini_head["title"],
+            mini_head["language"],
+            mini_head.get("defaults"),
+            fresh,
+        )
+        verify(mini, mini_head, list(fresh), shown)
+    # The copied cards were read by the deck parser when this file was loaded,
+    # and each sits whole at the top of its list item: what is left to prove is
+    # that the document still has one card mapping per item, in one list.
+    from ..yamlsafe import decode
+
+    _, problems = decode(text.encode("utf-8"), shown)
+    count = _card_count(text) if not problems else -1
+    if count != len(checks):
+        why = problems[0].message if problems else "the list of cards"
+        raise PrepError(f"{shown}: the deck to write does not read back ({why}); nothing written")
+
+
+def _card_count(text: str) -> int:
+    """Mappings directly in the top-level `cards` list, from parser events; -1 if odd."""
+    import yaml
+
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+    depth = 0
+    count = 0
+    key: str | None = None
+    in_cards = False
+    expect_key = False
+    try:
+        for event in yaml.parse(text, Loader=loader):
+            kind = type(event)
+            if kind is yaml.AliasEvent or getattr(event, "anchor", None):
+                return -1
+            if kind is yaml.MappingStartEvent or kind is yaml.SequenceStartEvent:
+                if depth == 1 and kind is yaml.SequenceStartEvent and key == "cards":
+                    in_cards = True
+                elif depth == 2 and in_cards:
+                    if kind is not yaml.MappingStartEvent:
+                        return -1
+                    count += 1
+                depth += 1
+                expect_key = kind is yaml.MappingStartEvent and depth == 1
+            elif kind is yaml.MappingEndEvent or kind is yaml.SequenceEndEvent:
+                depth -= 1
+                if depth == 1:
+                    in_cards = False
+                    expect_key = True
+            elif kind is yaml.ScalarEvent and depth == 1:
+                if expect_key:
+                    key = event.value  # type: ignore[attr-defined]
+                expect_key = not expect_key
+            elif kind is yaml.ScalarEvent and depth == 2 and in_cards:
+                return -1
+    except yaml.YAMLError:
+        return -1
+    return count
+
+
+def _events_tree(text: str) -> Any:
+    """The YAML document as nested lists from the C parser's events, values unresolved.
+
+    Mappings become ("map", [(key, node)]), sequences ("seq", [node]) and
+    scalars ("s", value, style, implicit). Cheap: no Python objects per value
+    beyond these tuples, no type resolution.
+    """
+    import yaml
+
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+    kinds = {
+        yaml.MappingStartEvent: "map",
+        yaml.SequenceStartEvent: "seq",
+        yaml.MappingEndEvent: "end",
+        yaml.SequenceEndEvent: "end",
+        yaml.ScalarEvent: "s",
+        yaml.AliasEvent: "alias",
+    }
+    stack: list[tuple[str, list[Any]]] = []
+    root: Any = None
+    for event in yaml.parse(text, Loader=loader):
+        kind = kinds.get(type(event))
+        if kind is None:
+            continue
+        if kind == "alias" or getattr(event, "anchor", None):
+            raise ValueError("an anchor or alias")
+        node: Any
+        if kind == "s":
+            node = ("s", event.value, event.style, event.implicit)  # type: ignore[attr-defined]
+        elif kind != "end":
+            stack.append((kind, []))
+            continue
+        else:
+            opened, body = stack.pop()
+            if opened == "map":
+                if len(body) % 2:
+                    raise ValueError("a mapping without a value")
+                node = ("map", list(zip(body[::2], body[1::2], strict=True)))
+            else:
+                node = ("seq", body)
+        if stack:
+            stack[-1][1].append(node)
+        else:
+            root = node
+    return root
 
 
 def verify(
     text: str,
-    deck: str,
-    title: str,
-    language: str,
-    defaults: dict[str, Any] | None,
-    cards: list[dict[str, Any]],
+    header: dict[str, Any] | None,
+    cards: list[dict[str, Any] | None],
     shown: str,
 ) -> None:
-    """Read the text back with the YAML parser: every value must come back as written.
+    """Read the text back with the YAML parser before it is written.
 
-    The C parser's event stream is checked against what was meant, scalar by
-    scalar (a plain scalar must resolve to the same type), which proves the
-    round trip at a fraction of the cost of building the objects.
+    The document must be a mapping whose `cards` is a list of exactly these
+    cards; every card written afresh must come back value for value (a plain
+    scalar must resolve to text, a number to that number). Cards passed as
+    None were copied from the existing file, which the deck parser accepted:
+    only their place in the structure is checked. `header` None likewise
+    means the header was kept as it was.
     """
-    import yaml
-
     from ..yamlsafe import decode
-
-    want: list[tuple[str, Any]] = [("map", None)]
-
-    def value(v: Any) -> None:
-        if isinstance(v, list):
-            want.append(("seq", None))
-            want.extend(("s", str(x)) for x in v)
-            want.append(("end", None))
-        else:
-            want.append(("s", v))
-
-    for k, v in (("deck", deck), ("title", title), ("language", language)):
-        want += [("s", k), ("s", v)]
-    if defaults:
-        want += [("s", "defaults"), ("map", None)]
-        for k, v in defaults.items():
-            want.append(("s", k))
-            value(v)
-        want.append(("end", None))
-    want += [("s", "cards"), ("seq", None)]
-    for card in cards:
-        want.append(("map", None))
-        for k, v in card.items():
-            want.append(("s", k))
-            value(v)
-        want.append(("end", None))
-    want += [("end", None), ("end", None)]
 
     def fail(why: str) -> None:
         raise PrepError(f"{shown}: the deck to write does not read back ({why}); nothing written")
@@ -476,41 +728,64 @@ def verify(
     _, problems = decode(text.encode("utf-8"), shown)
     if problems:
         fail(problems[0].message)
-    resolver = yaml.resolver.Resolver()
-    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-    got: list[tuple[str, Any]] = []
-    for event in yaml.parse(text, Loader=loader):
-        if isinstance(event, yaml.AliasEvent) or getattr(event, "anchor", None):
-            fail("an anchor or alias")
-        if isinstance(event, yaml.MappingStartEvent):
-            got.append(("map", None))
-        elif isinstance(event, yaml.SequenceStartEvent):
-            got.append(("seq", None))
-        elif isinstance(event, (yaml.MappingEndEvent, yaml.SequenceEndEvent)):
-            got.append(("end", None))
-        elif isinstance(event, yaml.ScalarEvent):
-            got.append(("s", (event.value, event.style, event.implicit)))
-    if len(got) != len(want):
-        fail("structure")
-    str_tag = "tag:yaml.org,2002:str"
-    for (kind, expected), (gkind, g) in zip(want, got, strict=True):
-        if kind != gkind:
-            fail("structure")
-        if kind != "s":
-            continue
-        text_value, style, implicit = g
-        if style == "|":
-            text_value = text_value[:-1] if text_value.endswith("\n") else text_value
-        if isinstance(expected, bool) or not isinstance(expected, (str, int)):
-            fail(f"unexpected value {expected!r}")
-        if isinstance(expected, int):
-            ok = not style and str(expected) == text_value
-        else:
-            ok = text_value == expected and (
-                bool(style) or resolver.resolve(yaml.ScalarNode, text_value, implicit) == str_tag
-            )
-        if not ok:
-            fail(f"the value {str(expected)[:40]!r}")
+    try:
+        root = _events_tree(text)
+    except Exception as exc:  # a YAML error here is a bug in this writer
+        fail(str(exc).split("\n")[0])
+        return
+    if not root or root[0] != "map":
+        fail("not a mapping")
+    top = {k[1]: v for k, v in root[1] if k[0] == "s"}
+    if header is not None:
+        want = ["deck", "title", "language"] + (["defaults"] if header.get("defaults") else [])
+        if [k[1] for k, _ in root[1]] != want + ["cards"]:
+            fail("header keys")
+        for key in ("deck", "title", "language"):
+            _same(top[key], header[key], fail)
+        if header.get("defaults"):
+            _same(top["defaults"], header["defaults"], fail)
+    seq = top.get("cards")
+    if seq is None or seq[0] != "seq" or len(seq[1]) != len(cards):
+        fail("the list of cards")
+        return
+    for node, card in zip(seq[1], cards, strict=True):
+        if node[0] != "map":
+            fail("a card is not a mapping")
+        if card is not None:
+            _same(node, card, fail)
+
+
+def _same(node: Any, want: Any, fail: Any) -> None:
+    import yaml
+
+    if isinstance(want, dict):
+        if node[0] != "map" or [k[1] for k, _ in node[1]] != list(want):
+            fail(f"keys {list(want)}")
+        for (_, value), expected in zip(node[1], want.values(), strict=True):
+            _same(value, expected, fail)
+        return
+    if isinstance(want, list):
+        if node[0] != "seq" or len(node[1]) != len(want):
+            fail(f"the list {want!r:.40}")
+        for value, expected in zip(node[1], want, strict=True):
+            _same(value, str(expected), fail)
+        return
+    if node[0] != "s":
+        fail(f"the value {want!r:.40}")
+    _, value, style, implicit = node
+    if style == "|" and value.endswith("\n"):
+        value = value[:-1]
+    if isinstance(want, bool) or not isinstance(want, (str, int)):
+        fail(f"unexpected value {want!r:.40}")
+    if isinstance(want, int):
+        ok = not style and value == str(want)
+    else:
+        ok = value == want and (
+            bool(style)
+            or _resolver().resolve(yaml.ScalarNode, value, implicit) == "tag:yaml.org,2002:str"
+        )
+    if not ok:
+        fail(f"the value {str(want)[:40]!r}")
 
 
 def write(plan: Plan) -> None:
