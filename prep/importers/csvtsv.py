@@ -252,6 +252,9 @@ def parse_table(
         raise PrepError(f"{path}:{start + reader.line_num}: {exc}") from None
 
     names: list[str] = []
+    header_row = bool(rows) and all(
+        c.strip().lower() in COLUMN_NAMES for c in rows[0][1] if c.strip()
+    )
     if columns:
         for name in columns:
             key = name.strip().lower()
@@ -260,9 +263,11 @@ def parse_table(
                     f"unknown column '{name}' in --columns; use {', '.join(USER_NAMES)}"
                 )
             names.append(COLUMN_NAMES.get(key, key))
+        if header_row:
+            rows = rows[1:]  # the file names its columns too; --columns wins
     elif "columns" in headers:
         names = [COLUMN_NAMES.get(c.strip().lower(), "skip") for c in headers["columns"].split(sep)]
-    elif rows and all(c.strip().lower() in COLUMN_NAMES for c in rows[0][1] if c.strip()):
+    elif header_row:
         names = [COLUMN_NAMES[c.strip().lower()] if c.strip() else "skip" for c in rows[0][1]]
         rows = rows[1:]
     fixed = {

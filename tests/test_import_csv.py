@@ -1,0 +1,151 @@
+"""CSV/TSV import, Anki's text export above all: headers, columns, HTML fields."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from prep.errors import PrepError
+from prep.importers import detect_format, import_file
+from prep.importers.csvtsv import html_to_markdown
+
+FIX = Path(__file__).parent / "fixtures" / "import"
+
+
+def test_anki_text_export_with_all_its_headers() -> None:
+    result = import_file(FIX / "anki_export.txt")
+    assert result.format == "tsv"
+    got = [(d.q, d.topic, d.tags, d.line) for d in result.drafts]
+    assert got == [
+        ("What is a generator?", "Python", ["python", "generators"], 7),
+        ("What does <code>EXPLAIN</code> show?", "Databases", ["sql", "postgres"], 8),
+        ("Why use ETags?", "Web", ["web"], 9),
+    ]
+    first, second, third = result.drafts
+    assert first.a == "A function that *yields* values lazily.\nSaves memory on big inputs."
+    assert second.a == "The plan:\n\n- scan type\n- estimated `rows`"
+    # A link in the question is kept in the answer; &nbsp; is a plain space.
+    assert third.a == (
+        "Conditional requests:\n\nthe server answers 304 Not Modified.\n\n"
+        "- [ETags](https://example.com/etag)"
+    )
+    assert [(s.line, s.reason) for s in result.skipped] == [(10, "no question in this row")]
+
+
+def test_a_txt_file_with_anki_headers_is_read_as_a_table() -> None:
+    path = FIX / "anki_export.txt"
+    assert detect_format(path, path.read_text(encoding="utf-8")) == "tsv"
+    assert detect_format(Path("notes.txt"), "# Title\n\n- What?\n") == "markdown"
+    assert detect_format(Path("x.txt"), "What?\tAnswer\nWhy?\tBecause\n") == "tsv"
+
+
+def test_header_row_quoted_fields_and_korean() -> None:
+    result = import_file(FIX / "questions.csv")
+    assert result.format == "csv"
+    assert [(d.q, d.topic, d.tags, d.line) for d in result.drafts] == [
+        ("What is a race condition?", "Concurrency", ["concurrency", "threads"], 2),
+        ('Explain "idempotent" for HTTP methods.', "Web", ["http"], 4),
+        ("데드락은 어떻게 예방하나요?", "동시성", ["concurrency"], 5),
+    ]
+    assert result.drafts[0].a == (
+        "Two threads touch shared state and the result depends on timing.\n"
+        "Fix with a lock or by not sharing."
+    )
+
+
+def test_columns_header_separator_and_html_off() -> None:
+    result = import_file(FIX / "semicolon.csv")
+    assert [(d.q, d.a, d.tags) for d in result.drafts] == [
+        ("What does a B-tree index keep?", "A b-tree keeps keys sorted", ["db", "index"]),
+        ("Is HTML read when html is false?", "<b>literal</b> stays", ["html"]),
+    ]
+
+
+def test_columns_option_maps_the_fields(tmp_path: Path) -> None:
+    src = tmp_path / "cards.tsv"
+    src.write_text("an answer\tWhat is asked?\tignored\tt1 t2\n", encoding="utf-8")
+    result = import_file(src, columns=["back", "front", "skip", "tags"])
+    d = result.drafts[0]
+    assert (d.q, d.a, d.tags) == ("What is asked?", "an answer", ["t1", "t2"])
+
+
+def test_pipe_separator_kind_and_id_columns(tmp_path: Path) -> None:
+    src = tmp_path / "cards.txt"
+    src.write_text(
+        "#separator:pipe\n#columns:id|kind|front|back\n"
+        "my-id|behavioral|Tell me about a conflict.|STAR\nbad id!|nonsense|Why?|\n",
+        encoding="utf-8",
+    )
+    result = import_file(src)
+    first, second = result.drafts
+    assert (first.id, first.kind, first.q, first.a) == (
+        "my-id",
+        "behavioral",
+        "Tell me about a conflict.",
+        "STAR",
+    )
+    assert (second.id, second.kind) == (None, "technical")
+    assert {s.reason for s in result.skipped} == {
+        "invalid id; a new one is made",
+        "unknown kind 'nonsense'; read as technical",
+    }
+
+
+def test_without_a_header_the_first_two_columns_are_front_and_back(tmp_path: Path) -> None:
+    src = tmp_path / "plain.csv"
+    src.write_text("What is CAP?,Consistency availability partition\n", encoding="utf-8")
+    d = import_file(src).drafts[0]
+    assert (d.q, d.a) == ("What is CAP?", "Consistency availability partition")
+
+
+@pytest.mark.parametrize(
+    ("html", "markdown"),
+    [
+        ("one<br>two<br/>three", "one\ntwo\nthree"),
+        ("<p>first</p><p>second</p>", "first\n\nsecond"),
+        ("<b>bold</b> <strong>strong</strong>", "**bold** **strong**"),
+        ("<i>it</i> <em>em</em>", "*it* *em*"),
+        ("<ul><li>a</li><li>b</li></ul>", "- a\n- b"),
+        ("<ol><li>a</li><li>b</li></ol>", "1. a\n2. b"),
+        ("use <code>x = 1</code>", "use `x = 1`"),
+        ('<a href="https://e.org">site</a>', "[site](https://e.org)"),
+        ("&lt;tag&gt; &amp; &quot;q&quot;&nbsp;end", '<tag> & "q" end'),
+        ("<pre>line 1\n  line 2</pre>", "```\nline 1\n  line 2\n```"),
+        ("<script>alert(1)</script>text", "text"),
+    ],
+)
+def test_html_fields_become_markdown(html: str, markdown: str) -> None:
+    assert html_to_markdown(html)[0] == markdown
+
+
+def test_html_questions_become_plain_text() -> None:
+    text, links = html_to_markdown(
+        'What is <b>this</b>? See <a href="https://x.org">x</a>', plain=True
+    )
+    assert text == "What is this? See x"
+    assert links == [("x", "https://x.org")]
+
+
+@pytest.mark.parametrize(
+    ("content", "columns", "message"),
+    [
+        ("#separator:weird\na\tb\n", None, "unknown #separator 'weird'"),
+        ("#html:maybe\na\tb\n", None, "#html must be true or false"),
+        ("#tags column:x\na\tb\n", None, "#tags column must be a column number"),
+        ("a\tb\n", ["front", "nope"], "unknown column 'nope' in --columns"),
+        ("#columns:Tags\tGuid\na\tb\n", None, "no question column"),
+    ],
+)
+def test_bad_headers_and_columns_are_named(
+    tmp_path: Path, content: str, columns: list[str] | None, message: str
+) -> None:
+    src = tmp_path / "bad.tsv"
+    src.write_text(content, encoding="utf-8")
+    with pytest.raises(PrepError, match=message):
+        import_file(src, columns=columns)
+
+
+def test_columns_apply_to_tables_only() -> None:
+    with pytest.raises(PrepError, match="--columns applies to CSV/TSV"):
+        import_file(FIX / "list_questions.md", columns=["front"])
