@@ -33,7 +33,7 @@ def test_import_writes_a_deck_that_passes_check(ws: Path, cli: Callable[..., obj
     cards = deck_cards(ws / "decks" / "seed.yaml")
     assert all(not c.auto_id for c in cards)
     again = cli("-w", str(ws), "deck", "import", str(FIX / "seed_shape.md"), "--deck", "seed")
-    assert "Unchanged: decks/seed.yaml" in again.stdout  # type: ignore[attr-defined]
+    assert "Nothing to change in decks/seed.yaml" in again.stdout  # type: ignore[attr-defined]
     assert "(0 new, 0 updated, 32 unchanged)" in again.stdout  # type: ignore[attr-defined]
 
 

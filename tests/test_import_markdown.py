@@ -5,6 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from prep.decks import parse_deck
 from prep.importers import Draft, Imported, import_file
@@ -417,3 +419,33 @@ def test_inline_flattening_details() -> None:
     assert toc.only_links and toc.links == [("Caching", "#caching")]
     assert flatten("[[↑]](#toc) <a name='x'>Title:</a>").text.strip() == "Title:"
     assert flatten("What about &lt;role&gt; \\*here\\*?").text == "What about <role> *here*?"
+
+
+# -- nothing a file holds makes the importer fail with a traceback ------------------
+
+_PIECES = st.sampled_from(
+    ["# ", "## ", "#### ", "- ", "1. ", "  - ", "   ", "```", "~~~", "> ", "<div>", "</div>",
+     "<!--", "-->", "**", "*", "_", "~~", "[", "](", ")", "`", "---", "===", "|", "\t", "\n",
+     "\n\n", "?", "What", "질문", "나요", "Source:", "[[↑]](#toc)", "<a name='x'>", "</a>",
+     "&lt;", "\\", ":"]
+)  # fmt: skip
+_MARKDOWN = st.lists(st.one_of(_PIECES, st.text(max_size=8)), max_size=60).map("".join)
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=list(HealthCheck))
+@given(_MARKDOWN)
+def test_any_markdown_reads_and_writes_without_error(text: str) -> None:
+    import tempfile
+
+    from prep.importers import merge_duplicates
+    from prep.importers.writer import plan_import
+
+    result = parse_markdown(text, "f.md")
+    merge_duplicates(result)
+    assert all(d.q.strip() for d in result.drafts)
+    if result.drafts:
+        with tempfile.TemporaryDirectory() as tmp:
+            plan = plan_import(result, Path(tmp) / "d.yaml")
+            deck, problems = parse_deck(plan.text.encode("utf-8"), "d.yaml")
+            assert not problems and deck is not None
+            assert [c.q for c in deck.cards] == [d.q.strip() for d in result.drafts]

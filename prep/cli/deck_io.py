@@ -221,7 +221,7 @@ def _report(
     dry_run: bool,
     prune: bool,
 ) -> None:
-    verb = "Would write" if dry_run else ("Wrote" if plan.changed else "Unchanged:")
+    verb = "Would write" if dry_run else ("Wrote" if plan.changed else "Nothing to change in")
     echo = typer.echo
     echo(
         f"Read {file} ({imported.format}): {len(imported.drafts)} question(s)"
