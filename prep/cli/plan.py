@@ -98,4 +98,5 @@ def register(app: typer.Typer) -> None:
         if json_:
             typer.echo(json.dumps(result.to_dict(), ensure_ascii=False))
             return
-        console().print(stats_view(result.to_dict()))
+        out = console()
+        out.print(stats_view(result.to_dict(), out.width))

@@ -53,15 +53,17 @@ def heatmap(days: list[dict[str, Any]]) -> Text:
     )
     weeks = (last - first).days // 7 + 1
     out = Text()
-    months = Text("    ")
-    seen_month = None
+    # Month names over the first week of each month, where they fit.
+    months = [" "] * (4 + 2 * weeks + 2)
+    free_from = 0
     for w in range(weeks):
         monday = first + timedelta(days=7 * w)
-        label = monday.strftime("%b") if monday.month != seen_month else ""
-        if label:
-            seen_month = monday.month
-        months.append(label[:3].ljust(2) if label else "  ", style="dim")
-    out.append_text(Text(str(months.plain).rstrip(), style="dim"))
+        col = 4 + 2 * w
+        if (w == 0 or monday.day <= 7) and col >= free_from:
+            name = monday.strftime("%b")
+            months[col : col + len(name)] = list(name)
+            free_from = col + len(name) + 1
+    out.append("".join(months).rstrip(), style="dim")
     out.append("\n")
     for row, name in enumerate(("Mon", "", "Wed", "", "Fri", "", "Sun")):
         out.append(f"{name:<4}", style="dim")
@@ -86,13 +88,13 @@ def sparkline(values: list[int]) -> Text:
     t = Text()
     for v in values:
         if top == 0 or v == 0:
-            t.append(" " if top else "▁", style="grey35")
+            t.append("_", style="grey35")
         else:
-            t.append(SPARK[min(len(SPARK) - 1, round(v / top * (len(SPARK) - 1)))], style="cyan")
+            t.append(SPARK[max(1, round(v / top * (len(SPARK) - 1)))], style="cyan")
     return t
 
 
-def stats_view(data: dict[str, Any]) -> RenderableType:
+def stats_view(data: dict[str, Any], width: int = 80) -> RenderableType:
     parts: list[RenderableType] = []
     head = Text()
     head.append("Reviews ", style="bold")
@@ -143,7 +145,7 @@ def stats_view(data: dict[str, Any]) -> RenderableType:
     fc = Text()
     fc.append("Due, next 30 days  ", style="bold")
     fc.append_text(sparkline(due))
-    fc.append(f"  today {due[0] if due else 0} · 7 days {sum(due[:7])} · 30 days {sum(due)}")
+    fc.append(f"  today {due[0] if due else 0} · 7d {sum(due[:7])} · 30d {sum(due)}")
     parts += [fc, Text("")]
 
     if data["answer_times"]:
@@ -151,20 +153,21 @@ def stats_view(data: dict[str, Any]) -> RenderableType:
         at.append("Answer time  ", style="bold")
         at.append(f"median {data['median_answer_s']:.0f} s per card")
         parts.append(at)
-        table = Table(box=None, pad_edge=False, show_header=True)
-        table.add_column("slowest cards", overflow="ellipsis", no_wrap=True, max_width=60)
-        table.add_column("topic", overflow="ellipsis", no_wrap=True, max_width=22)
-        table.add_column("mean", justify="right")
+        table = Table(box=None, pad_edge=False)
+        table.add_column("mean", justify="right", no_wrap=True, min_width=5)
+        table.add_column("topic", overflow="ellipsis", no_wrap=True, min_width=12, max_width=20)
+        room = max(10, width - 5 - 20 - 4)
+        table.add_column("slowest cards", no_wrap=True, max_width=room)
         for a in data["answer_times"][:5]:
-            table.add_row(Text(clean(a["q"])), Text(clean(a["topic"])), f"{a['mean_s']:.0f} s")
+            q = Text(clean(a["q"]))
+            q.truncate(room, overflow="ellipsis")
+            table.add_row(f"{a['mean_s']:.0f} s", Text(clean(a["topic"])), q)
         parts += [table, Text("")]
 
     title = "Readiness at the interview" if data["interview"] else "Readiness now"
     when = (data["readiness_at"] or "")[:16].replace("T", " ")
-    table = Table(
-        title=f"{title} ({when}): predicted recall by topic",
-        title_justify="left", box=None, pad_edge=False,
-    )  # fmt: skip
+    parts.append(Text(f"{title} ({when}): predicted recall by topic", style="italic"))
+    table = Table(box=None, pad_edge=False)
     table.add_column("topic")
     table.add_column("cards", justify="right")
     table.add_column("")
@@ -190,14 +193,14 @@ def plan_view(data: dict[str, Any], max_rows: int = 21) -> RenderableType:
     head.append("Interview ", style="bold")
     head.append(data["interview"][:16].replace("T", " "))
     left = data["days_left"]
-    head.append(f" · {left} study day{'s' if left != 1 else ''} left · ")
-    head.append(f"{data['minutes_per_day']} min a day", style="bold")
-    source = (
-        "set with --minutes-per-day"
-        if data["minutes_source"] == "set"
-        else "from settings.new_per_day"
+    head.append(f" · {left} study day{'s' if left != 1 else ''} left\n")
+    head.append("Budget ", style="bold")
+    head.append(f"{data['minutes_per_day']} min a day")
+    source = "--minutes-per-day" if data["minutes_source"] == "set" else "from settings.new_per_day"
+    head.append(f" ({source}) · ~{data['seconds_per_card']:.0f} s a card", style="dim")
+    head.append(
+        f" · cards reviewed at {_pct(data['keep'])} recall until their last review", style="dim"
     )
-    head.append(f" ({source}; ~{data['seconds_per_card']:.0f} s a card)", style="dim")
     parts += [head, Text("")]
 
     table = Table(box=None, pad_edge=False)
