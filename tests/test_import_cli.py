@@ -103,6 +103,14 @@ def test_user_errors_are_one_line(ws: Path, tmp_path: Path, cli: Callable[..., o
     ]
 
 
+def test_a_deck_id_in_use_elsewhere_is_refused(ws: Path, cli: Callable[..., object]) -> None:
+    r = cli("-w", str(ws), "deck", "import", str(FIX / "noise.md"), "--deck", "ask",
+            "-o", str(ws / "decks" / "other.yaml"))  # fmt: skip
+    assert r.returncode == 1  # type: ignore[attr-defined]
+    assert "deck id 'ask' is already used by decks/ask.yaml" in r.stderr  # type: ignore[attr-defined]
+    assert not (ws / "decks" / "other.yaml").exists()
+
+
 def test_no_workspace_needs_an_output_file(tmp_path: Path, cli: Callable[..., object]) -> None:
     r = cli("deck", "import", str(FIX / "list_questions.md"), cwd=tmp_path)
     assert r.returncode == 1  # type: ignore[attr-defined]

@@ -22,13 +22,15 @@ def _workspace() -> Any:
         return None
 
 
-def _other_ids(ws: Any, out: Path) -> set[str]:
-    """Card ids of the workspace's other decks, so new ids never collide with them."""
+def _others(ws: Any, out: Path) -> tuple[set[str], dict[str, str]]:
+    """Card ids and deck ids of the workspace's other decks, so the import never
+    makes a workspace that `prep deck check` refuses."""
     if ws is None:
-        return set()
-    from ..decks import deck_files, parse_deck
+        return set(), {}
+    from ..decks import deck_files, display_path, parse_deck
 
     ids: set[str] = set()
+    decks: dict[str, str] = {}
     target = out.resolve()
     for f in deck_files(ws.root):
         if f.resolve() == target:
@@ -39,7 +41,8 @@ def _other_ids(ws: Any, out: Path) -> set[str]:
             continue
         if deck is not None:
             ids.update(c.id for c in deck.cards)
-    return ids
+            decks[deck.id] = display_path(f, ws.root)
+    return ids, decks
 
 
 def _count(values: list[str]) -> dict[str, int]:
@@ -118,14 +121,13 @@ def register(app: typer.Typer) -> None:
         else:
             out = output
         shown = display_path(out, ws.root) if ws is not None else str(out)
-        plan = plan_import(
-            imported,
-            out,
-            deck_id=deck,
-            display=shown,
-            taken=_other_ids(ws, out),
-            prune=prune,
-        )
+        taken, other_decks = _others(ws, out)
+        plan = plan_import(imported, out, deck_id=deck, display=shown, taken=taken, prune=prune)
+        if plan.deck in other_decks and out.resolve().parent == ws.decks_dir.resolve():
+            raise PrepError(
+                f"deck id '{plan.deck}' is already used by {other_decks[plan.deck]}; "
+                "choose another with --deck, or import into that file with -o"
+            )
         if not dry_run and plan.changed:
             write(plan)
         kinds = _count([c["kind"] for c in plan.cards])
