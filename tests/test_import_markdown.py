@@ -449,3 +449,26 @@ def test_any_markdown_reads_and_writes_without_error(text: str) -> None:
             deck, problems = parse_deck(plan.text.encode("utf-8"), "d.yaml")
             assert not problems and deck is not None
             assert [c.q for c in deck.cards] == [d.q.strip() for d in result.drafts]
+
+
+def test_cards_are_fitted_to_the_deck_limits(tmp_path: Path) -> None:
+    from prep.decks import MAX_CHARS
+    from prep.importers.writer import plan_import
+
+    long_context = ("This sentence sets the scene. " * 40).strip()
+    code = "```python\n" + "x = 1\n" * 400 + "```"
+    src = tmp_path / "long.md"
+    src.write_text(
+        f"## Snippets\n\n#### Big\n{long_context}\n\nWhat does this print?\n\n{code}\n"
+        "\n#### Small\nWhat is small?\n\n#### Other\nWhat else?\n",
+        encoding="utf-8",
+    )
+    result = import_file(src)
+    big = result.drafts[0]
+    assert len(big.q) <= MAX_CHARS["q"]
+    assert big.q.startswith("This sentence") and big.q.endswith("What does this print?")
+    assert big.a.startswith("```python\nx = 1")
+    assert any("the rest opens the answer" in s.reason for s in result.skipped)
+    plan = plan_import(result, tmp_path / "d.yaml")
+    deck, problems = parse_deck(plan.text.encode("utf-8"), "d.yaml")
+    assert not problems and deck is not None

@@ -140,8 +140,56 @@ def import_file(
         for d in result.drafts:
             d.kind = kind
     merge_duplicates(result)
+    fit_limits(result)
     result.language = language_of([d.q for d in result.drafts])
     return result
+
+
+def _cut(text: str, limit: int) -> tuple[str, str]:
+    """Text split at the last paragraph (else line, else space) break within the limit."""
+    if len(text) <= limit:
+        return text, ""
+    for sep in ("\n\n", "\n", " "):
+        at = text.rfind(sep, 0, limit)
+        if at > 0:
+            return text[:at].rstrip(), text[at:].strip()
+    return text[:limit], text[limit:]
+
+
+def fit_limits(result: Imported) -> None:
+    """Keep every card within the sizes a deck file allows, saying what moved.
+
+    An over-long question keeps its first part and the rest opens the answer;
+    an answer, topic or list beyond its limit is cut, and the cut is reported.
+    """
+    from ..decks import MAX_CHARS, MAX_CHARS_OTHER, MAX_ITEMS
+
+    q_max, a_max = MAX_CHARS["q"], MAX_CHARS["a"]
+    for d in result.drafts:
+        if len(d.q) > q_max:
+            d.q, rest = _cut(d.q, q_max)
+            d.a = f"{rest}\n\n{d.a}" if d.a else rest
+            result.skipped.append(
+                Skipped(
+                    d.line,
+                    d.q[:60],
+                    f"question over {q_max:,} characters: the rest opens the answer",
+                )
+            )
+        if len(d.a) > a_max:
+            d.a, _ = _cut(d.a, a_max)
+            result.skipped.append(Skipped(d.line, d.q[:60], f"answer cut at {a_max:,} characters"))
+        if len(d.topic) > MAX_CHARS_OTHER:
+            d.topic, _ = _cut(d.topic, MAX_CHARS_OTHER)
+        for name in ("keywords", "tags"):
+            items = [
+                i if len(i) <= MAX_CHARS_OTHER else _cut(i, MAX_CHARS_OTHER)[0]
+                for i in getattr(d, name)
+            ]
+            if len(items) > MAX_ITEMS:
+                result.skipped.append(Skipped(d.line, d.q[:60], f"{name} cut at {MAX_ITEMS} items"))
+                items = items[:MAX_ITEMS]
+            setattr(d, name, items)
 
 
 def merge_duplicates(result: Imported) -> None:

@@ -28,7 +28,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from ..decks import CARD_KEYS, ID_RE, Card, Deck, normalize, parse_deck
+from ..decks import CARD_KEYS, ID_RE, MAX_ITEMS, Card, Deck, normalize, parse_deck
 from ..errors import DeckError, PrepError
 from . import Draft, Imported
 
@@ -515,7 +515,7 @@ def plan_import(
         tags = list(merged.get("tags") or [])
         tags += [t for t in d.tags if t not in tags]
         if tags:
-            merged["tags"] = tags
+            merged["tags"] = tags[:MAX_ITEMS]
         card = _ordered(merged)
         updated[k] = card
         (plan.unchanged if card == before else plan.updated).append(old.id)
