@@ -589,3 +589,10 @@ def test_a_broken_story_costs_its_line_not_the_page(ws, cli):
     assert r.returncode == 0, r.stderr
     assert "answers/broken.md.j2:" in r.stderr and "left off the sheet" in r.stderr
     assert "## Stories by value" in r.stdout
+
+
+def test_without_leaves_sections_out(ws, cli):
+    r = cli("-w", str(ws), "cheatsheet", "--without", "cards", "--without", "readiness")
+    assert r.returncode == 0, r.stderr
+    assert "## Cards to refresh" not in r.stdout and "## Readiness" not in r.stdout
+    assert "## Company" in r.stdout
