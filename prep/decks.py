@@ -324,12 +324,12 @@ def _parse_incremental(raw: bytes, path: str, reuse: Reuse) -> tuple[Deck, list[
             seen[card.id] = (card.line, card.col)
             cards.append(card)
             continue
-        # Pad with newlines so the parser reports the card's real line numbers.
-        piece = load(("\n" * (start - 1) + chunk).encode("utf-8"), path)
+        piece = load(chunk.encode("utf-8"), path)
         if piece.problems:
             return None  # report YAML errors exactly as a full parse does
         if not isinstance(piece.data, LList) or len(piece.data) != 1:
             return None
+        _shift(piece.data, start - 1)  # positions as they are in the whole file
         new = _card(c, piece.data[0], piece.data.item_pos[0], position, head, seen)
         if new is not None:
             new.chunk, new.chunk_line = sha, start
@@ -339,6 +339,21 @@ def _parse_incremental(raw: bytes, path: str, reuse: Reuse) -> tuple[Deck, list[
     return Deck(
         head["deck"], head["title"], head["language"], path, cards, reuse.header
     ), c.problems
+
+
+def _shift(value: Any, lines: int) -> None:
+    """Move every recorded position down by `lines` (a chunk parsed on its own)."""
+    if isinstance(value, LDict):
+        value.pos = (value.pos[0] + lines, value.pos[1])
+        value.key_pos = {k: (p[0] + lines, p[1]) for k, p in value.key_pos.items()}
+        value.val_pos = {k: (p[0] + lines, p[1]) for k, p in value.val_pos.items()}
+        for v in value.values():
+            _shift(v, lines)
+    elif isinstance(value, LList):
+        value.pos = (value.pos[0] + lines, value.pos[1])
+        value.item_pos = [(p[0] + lines, p[1]) for p in value.item_pos]
+        for v in value:
+            _shift(v, lines)
 
 
 def _header(c: _Checker, data: LDict, path: str) -> dict[str, Any]:
