@@ -96,6 +96,13 @@ def daily_backup(store: Store, today: date | None = None) -> Path | None:
             return None
         if store.conn.execute("SELECT 1 FROM reviews LIMIT 1").fetchone() is None:
             return None
+        # A copy of a damaged file would push good backups out of the rotation.
+        if [r[0] for r in store.conn.execute("PRAGMA quick_check").fetchall()] != ["ok"]:
+            sys.stderr.write(
+                "warning: the database fails its integrity check, so no automatic backup was "
+                "made (older ones are kept); run `prep doctor`\n"
+            )
+            return None
         snapshot(store.conn, dest)
         rotate(folder)
         return dest

@@ -103,6 +103,15 @@ def check_integrity(store: Store) -> list[str]:
         return [str(exc)]
 
 
+def integrity_summary(lines: list[str]) -> str:
+    """One line for a failed check: SQLite packs many problems into one multi-line row."""
+    found = [x.strip() for row in lines for x in row.splitlines()]
+    found = [x for x in found if x and not x.startswith("***")]
+    if not found:
+        return "failed"
+    return found[0] + (f" (and {len(found) - 1} more)" if len(found) > 1 else "")
+
+
 def doctor(
     store: Store, scheduler: Scheduler, fix: bool = True, integrity: list[str] | None = None
 ) -> Report:

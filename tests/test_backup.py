@@ -86,6 +86,19 @@ def test_a_failing_backup_never_stops_the_grade(tmp_path, capsys):
     assert "warning: automatic backup skipped" in capsys.readouterr().err
 
 
+def test_a_damaged_database_is_not_backed_up_over_good_backups(tmp_path, capsys):
+    from test_doctor import corrupt_table
+
+    store = _store(tmp_path, reviews=40)
+    assert backup.daily_backup(store, date(2026, 11, 20)) is not None
+    store.close()
+    corrupt_table(store.path, "card_state")
+    damaged = Store(store.path)
+    assert backup.daily_backup(damaged, date(2026, 11, 21)) is None
+    assert "fails its integrity check" in capsys.readouterr().err
+    assert _autos(store.path) == ["auto-2026-11-20.db"]
+
+
 def test_backup_is_a_snapshot_not_a_file_copy(tmp_path):
     """Committed rows still in the WAL are in the backup; another's open transaction is not."""
     store = _store(tmp_path, reviews=3)

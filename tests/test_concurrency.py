@@ -97,7 +97,7 @@ def test_a_write_released_within_the_busy_timeout_is_waited_for(two_ws):
         assert p.stdout is not None
         for raw in p.stdout:
             lines.append(raw.decode("utf-8", "replace"))
-            if raw.startswith("prep drill".encode()):
+            if raw.startswith(b"prep drill"):
                 first_card.set()
         first_card.set()
 

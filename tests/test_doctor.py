@@ -145,6 +145,31 @@ def _corrupt(db: Path) -> None:
             f.write(b"\xa5" * 64)
 
 
+def corrupt_table(db: Path, table: str) -> None:
+    """Scribble over one table's root page: the file still opens, the table is broken."""
+    with sqlite3.connect(db) as c:
+        c.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        root = c.execute("SELECT rootpage FROM sqlite_master WHERE name = ?", (table,)).fetchone()
+        size = c.execute("PRAGMA page_size").fetchone()[0]
+    with db.open("r+b") as f:
+        f.seek((root[0] - 1) * size)
+        f.write(b"\x0d\x00\x00\x00\xff\xff" + b"\xa5" * 200)
+
+
+def test_a_damaged_table_gives_one_error_line(ws, cli):
+    assert cli("-w", str(ws), "drill", "--new", "40", input="3\n" * 40).returncode == 0
+    db = ws / ".prep" / "prep.db"
+    corrupt_table(db, "card_state")
+    before = db.read_bytes()
+    p = cli("-w", str(ws), "doctor")
+    assert p.returncode == 1
+    lines = p.stderr.strip().splitlines()
+    assert len(lines) == 1, p.stderr
+    assert lines[0].startswith(f"Error: {db}: the database is damaged (integrity_check: ")
+    assert "more)" in lines[0] and "no backup found" in lines[0]
+    assert db.read_bytes() == before
+
+
 def test_a_damaged_file_is_not_touched_and_a_backup_is_named(ws, cli):
     assert cli("-w", str(ws), "drill", "--new", "30", input="3\n" * 30).returncode == 0
     db = ws / ".prep" / "prep.db"

@@ -110,7 +110,7 @@ def register(app: typer.Typer) -> None:
         """Check the database, rebuild card state from the review log, list orphans and leeches."""
         import json
 
-        from ..doctor import LEECH_LAPSES, check_integrity
+        from ..doctor import LEECH_LAPSES, check_integrity, integrity_summary
         from ..doctor import doctor as run_doctor
         from ..errors import PrepError
         from ..store import Store
@@ -125,8 +125,8 @@ def register(app: typer.Typer) -> None:
         integrity = check_integrity(store)
         if integrity != ["ok"]:  # nothing else runs on a damaged file, not even a deck sync
             raise PrepError(
-                f"{store.path}: the database is damaged (integrity_check: {integrity[0]})"
-                + _restore_hint(store.path)
+                f"{store.path}: the database is damaged "
+                f"(integrity_check: {integrity_summary(integrity)})" + _restore_hint(store.path)
             )
         deck_problem = None
         if not dry_run:
