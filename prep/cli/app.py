@@ -32,13 +32,20 @@ def root(
     workspace: Annotated[
         str | None,
         typer.Option(
-            "--workspace", "-w", envvar="PREP_WORKSPACE", help="Workspace folder (holds prep.yaml)."
+            "--workspace",
+            "-w",
+            envvar="PREP_WORKSPACE",
+            metavar="DIR",
+            help="Workspace folder (holds prep.yaml).",
         ),
     ] = None,
     db: Annotated[
         str | None,
         typer.Option(
-            "--db", envvar="PREP_DB", help="Database file (default: <workspace>/.prep/prep.db)."
+            "--db",
+            envvar="PREP_DB",
+            metavar="FILE",
+            help="Database file (default: <workspace>/.prep/prep.db).",
         ),
     ] = None,
     version: Annotated[
