@@ -197,3 +197,18 @@ def test_doctor_repairs_the_log_even_when_a_deck_is_broken(empty_ws, cli):
     assert "rebuilt 1 card(s) from the log: a" in p.stdout
     assert "decks        error: decks/d.yaml:" in p.stdout
     assert Store(store.path).state("a").reps == 2
+
+
+def test_help_of_the_maintenance_commands(invoke):
+    for args, words in (
+        (("doctor",), ["integrity", "--dry-run", "--json"]),
+        (("backup",), ["consistent copy", "--list"]),
+        (("restore",), ["saved first", "FILE"]),
+        (("log",), ["export", "import"]),
+        (("log", "export"), ["JSON line", "--since"]),
+        (("log", "import"), ["UUID", "idempotent"]),
+    ):
+        r = invoke(*args, "--help")
+        assert r.exit_code == 0, r.output
+        for word in words:
+            assert word in r.stdout, (args, word, r.stdout)

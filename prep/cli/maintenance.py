@@ -45,9 +45,14 @@ def _ids(items: list[str], limit: int = 8) -> str:
 @log_app.command("export")
 @guard
 def export(
-    file: Annotated[str, typer.Argument(help="File to write (JSON lines); '-' for stdout.")],
+    file: Annotated[
+        str, typer.Argument(metavar="FILE", help="File to write (JSON lines); '-' for stdout.")
+    ],
     since: Annotated[
-        str | None, typer.Option("--since", help="Only reviews from this date on (YYYY-MM-DD).")
+        str | None,
+        typer.Option(
+            "--since", metavar="DATE", help="Only reviews from this date on (YYYY-MM-DD)."
+        ),
     ] = None,
 ) -> None:
     """Write every review (with its UUID) as one JSON line, for `prep log import` elsewhere."""
@@ -69,7 +74,9 @@ def export(
 @log_app.command("import")
 @guard
 def import_(
-    file: Annotated[Path, typer.Argument(help="A file written by `prep log export`.")],
+    file: Annotated[
+        Path, typer.Argument(metavar="FILE", help="A file written by `prep log export`.")
+    ],
 ) -> None:
     """Merge reviews from another machine by UUID and replay the cards they touch (idempotent)."""
     from ..logsync import import_ as do_import
@@ -107,7 +114,13 @@ def register(app: typer.Typer) -> None:
         ] = False,
         json_: Annotated[bool, typer.Option("--json", help="Print one JSON document.")] = False,
     ) -> None:
-        """Check the database, rebuild card state from the review log, list orphans and leeches."""
+        """Check the database file (integrity_check), rebuild card state from the review log,
+        list orphans, leeches and renamed ids.
+
+        The review log is the truth: any card whose cached state differs from a replay
+        of its reviews is named and rebuilt. A damaged file is not touched; the way
+        out is `prep restore` with a backup from .prep/backups/.
+        """
         import json
 
         from ..doctor import LEECH_LAPSES, check_integrity, integrity_summary
@@ -192,11 +205,17 @@ def register(app: typer.Typer) -> None:
     def backup(
         file: Annotated[
             Path | None,
-            typer.Argument(help="File or folder to write (default: the backups folder)."),
+            typer.Argument(
+                metavar="[FILE]", help="File or folder to write (default: the backups folder)."
+            ),
         ] = None,
         list_: Annotated[bool, typer.Option("--list", help="List the backups instead.")] = False,
     ) -> None:
-        """Save a consistent copy of the database (safe while another prep is running)."""
+        """Save a consistent copy of the database (safe while another prep is running).
+
+        Besides these, the first grade of each day makes an automatic backup in
+        .prep/backups/, keeping 7 days and 4 weeks.
+        """
         from ..backup import backup_to, inspect, list_backups
 
         _, store = _open_store()
@@ -215,10 +234,17 @@ def register(app: typer.Typer) -> None:
     @guard
     def restore(
         file: Annotated[
-            Path, typer.Argument(help="A backup (a path, or a file name in the backups folder).")
+            Path,
+            typer.Argument(
+                metavar="FILE", help="A backup (a path, or a file name in the backups folder)."
+            ),
         ],
     ) -> None:
-        """Replace the database with a backup; the current one is saved first."""
+        """Replace the database with a backup; the current one is saved first.
+
+        FILE must be a prep database (it is checked before anything changes).
+        Automatic backups are in .prep/backups/ (see `prep backup --list`).
+        """
         from ..backup import backups_dir
         from ..backup import restore as do_restore
 
