@@ -34,6 +34,7 @@ and how many reviews plain FSRS (0.90) finds due in the week after the date
     .venv/bin/python benchmarks/deadline.py            # 20 seeds, 3 settings
     .venv/bin/python benchmarks/deadline.py --quick    # 5 seeds
     .venv/bin/python benchmarks/deadline.py --json out.json
+    .venv/bin/python benchmarks/deadline.py --speed    # the drill's queue on 10k cards
 """
 
 from __future__ import annotations
@@ -419,10 +420,15 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--jobs", type=int, default=0, help="worker processes (default: all CPUs)")
     ap.add_argument("--json", metavar="PATH", help="also write the results as JSON here")
     ap.add_argument(
+        "--speed", action="store_true", help="time the drill's queue and the plan on 10k cards"
+    )
+    ap.add_argument(
         "--setting", action="append", metavar="CARDS/DAYS/MIN",
         help="a setting such as 300/21/15 (repeatable; default: the three standard ones)",
     )  # fmt: skip
     args = ap.parse_args(argv)
+    if args.speed:
+        return speed()
     seeds = 5 if args.quick else args.seeds
     settings = SETTINGS
     if args.setting:
@@ -533,6 +539,65 @@ def print_table(report: dict, seeds: int, elapsed: float) -> None:
         f"{s['worst_after_gap_points']:+.1f} points; no more minutes: {'yes' if s['no_more_minutes'] else 'NO'}; "
         f"target met: {'yes' if s['target_met'] else 'NO'}"
     )
+
+
+def speed(n: int = 10_000, studied: int = 7_000) -> int:
+    """Build a 10k-card workspace with 7k studied cards; time `deadline_queue` and `prep plan`."""
+    import tempfile
+
+    from prep.clock import FakeClock, iso
+    from prep.deadline import deadline_queue
+    from prep.plan import build
+    from prep.store import Filters, Store
+    from prep.sync import sync
+    from prep.workspace import find
+
+    rng = random.Random(1)
+    now = datetime(2026, 11, 26, 9, tzinfo=timezone.utc)
+    with tempfile.TemporaryDirectory() as tmp:
+        root = Path(tmp)
+        (root / "decks").mkdir()
+        (root / "prep.yaml").write_text("settings: {new_per_day: 20}\n", encoding="utf-8")
+        body = "".join(
+            f"  - {{id: c{i}, q: question {i}, a: answer, topic: T{i % 12}}}\n" for i in range(n)
+        )
+        (root / "decks" / "big.yaml").write_text(f"deck: big\ncards:\n{body}", encoding="utf-8")
+        ws = find(str(root))
+        store = Store(ws.db_path)
+        sync(store, ws, FakeClock(now))
+        with store.write() as conn:
+            for i in range(studied):
+                s = rng.lognormvariate(1.5, 1.2)
+                last = now - timedelta(days=rng.uniform(0.5, 40))
+                due = last + timedelta(days=s)
+                conn.execute(
+                    "INSERT INTO card_state VALUES (?,?,?,?,?,?,?,?,?,?)",
+                    (f"c{i}", 2, None, s, rng.uniform(1, 10), iso(due), iso(last), 3, 0, iso(last)),
+                )
+                conn.execute(
+                    "INSERT INTO reviews VALUES (?,?,?,?,?,?,?)",
+                    (f"u{i}", f"c{i}", 3, iso(last), rng.randint(5000, 60000), "drill", None),
+                )
+            store.set_meta(conn, "interview_override", (now + timedelta(days=21)).isoformat())
+            store.set_meta(conn, "minutes_per_day", 60)
+        sch = Scheduler(fuzz=False)
+        times = []
+        for _ in range(5):
+            t0 = time.perf_counter()
+            queue = deadline_queue(store, sch, now, now + timedelta(days=21), Filters(), 200, 20)
+            times.append(time.perf_counter() - t0)
+        t0 = time.perf_counter()
+        plan = build(store, sch, FakeClock(now))
+        plan_s = time.perf_counter() - t0
+    print(f"{n} cards ({studied} studied), interview in 21 days, 60 min a day")
+    print(
+        f"drill queue (deadline_queue): median {1000 * statistics.median(times):.0f} ms, "
+        f"{len(queue)} cards"
+    )
+    print(
+        f"prep plan (21 days projected): {plan_s:.1f} s, predicted recall {100 * plan.recall:.1f}%"
+    )
+    return 0
 
 
 if __name__ == "__main__":

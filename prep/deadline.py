@@ -107,6 +107,8 @@ class Model:
         self.decay = w[20]
         self.factor = 0.9 ** (-1.0 / w[20]) - 1.0
         self._e8 = math.exp(w[8])
+        self._e1718 = math.exp(w[17] * w[18])
+        self._good_step = math.exp(w[17] * w[18])  # a same-day Good: exp(w17 (3 - 3 + w18))
         self._d_easy = w[4] - math.exp(w[5] * 3) + 1  # unclamped, the mean-reversion target
         self._learned = {r: self._learn(r) for r in (1, 2, 3, 4)}
 
@@ -142,10 +144,13 @@ class Model:
 
     def lapsed(self, s: float, d: float, p: float) -> tuple[float, float]:
         """Stability and difficulty after Again and one relearning step rated Good."""
+        return self.lapsed_s(s, d, p), self.next_d(self.next_d(d, 1), 3)
+
+    def lapsed_s(self, s: float, d: float, p: float) -> float:
         w = self.w
         long = w[11] * d ** -w[12] * ((s + 1) ** w[13] - 1) * math.exp((1.0 - p) * w[14])
-        sf = max(0.001, min(long, s / math.exp(w[17] * w[18])))
-        return self.short_term(sf, 3), self.next_d(self.next_d(d, 1), 3)
+        sf = max(0.001, min(long, s / self._e1718))
+        return max(sf, sf * self._good_step * sf ** -w[19])
 
     def _learn(self, first: int) -> tuple[float, float]:
         # The drill's learning steps (1m, 10m): Again or Hard need two Goods to
@@ -172,8 +177,7 @@ class Model:
         )
         if p >= 1.0:
             return ok
-        sf, _ = self.lapsed(s, d, p)
-        return p * ok + (1.0 - p) * self.r(left, sf)
+        return p * ok + (1.0 - p) * self.r(left, self.lapsed_s(s, d, p))
 
     def with_final(self, s: float, d: float, t_final: float, horizon: float, mix: Mix) -> float:
         """Expected recall at `horizon` for a card just reviewed (state s, d) with one more review at `t_final`."""
@@ -545,11 +549,10 @@ def study_days_left(now: datetime, interview: datetime, ctx: Context) -> int:
 
 
 def day_index(at: datetime, ctx: Context) -> int:
-    """Study days from `at`'s day to today (0 = today)."""
-    from .clock import day_start
-
-    start = day_start(at, ctx.tz, ctx.day_hour)
-    return (ctx.today.astimezone(ctx.tz).date() - start.astimezone(ctx.tz).date()).days
+    """Study days from `at`'s day to today (0 = today). Days are taken as 24 hours long."""
+    if at >= ctx.today:
+        return 0
+    return int((ctx.today - at).total_seconds() // 86400) + 1
 
 
 def items_of(
