@@ -149,6 +149,7 @@ class Run:
     recall_after: float = 0.0
     minutes: float = 0.0
     due_week_after: int = 0
+    peak_after: float = 0.0  # minutes, busiest day of the week after
     learned: int = 0
 
 
@@ -391,7 +392,10 @@ class Sim:
         )
         out.minutes = spent_total / self.days / 60
         out.learned = sum(1 for c in self.cards if c.last >= 0)
-        # After the date the drill is plain FSRS at 0.90 on the state the policy left.
+        # After the date the drill is plain FSRS (0.90 for the deadline policy) on
+        # the state the policy left: how many reviews come due in the next week,
+        # and the minutes of the busiest day if every due card is done (measured
+        # last: the recall 30 days after, above, is without any study).
         week = EPOCH + timedelta(days=self.days + 8)
         if self.policy == "sm2":
             out.due_week_after = sum(1 for x in self.sm2 if x[2] < self.days + 8)
@@ -399,7 +403,19 @@ class Sim:
             out.due_week_after = sum(
                 1 for st in self.states if st.due is not None and st.due < week
             )
+        out.peak_after = self.week_after()
         return out
+
+    def week_after(self) -> float:
+        """Minutes of the busiest of the 7 days after the interview, doing every due card."""
+        if self.policy == "deadline":
+            self.policy = "fsrs-0.90"
+        peak = 0.0
+        for k in range(self.days, self.days + 7):
+            t = k + SESSION_AT
+            spent = sum(self.review(i, t) for i in self.queue(k, t) if self.cards[i].last >= 0)
+            peak = max(peak, spent / 60)
+        return peak
 
 
 def one(task: tuple[int, int, int, int, str]) -> tuple[tuple[int, int, int], str, int, Run]:
@@ -474,6 +490,7 @@ def summarize(results: dict, seeds: int) -> dict:
                 "minutes_used": _stats([r.minutes for r in runs]),
                 "recall_30_days_after": _stats([r.recall_after for r in runs]),
                 "due_week_after": _stats([float(r.due_week_after) for r in runs]),
+                "busiest_day_after_min": _stats([r.peak_after for r in runs]),
                 "cards_studied": _stats([float(r.learned) for r in runs]),
             }
         fixed = [p for p in POLICIES if p.startswith("fsrs-")]
@@ -517,7 +534,10 @@ def print_table(report: dict, seeds: int, elapsed: float) -> None:
         return f"{100 * x['mean']:5.1f} ±{100 * x['se']:.1f}"
 
     print(f"Interview-day recall by policy ({seeds} learners per setting, {elapsed:.0f} s)\n")
-    head = f"{'policy':<10} {'recall on day':>14} {'min/day':>8} {'recall +30d':>12} {'due week after':>15} {'studied':>8}"
+    head = (
+        f"{'policy':<10} {'recall on day':>14} {'min/day':>8} {'recall +30d':>12} "
+        f"{'due week after':>15} {'busiest day after':>18} {'studied':>8}"
+    )
     for row in report["settings"]:
         print(f"{row['cards']} cards, {row['days']} days, {row['minutes_per_day']} min/day")
         print(head)
@@ -525,7 +545,7 @@ def print_table(report: dict, seeds: int, elapsed: float) -> None:
             print(
                 f"{policy:<10} {pct(v['recall_on_day']):>14} {v['minutes_used']['mean']:8.1f} "
                 f"{pct(v['recall_30_days_after']):>12} {v['due_week_after']['mean']:15.0f} "
-                f"{v['cards_studied']['mean']:8.0f}"
+                f"{v['busiest_day_after_min']['mean']:14.1f} min {v['cards_studied']['mean']:8.0f}"
             )
         print(
             f"deadline vs best fixed ({row['best_fixed']}): {row['margin_points']:+.1f} points "

@@ -18,8 +18,9 @@ the same FSRS-6 model the scheduler uses:
   last study day. The stablest cards qualify days ahead, the shakiest only on
   the last day, which spreads the final reviews over the last days; intervals
   are in effect capped at the date;
-- when the due cards do not fit, they are ranked by the expected gain in
-  recall on the interview day per expected second of review.
+- due cards are ranked by the expected gain in recall on the interview day
+  per expected second of review, and cut where the budget ends; a review that
+  buys less than MIN_RATE per second is not asked for at all.
 
 `choose` is pure (numbers in, card ids out) so that `prep plan` and the
 simulation benchmark (benchmarks/deadline.py) run exactly the logic the drill
@@ -187,6 +188,8 @@ class Model:
 
 
 def scheduler_params(scheduler: Scheduler | None) -> Sequence[float]:
+    # The weights live on the wrapped fsrs.Scheduler; forecasting with other
+    # weights than the ones scheduling would make the plan lie.
     inner = getattr(scheduler, "_s", None)
     params = getattr(inner, "parameters", None)
     return tuple(params) if params and len(params) == 21 else FSRS6_DEFAULTS
@@ -643,3 +646,39 @@ def deadline_queue(
         new_room if new_is_limit else None, tz,
     )  # fmt: skip
     return choice.ids
+
+
+# After the interview, plain FSRS takes over. Cards the policy let run past
+# their plain due dates (it reviews at `keep`, and a short budget leaves some
+# last reviews out) would all be due on the first day after; for GRACE_DAYS
+# this queue drains them at the daily budget instead, most overdue first.
+GRACE_DAYS = 14
+
+
+def after_queue(
+    store: Store,
+    scheduler: Scheduler | None,
+    now: datetime,
+    interview: datetime,
+    filters: Filters,
+    review_room: int,
+    new_room: int,
+    tz: tzinfo | None = None,
+) -> list[str] | None:
+    """Plain FSRS, with due reviews held to the minutes a day, in the days after the interview.
+
+    None when the interview is not in the last GRACE_DAYS (the plain queue applies).
+    """
+    from datetime import timedelta
+
+    if not interview <= now < interview + timedelta(days=GRACE_DAYS):
+        return None
+    ctx = context(store, scheduler, now, tz)
+    left = ctx.daily_s - ctx.spent_s
+    queue: list[str] = []
+    for card_id in store.due_ids(now, filters, review_room):
+        if left <= 0:
+            break
+        queue.append(card_id)
+        left -= ctx.costs.pass_s
+    return queue + store.new_ids(filters, new_room)

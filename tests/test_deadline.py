@@ -295,3 +295,23 @@ def test_measured_seconds_come_from_the_log(empty_ws):
     assert costs.pass_s == pytest.approx(45.0)
     assert costs.fail_s == pytest.approx(90.0)
     assert mix.first[2] > Mix().first[2]  # every first rating was Good
+
+
+def test_after_the_date_a_backlog_drains_at_the_daily_budget(empty_ws):
+    from prep.deadline import GRACE_DAYS, after_queue
+
+    clock = FakeClock(T0)
+    store = _store(empty_ws, clock, 90)
+    interview = T0 + timedelta(days=3)
+    _set(store, interview_override=interview.isoformat(), minutes_per_day=60)
+    _run_days(store, T0, 3)
+    _set(store, minutes_per_day=5)  # 5 minutes: 15 cards at the default 20 s
+    later = interview + timedelta(days=10)
+    due = store.due_ids(later)
+    assert len(due) > 15
+    sch = Scheduler(fuzz=False)
+    queue = after_queue(store, sch, later, interview, Filters(), 200, 0)
+    assert queue == due[:15]  # most overdue first, as many as the minutes allow
+    beyond = interview + timedelta(days=GRACE_DAYS, hours=1)
+    assert after_queue(store, sch, beyond, interview, Filters(), 200, 0) is None
+    assert after_queue(store, sch, T0, interview, Filters(), 200, 0) is None  # before the date
