@@ -258,6 +258,7 @@ MOCK_ARGS = ["mock", "--count", str(GRADES_PER_RUN)]
 @dataclass
 class Totals:
     kills: int = 0
+    kills_after_ack: int = 0  # killed while grading, not before the first card
     sigint: int = 0
     finished: int = 0
     acked: int = 0
@@ -314,6 +315,7 @@ def harness(
         if run.killed:
             totals.kills += 1
             totals.sigint += run.signal == "SIGINT"
+            totals.kills_after_ack += bool(run.acks)
         else:
             totals.finished += 1
         if "Traceback" in run.stderr:
@@ -341,7 +343,8 @@ def report(name: str, t: Totals) -> str:
     mismatched = sum("replay" in f for f in t.failures)
     bad = sum("integrity_check" in f for f in t.failures)
     return (
-        f"{name}: {t.kills} kills ({t.sigint} SIGINT, rest SIGKILL), {t.finished} runs finished "
+        f"{name}: {t.kills} kills ({t.sigint} SIGINT, rest SIGKILL; {t.kills_after_ack} after "
+        f"the first acknowledgement), {t.finished} runs finished "
         f"first; {t.acked} grades acknowledged, {t.committed} committed "
         f"({t.committed_unacked} committed just before the kill, unacknowledged); "
         f"integrity failures {bad}, acknowledged grades lost {lost}, "
@@ -362,13 +365,14 @@ def main(argv: list[str] | None = None) -> int:
     print(f"seed {opts.seed}")
     with tempfile.TemporaryDirectory() as tmp:
         lines = []
-        for name, args, script, ack, check in (
-            ("prep drill", DRILL_ARGS, drill_script, ACK, check_db),
-            ("prep mock", MOCK_ARGS, mock_script, MOCK_ACK, check_mock_db),
+        for name, args, script, ack, check, cards in (
+            # a drill uses up new cards: enough that it never runs dry in 200 runs
+            ("prep drill", DRILL_ARGS, drill_script, ACK, check_db, 8000),
+            ("prep mock", MOCK_ARGS, mock_script, MOCK_ACK, check_mock_db, 300),
         ):
             if opts.only and name != f"prep {opts.only}":
                 continue
-            ws = make_workspace(Path(tmp) / name.replace(" ", "-"))
+            ws = make_workspace(Path(tmp) / name.replace(" ", "-"), cards)
             print(f"{name}: killing {opts.kills} times on {ws}")
             t = harness(ws, opts.kills, opts.seed, args, script, ack, check, log=print)
             lines.append(report(name, t))

@@ -34,8 +34,8 @@ def _seed() -> int:
 def _assert_clean(t) -> None:
     assert t.failures == []
     assert t.kills == KILLS
-    # the kills landed while grading, not only before the first card
-    assert t.acked > KILLS
+    # most kills landed while grading, not before the first card (70% aim there)
+    assert t.kills_after_ack >= KILLS // 4
     assert t.committed - t.acked == t.committed_unacked
     assert 0 <= t.committed_unacked <= t.kills
 
