@@ -75,6 +75,12 @@ def register(app: typer.Typer) -> None:
                 "is back to plain FSRS. Clear the date with: prep plan --interview none"
             )
             return
+        if result.cards == 0:
+            out.print(
+                f"Interview {result.interview[:16].replace('T', ' ')}, "
+                f"{result.days_left} study days left; no cards to plan yet (add decks in decks/)."
+            )
+            return
         out.print(plan_view(result.to_dict()))
 
     @app.command("stats")
