@@ -95,5 +95,5 @@ def default_clock() -> Clock:
 
     frozen = os.environ.get("PREP_NOW")
     if frozen:
-        return FakeClock(parse_iso(frozen))
+        return FakeClock(parse_iso(frozen), tz=Clock().local_tz())
     return Clock()

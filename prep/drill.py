@@ -96,15 +96,28 @@ class DrillSession:
         if self.new_limit is not None:
             new_room = self.new_limit
         interview = interview_at(self.store, self.clock)
+        tz = self.clock.local_tz()
+        after = None
         if interview is not None and interview > now:
             from .deadline import deadline_queue
 
             queue = deadline_queue(
-                self.store, self.scheduler, now, interview, self.filters, review_room, new_room
-            )
+                self.store, self.scheduler, now, interview, self.filters, review_room, new_room,
+                new_is_limit=self.new_limit is not None, tz=tz,
+            )  # fmt: skip
         else:
-            queue = self.store.due_ids(now, self.filters, review_room)
-            queue += self.store.new_ids(self.filters, new_room)
+            if interview is not None:  # just after the interview: drain any backlog at the budget
+                from .deadline import after_queue
+
+                after = after_queue(
+                    self.store, self.scheduler, now, interview, self.filters, review_room,
+                    new_room, tz=tz,
+                )  # fmt: skip
+            if after is not None:
+                queue = after
+            else:
+                queue = self.store.due_ids(now, self.filters, review_room)
+                queue += self.store.new_ids(self.filters, new_room)
         if self.limit is not None:
             queue = queue[: self.limit]
         return queue
