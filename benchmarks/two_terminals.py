@@ -16,9 +16,11 @@ import os
 import sqlite3
 import subprocess
 import sys
+import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 ACK = "✓ "
@@ -102,18 +104,72 @@ def _lost_updates(db: Path) -> tuple[int, list[str]]:
     return len(bad), bad[:5]
 
 
+def _collect(p: subprocess.Popen[bytes], script: bytes, first_card: threading.Event) -> Any:
+    """Feed a drill its script; gather its output; signal once its first card is shown."""
+    got: dict[str, bytes] = {"out": b"", "err": b""}
+
+    def feed() -> None:
+        assert p.stdin is not None
+        try:
+            p.stdin.write(script)
+            p.stdin.close()
+        except OSError:
+            pass
+
+    def read_out() -> None:
+        assert p.stdout is not None
+        chunks = []
+        for line in p.stdout:
+            chunks.append(line)
+            if line.startswith(b"prep drill"):
+                first_card.set()
+        first_card.set()
+        got["out"] = b"".join(chunks)
+
+    def read_err() -> None:
+        assert p.stderr is not None
+        got["err"] = p.stderr.read()
+
+    threads = [threading.Thread(target=f, daemon=True) for f in (feed, read_out, read_err)]
+    for t in threads:
+        t.start()
+
+    def finish() -> tuple[bytes, bytes]:
+        p.wait(600)
+        for t in threads:
+            t.join(60)
+        return got["out"], got["err"]
+
+    return finish
+
+
 def two_drills(ws: Path, decks: tuple[str, str], per_process: int, scenario: str) -> Outcome:
+    """Both drills build their queues while a third process holds the write lock; then it
+    lets go and they grade at the same time (so neither sees the other's grades first)."""
     db = ws / ".prep" / "prep.db"
     with sqlite3.connect(str(db)) as c:
         before = c.execute("SELECT COUNT(*) FROM reviews").fetchone()[0]
     script = b"4\n" * per_process  # Easy: straight to review, so no card comes back today
+    holder = subprocess.Popen(
+        [sys.executable, "-c", HOLDER, str(db)], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+        text=True,
+    )  # fmt: skip
+    assert holder.stdout is not None and holder.stdout.readline().strip() == "holding"
     started = time.monotonic()
-    procs = [
-        prep(ws, "drill", "--deck", d, "--new", str(per_process), "--limit", str(per_process),
-             env=env())
-        for d in decks
-    ]  # fmt: skip
-    outs = [p.communicate(script, timeout=600) for p in procs]
+    procs, finishers, shown = [], [], []
+    for d in decks:
+        p = prep(
+            ws, "drill", "--deck", d, "--new", str(per_process), "--limit", str(per_process),
+            env=env(PREP_BUSY_TIMEOUT="120"),
+        )  # fmt: skip
+        event = threading.Event()
+        procs.append(p)
+        shown.append(event)
+        finishers.append(_collect(p, script, event))
+    for event in shown:
+        event.wait(120)
+    holder.communicate("go\n", timeout=30)
+    outs = [finish() for finish in finishers]
     out = Outcome(scenario, expected=2 * per_process)
     out.seconds = time.monotonic() - started
     for p, (stdout, stderr) in zip(procs, outs, strict=True):

@@ -387,7 +387,12 @@ class Store:
         )  # fmt: skip
         with self.write() as conn:
             st = self.state(card_id)
-            new = scheduler.apply(st, review)
+            if st.last_review is not None and st.last_review >= at:
+                # Another terminal graded this card after our clock was read (we waited for
+                # the lock): fold the log in time order, as a replay does, so state == log.
+                new = scheduler.replay(card_id, [*self.reviews_of(card_id), review])
+            else:
+                new = scheduler.apply(st, review)
             conn.execute(
                 f"INSERT INTO reviews ({REVIEW_COLS}, session) VALUES (?,?,?,?,?,?,?)",
                 (review.uuid, card_id, rating, iso(at), review.duration_ms, source, session),
