@@ -205,11 +205,18 @@ def check_db(db: Path, after_rowid: int, acks: list[tuple[str, int]]) -> tuple[C
     from prep.schedule import NEW, Review, Scheduler
 
     problems: list[str] = []
+    if not db.exists():  # killed before the database was made
+        return Check([], ["acknowledged grades but no database"] if acks else []), after_rowid
     conn = sqlite3.connect(str(db))
     try:
         integrity = [r[0] for r in conn.execute("PRAGMA integrity_check")]
         if integrity != ["ok"]:
             problems.append(f"integrity_check: {integrity[:3]}")
+        tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master")}
+        if "reviews" not in tables:  # killed before the first migration committed
+            if acks:
+                problems.append("acknowledged grades but no reviews table")
+            return Check([], problems), after_rowid
         rows = conn.execute(
             "SELECT rowid, card_id, rating FROM reviews WHERE rowid > ? ORDER BY rowid",
             (after_rowid,),
@@ -271,8 +278,12 @@ class Totals:
 def check_mock_db(db: Path, after_rowid: int, acks: list[tuple[str, int]]) -> tuple[Check, int]:
     """As check_db, plus: a mock grade and its answer row landed together or not at all."""
     result, last = check_db(db, after_rowid, acks)
+    if not db.exists():
+        return result, last
     conn = sqlite3.connect(str(db))
     try:
+        if not conn.execute("SELECT 1 FROM sqlite_master WHERE name = 'mock_answers'").fetchone():
+            return result, last
         orphan_reviews = conn.execute(
             "SELECT r.uuid FROM reviews r LEFT JOIN mock_answers a ON a.review_uuid = r.uuid "
             "WHERE r.source = 'mock' AND a.review_uuid IS NULL"

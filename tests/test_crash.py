@@ -107,3 +107,10 @@ def test_check_reports_a_mock_grade_without_its_answer_row(tmp_path):
         conn.execute("DELETE FROM mock_answers WHERE position = 1")
     problems = crash.check_mock_db(db, 0, child.acks)[0].problems
     assert any("without their answer row" in p for p in problems)
+
+
+def test_check_of_a_run_killed_before_the_database_existed(tmp_path):
+    db = tmp_path / "ws" / ".prep" / "prep.db"
+    assert crash.check_db(db, 0, [])[0].problems == []
+    assert crash.check_mock_db(db, 0, [])[0].problems == []
+    assert crash.check_db(db, 0, [("c00001", 3)])[0].problems != []
