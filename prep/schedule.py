@@ -12,7 +12,7 @@ import math
 import random
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta, tzinfo
 from typing import Any
 
 from .clock import UTC
@@ -58,22 +58,45 @@ class Scheduler:
     """FSRS-6 with deterministic fuzz. `fuzz=False` in tests."""
 
     def __init__(
-        self, desired_retention: float = 0.9, fuzz: bool = True, maximum_interval: int = 36500
+        self,
+        desired_retention: float = 0.9,
+        fuzz: bool = True,
+        maximum_interval: int = 36500,
+        *,
+        day_start: tuple[tzinfo, int] | None = None,
     ):
+        """`day_start` = (local time zone, hour a study day begins).
+
+        The fsrs package counts elapsed days in whole 24-hour periods, so a
+        card drilled each morning a little earlier than the day before would
+        never count as a day old. With `day_start`, elapsed days are counted
+        by study day, as Anki does.
+        """
         import fsrs
 
         self._fsrs = fsrs
         self.desired_retention = desired_retention
         self.fuzz = fuzz
         self.maximum_interval = maximum_interval
+        self.day_start = day_start
         self._s = fsrs.Scheduler(
             desired_retention=desired_retention,
             enable_fuzzing=False,
             maximum_interval=maximum_interval,
         )
 
-    def _to_fsrs(self, st: CardState) -> Any:
+    def _study_day(self, at: datetime) -> date:
+        assert self.day_start is not None
+        tz, hour = self.day_start
+        return (at.astimezone(tz) - timedelta(hours=hour)).date()
+
+    def _to_fsrs(self, st: CardState, at: datetime | None = None) -> Any:
         f = self._fsrs
+        last = st.last_review
+        if at is not None and last is not None and self.day_start is not None:
+            days = (self._study_day(at) - self._study_day(last)).days
+            if days >= 1:  # the fsrs package reads whole days from this difference
+                last = at - timedelta(days=days)
         if st.state == NEW:
             return f.Card(card_id=0)
         return f.Card(
@@ -83,7 +106,7 @@ class Scheduler:
             stability=st.stability,
             difficulty=st.difficulty,
             due=st.due,
-            last_review=st.last_review,
+            last_review=last,
         )
 
     def _fuzzed(self, interval: timedelta, seed: str) -> timedelta:
@@ -104,7 +127,7 @@ class Scheduler:
         if review.source in NON_SCHEDULING:
             return st
         at = review.at.astimezone(UTC)
-        card, _ = self._s.review_card(self._to_fsrs(st), self._fsrs.Rating(review.rating), at)
+        card, _ = self._s.review_card(self._to_fsrs(st, at), self._fsrs.Rating(review.rating), at)
         due = card.due
         if self.fuzz and card.state == self._fsrs.State.Review:
             due = at + self._fuzzed(due - at, review.uuid)

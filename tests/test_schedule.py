@@ -120,3 +120,22 @@ def test_helpers():
     assert format_interval(timedelta(days=3)) == "3d"
     assert parse_rating("good") == 3 and parse_rating("4") == 4 and parse_rating("x") is None
     assert CardState("c").state == NEW
+
+
+def test_elapsed_days_count_by_study_day_when_a_day_start_is_given():
+    from datetime import timezone
+
+    by_day = Scheduler(fuzz=False, day_start=(timezone.utc, 4))
+    by_24h = Scheduler(fuzz=False)
+    first = by_day.apply(CardState("c"), _r(4, T0, "a"))  # T0 is 09:00 UTC
+    second_at = first.due - timedelta(minutes=10)  # a little earlier on the due day
+    assert (second_at - T0) < first.due - T0 and (second_at - T0).days < (first.due - T0).days
+    day_based = by_day.apply(first, _r(3, second_at, "b"))
+    period_based = by_24h.apply(first, _r(3, second_at, "b"))
+    assert day_based.stability > period_based.stability  # counted as a full study day later
+    assert day_based.due - second_at > period_based.due - second_at
+    # Within one study day both agree (a same-day review).
+    same_day = T0 + timedelta(hours=3)
+    assert by_day.apply(first, _r(3, same_day, "c")) == by_24h.apply(first, _r(3, same_day, "c"))
+    # Replay gives the same state as the incremental path.
+    assert by_day.replay("c", [_r(4, T0, "a"), _r(3, second_at, "b")]) == day_based

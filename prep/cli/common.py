@@ -69,11 +69,16 @@ def open_workspace(sync: bool = True) -> tuple[Any, Any]:
 
 
 def scheduler_for(store: Any) -> Any:
+    from ..clock import default_clock
     from ..schedule import Scheduler
     from ..status import settings_of
 
     fuzz = os.environ.get("PREP_NO_FUZZ") is None
-    return Scheduler(settings_of(store).desired_retention, fuzz=fuzz)
+    settings = settings_of(store)
+    return Scheduler(
+        settings.desired_retention, fuzz=fuzz,
+        day_start=(default_clock().local_tz(), settings.day_starts_at),
+    )  # fmt: skip
 
 
 def console(stderr: bool = False) -> Any:
