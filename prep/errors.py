@@ -2,18 +2,22 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from .record import Record
 
 
-@dataclass(frozen=True)
-class Problem:
+class Problem(Record):
     """One located problem, printed the way a compiler does."""
 
+    __slots__ = ("path", "line", "col", "message", "severity")
+    _defaults = {"severity": "error"}
     path: str
     line: int
     col: int
     message: str
-    severity: str = "error"
+    severity: str
+
+    def __setattr__(self, name: str, value: object) -> None:
+        raise AttributeError("Problem is read-only")
 
     def __str__(self) -> str:
         where = self.path

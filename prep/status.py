@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 from datetime import date, datetime, timedelta
-from typing import Any
 
 from .clock import Clock, day_start, iso, parse_iso
 from .store import Store
 from .workspace import Settings
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
 
 
 def settings_of(store: Store) -> Settings:

@@ -11,18 +11,20 @@ from __future__ import annotations
 import json
 import os
 import sqlite3
-import uuid as uuidlib
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
 
 from .clock import iso, parse_iso
 from .errors import PrepError
+from .record import Record
+
+TYPE_CHECKING = False
 
 if TYPE_CHECKING:
+    from typing import Any
+
     from .schedule import CardState, Review, Scheduler
 
 BUSY_TIMEOUT_S = 5.0
@@ -112,8 +114,11 @@ def m003_followup(db: Any) -> None:
 MIGRATIONS = [m001_initial, m002_mock, m003_followup]
 
 
-@dataclass
-class CardRow:
+class CardRow(Record):
+    __slots__ = (
+        "id", "deck", "kind", "topic", "q", "a", "keywords", "story", "time_s", "tags", "path",
+        "line", "active",
+    )  # fmt: skip
     id: str
     deck: str
     kind: str
@@ -174,12 +179,13 @@ NEW_ORDER = (
 REVIEW_COLS = "uuid, card_id, rating, reviewed_at, duration_ms, source"
 
 
-@dataclass
-class Filters:
-    decks: tuple[str, ...] = ()
-    topics: tuple[str, ...] = ()
-    tags: tuple[str, ...] = ()
-    kinds: tuple[str, ...] = ()
+class Filters(Record):
+    __slots__ = ("decks", "topics", "tags", "kinds")
+    _defaults = {"decks": (), "topics": (), "tags": (), "kinds": ()}
+    decks: tuple[str, ...]
+    topics: tuple[str, ...]
+    tags: tuple[str, ...]
+    kinds: tuple[str, ...]
 
     def sql(self, alias: str = "c") -> tuple[str, list[Any]]:
         parts, args = [f"{alias}.active = 1"], []
@@ -377,6 +383,8 @@ class Store:
         terminal in between is built upon, not overwritten. `extra(conn, review)`
         may add rows that must land together with the grade (a mock answer).
         """
+        import uuid as uuidlib
+
         from .schedule import Review
 
         if rating not in (1, 2, 3, 4):

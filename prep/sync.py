@@ -7,28 +7,33 @@ A bad deck raises DeckError before anything is written.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 from .clock import Clock, iso
 from .errors import DeckError, Problem
+from .record import Factory, Record
 from .store import Store
 from .workspace import PROFILE, Workspace
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
 
 RENAME_SIMILARITY = 0.6
 
 
-@dataclass
-class SyncReport:
-    parsed: list[str] = field(default_factory=list)
-    messages: list[str] = field(default_factory=list)
-    added: int = 0
-    orphaned: int = 0
-    restored: int = 0
+class SyncReport(Record):
+    __slots__ = ("parsed", "messages", "added", "orphaned", "restored")
+    _defaults = {
+        "parsed": Factory(list), "messages": Factory(list), "added": 0, "orphaned": 0, "restored": 0,
+    }  # fmt: skip
+    parsed: list[str]
+    messages: list[str]
+    added: int
+    orphaned: int
+    restored: int
 
 
 def fingerprint(ws: Workspace) -> dict[str, tuple[int, int]]:
@@ -72,6 +77,8 @@ def _sync_changed(
     stored: dict[str, tuple[int, int, str]],
     report: SyncReport,
 ) -> SyncReport:
+    import hashlib
+
     from .decks import Card, cross_check, normalize, parse_deck
     from .workspace import parse_profile
 

@@ -3,41 +3,45 @@
 from __future__ import annotations
 
 import os
-from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import Any
 
 from .errors import PrepError, Problem
+from .record import Factory, Record
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
 
 PROFILE = "prep.yaml"
 
 
-@dataclass
-class Settings:
-    new_per_day: int = 10
-    max_reviews_per_day: int = 200
-    desired_retention: float = 0.9
-    day_starts_at: int = 4
-
-    def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
+class Settings(Record):
+    __slots__ = ("new_per_day", "max_reviews_per_day", "desired_retention", "day_starts_at")
+    _defaults = {
+        "new_per_day": 10, "max_reviews_per_day": 200, "desired_retention": 0.9, "day_starts_at": 4,
+    }  # fmt: skip
+    new_per_day: int
+    max_reviews_per_day: int
+    desired_retention: float
+    day_starts_at: int
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Settings:
-        known = {k: data[k] for k in cls.__dataclass_fields__ if k in data}
+        known = {k: data[k] for k in cls.__slots__ if k in data}
         return cls(**known)
 
 
-@dataclass
-class Profile:
-    data: dict[str, Any] = field(default_factory=dict)
-    settings: Settings = field(default_factory=Settings)
-    interview_date: str | None = None  # ISO text as written, resolved later with the clock's tz
+class Profile(Record):
+    __slots__ = ("data", "settings", "interview_date")
+    _defaults = {"data": Factory(dict), "settings": Factory(Settings), "interview_date": None}
+    data: dict[str, Any]
+    settings: Settings
+    interview_date: str | None  # ISO text as written, resolved later with the clock's tz
 
 
-@dataclass
-class Workspace:
+class Workspace(Record):
+    __slots__ = ("root", "db_path")
     root: Path
     db_path: Path
 

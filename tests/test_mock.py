@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -158,11 +157,11 @@ def test_limits_come_from_time_override_then_card_then_kind(store: Store) -> Non
     assert card is not None and card.time_s == 180  # the deck default (3m)
     assert limit_for(card) == 180
     assert limit_for(card, 20) == 20
-    assert limit_for(replace(card, time_s=45)) == 45
+    assert limit_for(card.replace(time_s=45)) == 45
     expected = {"behavioral": 120, "technical": 180, "concept": 120, "ask": 60}
     assert KIND_LIMITS == expected
     for kind, seconds in expected.items():
-        assert limit_for(replace(card, time_s=None, kind=kind)) == seconds
+        assert limit_for(card.replace(time_s=None, kind=kind)) == seconds
 
 
 # --- events and grades -----------------------------------------------------------
