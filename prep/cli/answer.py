@@ -1,6 +1,5 @@
 """`prep answer`: list, show, new, check and map STAR answers (answers/*.md.j2)."""
 
-from __future__ import annotations
 
 from typing import Annotated, Any
 

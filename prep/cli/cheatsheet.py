@@ -1,6 +1,5 @@
 """`prep cheatsheet` (one printable page) and `prep followup` (thank-you email and debrief)."""
 
-from __future__ import annotations
 
 import sys
 from pathlib import Path

@@ -1,6 +1,5 @@
 """What every command shares: the workspace, the store, clean errors."""
 
-from __future__ import annotations
 
 import functools
 import os

@@ -1,6 +1,5 @@
 """Keeping the database well: doctor, backup, restore, and the review log between machines."""
 
-from __future__ import annotations
 
 from pathlib import Path
 from typing import Annotated, Any

@@ -1,6 +1,5 @@
 """`prep plan` (interview date, daily budget, the plan to the day) and `prep stats`."""
 
-from __future__ import annotations
 
 import json
 from typing import Annotated

@@ -1,6 +1,5 @@
 """`prep status`: kept free of typer and rich so it starts fast."""
 
-from __future__ import annotations
 
 import json
 import sys
