@@ -35,13 +35,15 @@ def _fast_status(argv: list[str]) -> tuple[str | None, str | None, bool] | None:
 
 
 def main() -> None:
-    fast = _fast_status(sys.argv[1:])
-    if fast is not None:
-        from .cli.status import run
+    try:
+        fast = _fast_status(sys.argv[1:])
+        if fast is not None:
+            from .cli.status import run
 
-        sys.exit(run(*fast))
-    from .cli.app import app
-
+            sys.exit(run(*fast))
+        from .cli.app import app
+    except KeyboardInterrupt:  # Ctrl-C while starting up: no traceback
+        sys.exit(130)
     app(prog_name="prep")
 
 

@@ -1,8 +1,8 @@
 """What every command shares: the workspace, the store, clean errors."""
 
-
 import functools
 import os
+import sqlite3
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -42,6 +42,12 @@ def guard(fn: F) -> F:
             return fn(*args, **kwargs)
         except PrepError as exc:
             err(str(exc))
+            raise typer.Exit(1) from None
+        except sqlite3.OperationalError as exc:  # e.g. disk full, read-only folder: not damage
+            err(f"the database could not be used: {exc}")
+            raise typer.Exit(1) from None
+        except sqlite3.DatabaseError as exc:
+            err(f"the database is damaged ({exc}); run `prep doctor`, or `prep restore` a backup")
             raise typer.Exit(1) from None
         except KeyboardInterrupt:
             sys.stderr.write("\n")

@@ -1,6 +1,5 @@
 """Keeping the database well: doctor, backup, restore, and the review log between machines."""
 
-
 from pathlib import Path
 from typing import Annotated, Any
 

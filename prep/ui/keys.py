@@ -75,10 +75,18 @@ class KeyReader:
             time.sleep(0.02)
 
 
+# Bidirectional embeddings, overrides and isolates can make text read differently
+# from what it is ("Trojan Source"); card text never needs them.
+_BIDI = frozenset([*range(0x202A, 0x202F), *range(0x2066, 0x206A)])
+
+
 def clean(text: str) -> str:
-    """Drop terminal control characters from untrusted text (keep newlines and tabs)."""
+    """Drop terminal control and bidi override characters from untrusted text (keep newlines, tabs)."""
     return "".join(
         ch
         for ch in text
-        if ch in "\n\t" or (ord(ch) >= 32 and ord(ch) != 127 and not 0x80 <= ord(ch) < 0xA0)
+        if ch in "\n\t"
+        or (
+            ord(ch) >= 32 and ord(ch) != 127 and not 0x80 <= ord(ch) < 0xA0 and ord(ch) not in _BIDI
+        )
     )
