@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Any
 
 from rich.console import Group, RenderableType
-from rich.markdown import Markdown
 from rich.panel import Panel
 from rich.text import Text
 
@@ -31,7 +30,11 @@ def question(card: Any) -> Panel:
 
 
 def answer(card: Any) -> RenderableType:
-    return Markdown(clean(card.a)) if card.a else Text("(no model answer in the deck)", style="dim")
+    if not card.a:
+        return Text("(no model answer in the deck)", style="dim")
+    from rich.markdown import Markdown  # markdown-it is slow to import: only once revealed
+
+    return Markdown(clean(card.a))
 
 
 def keywords(card: Any, covered: set[int] | None = None) -> Text | None:
@@ -45,6 +48,8 @@ def keywords(card: Any, covered: set[int] | None = None) -> Text | None:
 
 
 def story(sections: list[tuple[str, str]], title: str, seconds: float) -> RenderableType:
+    from rich.markdown import Markdown
+
     colors = {
         "Situation": "cyan",
         "Task": "yellow",
