@@ -1,6 +1,5 @@
 """`prep answer`: list, show, new, check and map STAR answers (answers/*.md.j2)."""
 
-
 from typing import Annotated, Any
 
 import typer

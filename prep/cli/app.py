@@ -1,6 +1,5 @@
 """The command line: one Typer app per command group, mounted here. Thin."""
 
-
 from typing import Annotated
 
 import typer

@@ -1,6 +1,5 @@
 """`prep cheatsheet` (one printable page) and `prep followup` (thank-you email and debrief)."""
 
-
 import sys
 from pathlib import Path
 from typing import Annotated

@@ -1,6 +1,5 @@
 """`prep deck`: list, check (and import/export in deck_io)."""
 
-
 from pathlib import Path
 from typing import Annotated
 

@@ -1,6 +1,5 @@
 """`prep deck import` and `prep deck export`: bring material in, send decks to Anki."""
 
-
 from pathlib import Path
 from typing import Annotated, Any
 

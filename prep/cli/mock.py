@@ -1,6 +1,5 @@
 """`prep mock`: a mock interview under a clock; `prep mock history`: past sessions."""
 
-
 from typing import Annotated, Any
 
 import typer

@@ -1,6 +1,5 @@
 """`prep plan` (interview date, daily budget, the plan to the day) and `prep stats`."""
 
-
 import json
 from typing import Annotated
 

@@ -1,6 +1,5 @@
 """`prep status`: kept free of typer and rich so it starts fast."""
 
-
 import json
 import sys
 from typing import Any

@@ -1,6 +1,5 @@
 """Top-level commands that are not a group: init, undo."""
 
-
 from pathlib import Path
 from typing import Annotated
 
