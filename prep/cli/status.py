@@ -1,8 +1,12 @@
 """`prep status`: kept free of typer and rich so it starts fast."""
 
-import json
+from __future__ import annotations
+
 import sys
-from typing import Any
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
 
 
 def render(data: dict[str, Any]) -> str:
@@ -43,6 +47,11 @@ def run(workspace: str | None, db: str | None, as_json: bool) -> int:
     except KeyboardInterrupt:
         return 130
     data.pop("next_due", None) if as_json else None
-    out = json.dumps(data, ensure_ascii=False) if as_json else render(data)
+    if as_json:
+        import json
+
+        out = json.dumps(data, ensure_ascii=False)
+    else:
+        out = render(data)
     sys.stdout.write(out + "\n")
     return 0
