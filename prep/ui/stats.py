@@ -98,7 +98,8 @@ def stats_view(data: dict[str, Any], width: int = 80) -> RenderableType:
     parts: list[RenderableType] = []
     head = Text()
     head.append("Reviews ", style="bold")
-    head.append(f"{data['total_reviews']} on {data['study_days']} days · streak ")
+    days = data["study_days"]
+    head.append(f"{data['total_reviews']} on {days} day{'' if days == 1 else 's'} · streak ")
     head.append(f"{data['streak_days']} day{'s' if data['streak_days'] != 1 else ''}", style="bold")
     if data.get("retention") is not None:
         head.append(" · true retention ")
