@@ -299,7 +299,7 @@ def _template_source(text: str) -> str:
 
 def parse_meta(text: str, rel: str, file: Path) -> tuple[StoryMeta | None, list[Problem]]:
     """Front matter of one story file, with problems located in the file."""
-    from .yamlsafe import LDict, LList, load
+    from .yamlsafe import LDict, LList, load, plain
 
     stem = file.name.removesuffix(SUFFIX)
     try:
@@ -397,22 +397,13 @@ def parse_meta(text: str, rel: str, file: Path) -> tuple[StoryMeta | None, list[
         topic=topic,
         path=rel,
         file=file,
-        vars=_plain(variables),
+        vars=plain(variables),
         body_line=n + 1,
         id_line=id_line,
         value_lines=value_lines,
         card_lines=card_lines,
     )
     return meta, []
-
-
-def _plain(value: Any) -> Any:
-    """Position-carrying YAML containers to plain dicts and lists for templates."""
-    if isinstance(value, dict):
-        return {str(k): _plain(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_plain(v) for v in value]
-    return value
 
 
 def story_files(ws: Workspace) -> list[Path]:

@@ -103,7 +103,7 @@ def _int(
 
 
 def parse_profile(raw: bytes, path: str = PROFILE) -> tuple[Profile | None, list[Problem]]:
-    from .yamlsafe import LDict, load
+    from .yamlsafe import LDict, load, plain
 
     loaded = load(raw, path)
     if loaded.problems:
@@ -173,16 +173,7 @@ def parse_profile(raw: bytes, path: str = PROFILE) -> tuple[Profile | None, list
         problems.append(Problem(path, line, col, "'interview' must be a mapping with 'date'"))
     if problems:
         return None, problems
-    return Profile(data=_plain(data), settings=settings, interview_date=interview_date), []
-
-
-def _plain(value: Any) -> Any:
-    """Strip position-carrying containers so templates see ordinary data."""
-    if isinstance(value, dict):
-        return {str(k): _plain(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_plain(v) for v in value]
-    return value
+    return Profile(data=plain(data), settings=settings, interview_date=interview_date), []
 
 
 def load_profile(ws: Workspace) -> Profile:

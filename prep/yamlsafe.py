@@ -204,3 +204,12 @@ def _convert(node: Any, constructor: Any, seen: set[int], path: str, yaml: Any) 
         else:
             message = f"cannot read {str(node.value)[:40]!r} as {tag}"
         raise _NodeProblem(Problem(path, line, col, f"YAML value: {message}")) from exc
+
+
+def plain(value: Any) -> Any:
+    """Position-carrying containers to ordinary dicts and lists (for templates and JSON)."""
+    if isinstance(value, dict):
+        return {str(k): plain(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [plain(v) for v in value]
+    return value

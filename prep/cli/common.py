@@ -6,9 +6,20 @@ import sqlite3
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, TypeVar
+from typing import Annotated, Any, TypeVar
+
+import typer
 
 from ..errors import PrepError
+
+# The card filters that drill and mock share (deck, topic, tag; kind differs in its help).
+DeckOpt = Annotated[list[str] | None, typer.Option("--deck", help="Only this deck (repeatable).")]
+TopicOpt = Annotated[
+    list[str] | None, typer.Option("--topic", help="Only this topic (repeatable).")
+]
+TagOpt = Annotated[
+    list[str] | None, typer.Option("--tag", help="Only cards with this tag (repeatable).")
+]
 
 F = TypeVar("F", bound=Callable[..., Any])
 

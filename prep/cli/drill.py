@@ -2,7 +2,7 @@ from typing import Annotated, Any
 
 import typer
 
-from .common import console, guard, open_workspace, scheduler_for
+from .common import DeckOpt, TagOpt, TopicOpt, console, guard, open_workspace, scheduler_for
 
 
 def _story_renderer(ws: Any, store: Any) -> Any:
@@ -41,15 +41,9 @@ def register(app: typer.Typer) -> None:
     @app.command("drill")
     @guard
     def drill(
-        deck: Annotated[
-            list[str] | None, typer.Option("--deck", help="Only this deck (repeatable).")
-        ] = None,
-        topic: Annotated[
-            list[str] | None, typer.Option("--topic", help="Only this topic (repeatable).")
-        ] = None,
-        tag: Annotated[
-            list[str] | None, typer.Option("--tag", help="Only cards with this tag (repeatable).")
-        ] = None,
+        deck: DeckOpt = None,
+        topic: TopicOpt = None,
+        tag: TagOpt = None,
         kind: Annotated[
             list[str] | None,
             typer.Option("--kind", help="technical, behavioral, concept or ask (repeatable)."),

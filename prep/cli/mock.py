@@ -4,7 +4,7 @@ from typing import Annotated, Any
 
 import typer
 
-from .common import console, guard, open_workspace, scheduler_for
+from .common import DeckOpt, TagOpt, TopicOpt, console, guard, open_workspace, scheduler_for
 
 mock_app = typer.Typer(
     add_completion=False,
@@ -73,12 +73,8 @@ def register(app: typer.Typer) -> None:
             float | None,
             typer.Option("--minutes", "-m", help="Fit the set to this many minutes in total."),
         ] = None,
-        deck: Annotated[
-            list[str] | None, typer.Option("--deck", help="Only this deck (repeatable).")
-        ] = None,
-        topic: Annotated[
-            list[str] | None, typer.Option("--topic", help="Only this topic (repeatable).")
-        ] = None,
+        deck: DeckOpt = None,
+        topic: TopicOpt = None,
         kind: Annotated[
             list[str] | None,
             typer.Option(
@@ -87,9 +83,7 @@ def register(app: typer.Typer) -> None:
                 "with one question to ask at the end).",
             ),
         ] = None,
-        tag: Annotated[
-            list[str] | None, typer.Option("--tag", help="Only cards with this tag (repeatable).")
-        ] = None,
+        tag: TagOpt = None,
         seed: Annotated[
             int | None, typer.Option("--seed", help="Pick the same set again (shown at the start).")
         ] = None,
