@@ -122,14 +122,14 @@ class Scheduler:
         pick = random.Random(seed).random() * (hi - lo + 1) + lo
         return timedelta(days=min(round(pick), self.maximum_interval))
 
-    def apply(self, st: CardState, review: Review) -> CardState:
+    def apply(self, st: CardState, review: Review, *, fuzz: bool | None = None) -> CardState:
         """The state after one review. Reviews from non-scheduling sources change nothing."""
         if review.source in NON_SCHEDULING:
             return st
         at = review.at.astimezone(UTC)
         card, _ = self._s.review_card(self._to_fsrs(st, at), self._fsrs.Rating(review.rating), at)
         due = card.due
-        if self.fuzz and card.state == self._fsrs.State.Review:
+        if (self.fuzz if fuzz is None else fuzz) and card.state == self._fsrs.State.Review:
             due = at + self._fuzzed(due - at, review.uuid)
         lapses = st.lapses + (1 if st.state == REVIEW and review.rating == 1 else 0)
         return CardState(
@@ -155,7 +155,8 @@ class Scheduler:
         """Interval each rating would give now (without fuzz), for the buttons."""
         out = {}
         for rating in RATINGS:
-            nxt = self.apply(st, Review(uuid="preview", card_id=st.card_id, rating=rating, at=at))
+            review = Review(uuid="preview", card_id=st.card_id, rating=rating, at=at)
+            nxt = self.apply(st, review, fuzz=False)  # the interval itself; the grade adds fuzz
             assert nxt.due is not None
             out[rating] = nxt.due - at
         return out

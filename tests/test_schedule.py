@@ -139,3 +139,10 @@ def test_elapsed_days_count_by_study_day_when_a_day_start_is_given():
     assert by_day.apply(first, _r(3, same_day, "c")) == by_24h.apply(first, _r(3, same_day, "c"))
     # Replay gives the same state as the incremental path.
     assert by_day.replay("c", [_r(4, T0, "a"), _r(3, second_at, "b")]) == day_based
+
+
+def test_preview_shows_the_interval_before_fuzz():
+    fuzzed, plain = Scheduler(fuzz=True), Scheduler(fuzz=False)
+    st = plain.apply(CardState("c"), _r(4, T0, "a"))
+    at = st.due
+    assert fuzzed.preview(st, at) == plain.preview(st, at)
