@@ -45,10 +45,15 @@ def list_(
     from rich.table import Table
 
     table = Table(box=None, header_style="bold")
-    for k in keys:
-        table.add_column(k, justify="right" if k not in ("deck", "path") else "left")
+    # The file is worth a column only where it is not simply decks/<deck>.yaml.
+    shown = [
+        k for k in keys if k != "path" or any(d["path"] != f"decks/{d['deck']}.yaml" for d in decks)
+    ]
+    for k in shown:
+        left = k in ("deck", "path")
+        table.add_column(k, justify="left" if left else "right", no_wrap=left)
     for d in decks:
-        table.add_row(*[str(d[k]) for k in keys])
+        table.add_row(*[str(d[k]) for k in shown])
     out = console()
     out.print(table)
     if orphans:
