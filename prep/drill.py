@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
-from .clock import Clock, day_start
+from .clock import Clock, day_start, iso
 from .schedule import CardState, Scheduler
 from .status import interview_at, settings_of
 from .store import CardRow, Filters, Store
@@ -83,13 +83,10 @@ class DrillSession:
             return self._cram_queue(now)
         settings = settings_of(self.store)
         start = day_start(now, self.clock.local_tz(), settings.day_starts_at)
-        reviewed = self.store.conn.execute(
-            "SELECT COUNT(*) FROM reviews WHERE reviewed_at >= ? AND source != 'cram'",
-            (start.strftime("%Y-%m-%dT%H:%M:%S.%fZ"),),
-        ).fetchone()[0]
+        reviewed = self.store.scheduled_reviews_since(start)
         introduced = self.store.conn.execute(
             "SELECT COUNT(*) FROM card_state WHERE first_review >= ?",
-            (start.strftime("%Y-%m-%dT%H:%M:%S.%fZ"),),
+            (iso(start),),
         ).fetchone()[0]
         review_room = max(0, settings.max_reviews_per_day - reviewed)
         new_room = max(0, settings.new_per_day - introduced)

@@ -272,10 +272,7 @@ def build(
     ctx = context(store, scheduler, now, tz)
     items, meta = items_of(store, None, now, ctx)
     settings = settings_of(store)
-    reviewed = store.conn.execute(
-        "SELECT COUNT(*) FROM reviews WHERE reviewed_at >= ? AND source != 'cram'",
-        (ctx.today.strftime("%Y-%m-%dT%H:%M:%S.%fZ"),),
-    ).fetchone()[0]
+    reviewed = store.scheduled_reviews_since(ctx.today)
     review_room = max(0, settings.max_reviews_per_day - reviewed)
     horizon = (interview - now).total_seconds() / 86400.0
     days_left = study_days_left(now, interview, ctx)

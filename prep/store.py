@@ -411,6 +411,15 @@ class Store:
                 extra(conn, review)
         return review, new
 
+    def scheduled_reviews_since(self, start: datetime) -> int:
+        """Reviews since `start` that count toward the daily limit (cram ones do not)."""
+        return int(
+            self.conn.execute(
+                "SELECT COUNT(*) FROM reviews WHERE reviewed_at >= ? AND source != 'cram'",
+                (iso(start),),
+            ).fetchone()[0]
+        )
+
     def last_review(self, session: str | None = None) -> Review | None:
         if session:
             sql = f"SELECT {REVIEW_COLS} FROM reviews WHERE session = ? ORDER BY reviewed_at DESC, rowid DESC LIMIT 1"
