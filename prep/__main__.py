@@ -36,6 +36,13 @@ def _fast_status(argv: list[str]) -> tuple[str | None, str | None, bool] | None:
 
 def main() -> None:
     try:
+        if sys.argv[1:] in (["--help"], ["-h"]):
+            from .cli.help_text import cached
+
+            text = cached()
+            if text is not None:
+                sys.stdout.write(text)
+                sys.exit(0)
         fast = _fast_status(sys.argv[1:])
         if fast is not None:
             from .cli.status import run

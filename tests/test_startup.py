@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 
@@ -32,8 +33,32 @@ def test_status_with_unchanged_decks_imports_nothing_heavy(ws):
 
 def test_help_imports_nothing_heavy(ws):
     names = _imported(["--help"], ws)
+    assert not names & (HEAVY | {"typer", "rich"}), names & (HEAVY | {"typer", "rich"})
+    names = _imported(["drill", "--help"], ws)
     assert "typer" in names
     assert not names & HEAVY, names & HEAVY
+
+
+def test_stored_top_level_help_is_what_typer_prints():
+    from prep.cli.help_text import HELP_FILE, render
+
+    assert HELP_FILE.read_text(encoding="utf-8") == render(), (
+        "commands changed: rewrite the help with `python -m prep.cli.help_text`"
+    )
+
+
+def test_help_on_a_narrow_terminal_comes_from_typer(ws):
+    from prep.cli.help_text import HELP_FILE
+
+    env = dict(os.environ, COLUMNS="60")
+    r = subprocess.run([sys.executable, "-m", "prep", "--help"], capture_output=True, text=True,
+                       cwd=ws, env=env, timeout=60)  # fmt: skip
+    assert r.returncode == 0
+    assert r.stdout != HELP_FILE.read_text(encoding="utf-8")
+    assert "Commands:" in r.stdout and max(len(line) for line in r.stdout.splitlines()) <= 60
+    wide = subprocess.run([sys.executable, "-m", "prep", "-h"], capture_output=True, text=True,
+                          cwd=ws, env=dict(os.environ, COLUMNS="120"), timeout=60)  # fmt: skip
+    assert wide.stdout == HELP_FILE.read_text(encoding="utf-8")
 
 
 def test_status_notices_a_changed_deck(ws):
