@@ -28,7 +28,6 @@ CRAM_DEFAULT_LIMIT = 50
 class Shown:
     card: CardRow
     state: CardState
-    previews: dict[int, timedelta]
     index: int  # 1-based position among cards shown so far
     total: int  # cards left including this one, plus those done
 
@@ -151,14 +150,17 @@ class DrillSession:
         self.revealed = False
         self._shown_at = self.clock.monotonic()
         state = self.store.state(card_id)
-        previews = self.scheduler.preview(state, now)
         return Shown(
-            card=card, state=state, previews=previews, index=self.done + 1,
+            card=card, state=state, index=self.done + 1,
             total=self.done + 1 + len(self.queue) + len(self.learning),
         )  # fmt: skip
 
     def reveal(self) -> None:
         self.revealed = True
+
+    def previews(self, shown: Shown) -> dict[int, timedelta]:
+        """The interval each grade would give now (for the buttons, once revealed)."""
+        return self.scheduler.preview(shown.state, self.clock.now())
 
     def grade(self, rating: int) -> Graded:
         if self.current is None:

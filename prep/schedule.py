@@ -8,6 +8,7 @@ review's UUID: same log, same due dates, on any machine.
 
 from __future__ import annotations
 
+import functools
 import math
 import random
 from collections.abc import Iterable
@@ -72,17 +73,24 @@ class Scheduler:
         never count as a day old. With `day_start`, elapsed days are counted
         by study day, as Anki does.
         """
-        import fsrs
-
-        self._fsrs = fsrs
         self.desired_retention = desired_retention
         self.fuzz = fuzz
         self.maximum_interval = maximum_interval
         self.day_start = day_start
-        self._s = fsrs.Scheduler(
-            desired_retention=desired_retention,
+
+    # fsrs is imported on first use, so a drill can show its first question sooner.
+    @property
+    def _fsrs(self) -> Any:
+        import fsrs
+
+        return fsrs
+
+    @functools.cached_property
+    def _s(self) -> Any:
+        return self._fsrs.Scheduler(
+            desired_retention=self.desired_retention,
             enable_fuzzing=False,
-            maximum_interval=maximum_interval,
+            maximum_interval=self.maximum_interval,
         )
 
     def _study_day(self, at: datetime) -> date:

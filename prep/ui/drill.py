@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import time
+from datetime import timedelta
 from typing import Any
 
 from rich.console import Console
 from rich.text import Text
 
-from ..drill import DrillSession, Shown
+from ..drill import DrillSession
 from ..schedule import RATINGS, format_interval, parse_rating
 from . import render
 from .keys import KeyReader
@@ -16,12 +17,12 @@ from .keys import KeyReader
 HELP_Q = "[space/enter] reveal   [1-4] grade   [u] undo   [q] quit"
 
 
-def _buttons(shown: Shown, cram: bool) -> Text:
+def _buttons(previews: dict[int, timedelta], cram: bool) -> Text:
     t = Text()
     styles = {1: "red", 2: "yellow", 3: "green", 4: "cyan"}
     for r, name in RATINGS.items():
         t.append(f" {r} ", style=f"reverse {styles[r]}")
-        ivl = "—" if cram else format_interval(shown.previews[r])
+        ivl = "—" if cram else format_interval(previews[r])
         t.append(f" {name} {ivl}   ")
     t.append(" u undo  q quit", style="dim")
     return t
@@ -71,7 +72,7 @@ def run(
                 console.print(extra)
             rating = action if isinstance(action, int) else None
             if rating is None:
-                console.print(_buttons(shown, session.cram))
+                console.print(_buttons(session.previews(shown), session.cram))
                 action = _read_action(reader, revealed=True)
                 if action == "q":
                     break
