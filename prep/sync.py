@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 import os
-from pathlib import Path
 
 from .clock import Clock, iso
 from .errors import DeckError, Problem
@@ -259,12 +258,3 @@ def _reuse(store: Store, path: str) -> Any:
         )  # fmt: skip
         chunks[sha] = (card, start)
     return Reuse(header=saved["header"], chunks=chunks)
-
-
-def changed_paths(store: Store, ws: Workspace) -> list[Path]:
-    """Deck files whose stat differs from what was last synced (for messages)."""
-    current = fingerprint(ws)
-    stored = {
-        r[0]: (r[1], r[2]) for r in store.conn.execute("SELECT path, size, mtime_ns FROM files")
-    }
-    return [ws.root / p for p, v in current.items() if stored.get(p) != v]
