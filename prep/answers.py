@@ -55,6 +55,10 @@ FRONT_KEYS = ("id", "title", "kind", "values", "competencies", "cards", "topic",
 # ---------------------------------------------------------------- data
 
 
+# What `answer list --json` and `answer show --json` say about a story, in this order.
+PUBLIC_FIELDS = ("id", "title", "kind", "values", "competencies", "cards", "topic", "path")
+
+
 @dataclass
 class StoryMeta:
     """What the front matter says; no rendering."""
@@ -75,16 +79,7 @@ class StoryMeta:
     card_lines: list[int] = field(repr=False, default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
-        return {
-            "id": self.id,
-            "title": self.title,
-            "kind": self.kind,
-            "values": self.values,
-            "competencies": self.competencies,
-            "cards": self.cards,
-            "topic": self.topic,
-            "path": self.path,
-        }
+        return {k: getattr(self, k) for k in PUBLIC_FIELDS}
 
 
 @dataclass
@@ -128,14 +123,7 @@ class RenderedStory:
 
     def to_dict(self) -> dict[str, Any]:
         return {
-            "id": self.id,
-            "title": self.title,
-            "kind": self.kind,
-            "values": self.values,
-            "competencies": self.competencies,
-            "cards": self.cards,
-            "topic": self.topic,
-            "path": self.path,
+            **{k: getattr(self, k) for k in PUBLIC_FIELDS},
             "seconds": round(self.seconds, 1),
             "sections": [
                 {"name": s.name, "seconds": round(s.seconds, 1), "markdown": s.markdown}

@@ -561,26 +561,22 @@ def sheet_of(content: Content, keep: int, paper: str = "a4") -> Sheet:
         readiness=[], cards=[], stories=[], story_index=[], asks=[], gaps=[],
         paper=PAPERS[paper],
     )  # fmt: skip
+    lists: dict[str, list[Any]] = {
+        "fit": sheet.fit, "highlights": sheet.highlights, "advice": sheet.advice,
+        "readiness": sheet.readiness, "cards": sheet.cards, "stories": sheet.stories,
+        "ask": sheet.asks, "gaps": sheet.gaps,
+    }  # fmt: skip
+    company: dict[str, list[Any]] = {
+        "value": sheet.values,
+        "product": sheet.products,
+        "news": sheet.news,
+    }
     for item in kept:
         d = item.data
         if item.section == "company":
-            {"value": sheet.values, "product": sheet.products, "news": sheet.news}[d.kind].append(d)
-        elif item.section == "fit":
-            sheet.fit.append(d)
-        elif item.section == "highlights":
-            sheet.highlights.append(d)
-        elif item.section == "advice":
-            sheet.advice.append(d)
-        elif item.section == "readiness":
-            sheet.readiness.append(d)
-        elif item.section == "cards":
-            sheet.cards.append(d)
-        elif item.section == "stories":
-            sheet.stories.append(d)
-        elif item.section == "ask":
-            sheet.asks.append(d)
-        elif item.section == "gaps":
-            sheet.gaps.append(d)
+            company[d.kind].append(d)
+        elif item.section in lists:
+            lists[item.section].append(d)
     groups: dict[str, ValueGroup] = {}
     for number, ref in enumerate(sheet.stories, 1):
         for vid in ref.values or ["-"]:
