@@ -24,6 +24,13 @@ their histories agree):
 - sm2: Anki's SM-2 (the simulator's rules), same order;
 - deadline: `prep.deadline.choose`, the function the drill calls, fed the
   same state the drill builds from its store.
+- fsrs-matched (printed with its retention, e.g. fsrs-0.923): the fixed
+  desired retention whose minutes a day come closest to the deadline
+  policy's, found by bisection over 0.70-0.98 on the same learners: the
+  comparison at equal minutes actually used, and a finer grid than the three
+  fixed retentions above;
+- every-day: every card every day with no budget. Not a policy: a ceiling
+  that shows how much recall on the day there is to win at all.
 
 Reported per setting (mean over seeds, ± standard error): true recall over the
 whole deck on interview day (cards never studied count 0), minutes used per
@@ -91,7 +98,10 @@ UPPER = (100.0, 100.0, 100.0, 100.0, 10.0, 4.0, 4.0, 0.75, 4.5, 0.8, 3.5, 5.0, 0
          4.0, 1.0, 6.0, 2.0, 2.0, 0.8, 0.8)  # fmt: skip
 
 SETTINGS = ((300, 21, 15), (800, 28, 20), (150, 7, 30))  # cards, days, minutes a day
-POLICIES = ("fsrs-0.80", "fsrs-0.90", "fsrs-0.95", "sm2", "deadline")
+POLICIES = ("fsrs-0.80", "fsrs-0.90", "fsrs-0.95", "sm2", "deadline", "every-day")
+FIXED = ("fsrs-0.80", "fsrs-0.90", "fsrs-0.95")
+# The fixed retention whose minutes a day match the deadline policy's is searched in this range.
+MATCH_RANGE, MATCH_STEPS = (0.70, 0.98), 6
 EPOCH = datetime(2026, 1, 1, tzinfo=timezone.utc)
 SESSION_AT = 9 / 24  # the learner studies at 09:00
 INTERVIEW_AT = 10 / 24  # the interview is at 10:00 on day D
@@ -176,7 +186,7 @@ class Sim:
         self.rngs = [random.Random(f"{self.seed}-{i}") for i in range(self.n)]
         self.states = [CardState(card_id=str(i)) for i in range(self.n)]
         self.sm2 = [[0.0, 0.0, math.inf] for _ in range(self.n)]
-        retention = {"fsrs-0.80": 0.8, "fsrs-0.95": 0.95}.get(self.policy, 0.9)
+        retention = float(self.policy[5:]) if self.policy.startswith("fsrs-") else 0.9
         self.scheduler = Scheduler(retention, fuzz=False)
         self.spent_log = {"new": [], "pass": [], "fail": []}
         self.ratings_first = [0, 0, 0, 0]
@@ -295,6 +305,8 @@ class Sim:
     def queue(self, k: int, now: float) -> list[int]:
         if self.policy == "deadline":
             return self._deadline(k, now)
+        if self.policy == "every-day":
+            return list(range(self.n))
         unseen = [i for i, c in enumerate(self.cards) if c.last < 0]
         if self.policy == "sm2":
             due = [i for i in range(self.n) if self.sm2[i][2] <= k and self.cards[i].last >= 0]
@@ -408,7 +420,7 @@ class Sim:
 
     def week_after(self) -> float:
         """Minutes of the busiest of the 7 days after the interview, doing every due card."""
-        if self.policy == "deadline":
+        if self.policy in ("deadline", "every-day"):
             self.policy = "fsrs-0.90"
         peak = 0.0
         for k in range(self.days, self.days + 7):
@@ -421,12 +433,39 @@ class Sim:
 def one(task: tuple[int, int, int, int, str]) -> tuple[tuple[int, int, int], str, int, Run]:
     n, days, minutes, seed, policy = task
     learner = Learner.draw(seed * 1000 + n, n)
-    return (
-        (n, days, minutes),
-        policy,
-        seed,
-        Sim(policy, n, days, minutes * 60.0, learner, seed).run(),
-    )
+    # every-day is a reference, not a policy: every card every day, no budget.
+    budget = math.inf if policy == "every-day" else minutes * 60.0
+    return ((n, days, minutes), policy, seed, Sim(policy, n, days, budget, learner, seed).run())
+
+
+def matched(
+    results: dict[tuple[int, int, int], dict[str, list[Run]]], seeds: int, run_all
+) -> dict[tuple[int, int, int], float]:
+    """Per setting, the fixed desired retention whose mean minutes a day come closest to the
+    deadline policy's (bisection; minutes grow with retention until the budget binds).
+
+    Its runs are filed as "fsrs-matched": the comparison at equal minutes actually used.
+    """
+    target = {
+        key: statistics.fmean(r.minutes for r in by["deadline"]) for key, by in results.items()
+    }
+    bounds = {key: list(MATCH_RANGE) for key in results}
+    best: dict[tuple[int, int, int], tuple[float, float, list[Run]]] = {}
+    for _ in range(MATCH_STEPS):
+        mids = {key: round(sum(b) / 2, 4) for key, b in bounds.items()}
+        tasks = [(*key, seed, f"fsrs-{mid}") for key, mid in mids.items() for seed in range(seeds)]
+        runs: dict[tuple[int, int, int], list[Run]] = {key: [] for key in results}
+        for key, _, _, run in run_all(tasks):
+            runs[key].append(run)
+        for key, mid in mids.items():
+            minutes = statistics.fmean(r.minutes for r in runs[key])
+            gap = abs(minutes - target[key])
+            if key not in best or gap < best[key][0]:
+                best[key] = (gap, mid, runs[key])
+            bounds[key][0 if minutes < target[key] else 1] = mid
+    for key, (_, _, runs_) in best.items():
+        results[key]["fsrs-matched"] = runs_
+    return {key: mid for key, (_, mid, _) in best.items()}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -457,16 +496,16 @@ def main(argv: list[str] | None = None) -> int:
         s: {p: [] for p in POLICIES} for s in settings
     }
     jobs = args.jobs or None
-    if jobs == 1:
-        outs = map(one, tasks)
-        for key, policy, _, run in outs:
+    with ProcessPoolExecutor(max_workers=jobs) as pool:
+
+        def run_all(ts: list) -> list:
+            return list(map(one, ts) if jobs == 1 else pool.map(one, ts, chunksize=2))
+
+        for key, policy, _, run in run_all(tasks):
             results[key][policy].append(run)
-    else:
-        with ProcessPoolExecutor(max_workers=jobs) as pool:
-            for key, policy, _, run in pool.map(one, tasks, chunksize=2):
-                results[key][policy].append(run)
+        retention = matched(results, seeds, run_all)
     elapsed = time.perf_counter() - started
-    report = summarize(results, seeds)
+    report = summarize(results, seeds, retention)
     print_table(report, seeds, elapsed)
     if args.json:
         Path(args.json).write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
@@ -479,7 +518,7 @@ def _stats(xs: list[float]) -> dict[str, float]:
     return {"mean": mean, "se": se}
 
 
-def summarize(results: dict, seeds: int) -> dict:
+def summarize(results: dict, seeds: int, retention: dict | None = None) -> dict:
     out: dict = {"seeds": seeds, "settings": [], "summary": {}}
     margins, after_gaps, minute_ok = [], [], []
     for (n, days, minutes), by_policy in results.items():
@@ -493,7 +532,7 @@ def summarize(results: dict, seeds: int) -> dict:
                 "busiest_day_after_min": _stats([r.peak_after for r in runs]),
                 "cards_studied": _stats([float(r.learned) for r in runs]),
             }
-        fixed = [p for p in POLICIES if p.startswith("fsrs-")]
+        fixed = FIXED
         best = max(fixed, key=lambda p: row["policies"][p]["recall_on_day"]["mean"])
         best_after = max(row["policies"][p]["recall_30_days_after"]["mean"] for p in fixed)
         dl = row["policies"]["deadline"]
@@ -509,6 +548,17 @@ def summarize(results: dict, seeds: int) -> dict:
         row["minutes_vs_best"] = (
             dl["minutes_used"]["mean"] - row["policies"][best]["minutes_used"]["mean"]
         )
+        if "fsrs-matched" in by_policy and retention:
+            mt = row["policies"]["fsrs-matched"]
+            row["matched_retention"] = retention[(n, days, minutes)]
+            row["matched_margin_points"] = 100 * (
+                dl["recall_on_day"]["mean"] - mt["recall_on_day"]["mean"]
+            )
+        if "every-day" in by_policy:
+            row["room_points"] = 100 * (
+                row["policies"]["every-day"]["recall_on_day"]["mean"]
+                - row["policies"][best]["recall_on_day"]["mean"]
+            )
         margins.append(margin)
         after_gaps.append(row["after_gap_points"])
         minute_ok.append(row["minutes_vs_best"] <= 1e-9)
@@ -519,6 +569,14 @@ def summarize(results: dict, seeds: int) -> dict:
         "worst_after_gap_points": min(after_gaps),
         "no_more_minutes": all(minute_ok),
     }
+    matched_margins = [
+        r["matched_margin_points"] for r in out["settings"] if "matched_margin_points" in r
+    ]
+    if matched_margins:
+        out["summary"]["mean_margin_at_equal_minutes_points"] = statistics.fmean(matched_margins)
+    rooms = [r["room_points"] for r in out["settings"] if "room_points" in r]
+    if rooms:
+        out["summary"]["mean_room_points"] = statistics.fmean(rooms)
     s = out["summary"]
     s["target_met"] = (
         s["beats_best_fixed_everywhere"]
@@ -542,16 +600,30 @@ def print_table(report: dict, seeds: int, elapsed: float) -> None:
         print(f"{row['cards']} cards, {row['days']} days, {row['minutes_per_day']} min/day")
         print(head)
         for policy, v in row["policies"].items():
+            name = policy
+            if policy == "fsrs-matched":
+                name = f"fsrs-{row['matched_retention']:.3f}".rstrip("0")
             print(
-                f"{policy:<10} {pct(v['recall_on_day']):>14} {v['minutes_used']['mean']:8.1f} "
+                f"{name:<10} {pct(v['recall_on_day']):>14} {v['minutes_used']['mean']:8.1f} "
                 f"{pct(v['recall_30_days_after']):>12} {v['due_week_after']['mean']:15.0f} "
                 f"{v['busiest_day_after_min']['mean']:14.1f} min {v['cards_studied']['mean']:8.0f}"
             )
         print(
             f"deadline vs best fixed ({row['best_fixed']}): {row['margin_points']:+.1f} points "
             f"(±{row['margin_se_points']:.1f}) on the day, {row['after_gap_points']:+.1f} points "
-            f"30 days after vs the best fixed, {row['minutes_vs_best']:+.1f} min/day\n"
+            f"30 days after vs the best fixed, {row['minutes_vs_best']:+.1f} min/day"
         )
+        if "matched_margin_points" in row:
+            print(
+                f"at equal minutes (fixed retention {row['matched_retention']:.3f}, the row above "
+                f"deadline's last): {row['matched_margin_points']:+.1f} points"
+            )
+        if "room_points" in row:
+            print(
+                f"every-day (every card every day, no budget: a ceiling, not a policy) is "
+                f"{row['room_points']:+.1f} points above the best fixed"
+            )
+        print()
     s = report["summary"]
     print(
         f"mean margin {s['mean_margin_points']:+.1f} points; beats the best fixed retention in every "
@@ -559,6 +631,15 @@ def print_table(report: dict, seeds: int, elapsed: float) -> None:
         f"{s['worst_after_gap_points']:+.1f} points; no more minutes: {'yes' if s['no_more_minutes'] else 'NO'}; "
         f"target met: {'yes' if s['target_met'] else 'NO'}"
     )
+    if "mean_margin_at_equal_minutes_points" in s:
+        print(
+            f"mean margin over the fixed retention that uses the same minutes: "
+            f"{s['mean_margin_at_equal_minutes_points']:+.1f} points"
+        )
+    if "mean_room_points" in s:
+        print(
+            f"mean room above the best fixed (every-day ceiling): {s['mean_room_points']:+.1f} points"
+        )
 
 
 def speed(n: int = 10_000, studied: int = 7_000) -> int:
