@@ -192,6 +192,7 @@ class Sim:
         self.ratings_first = [0, 0, 0, 0]
         self.ratings_pass = [0, 0, 0]
         self._uuid = 0
+        self.spent_today = 0.0
 
     # --- applying ratings to truth and to the policy's state -------------------
     # A day's grades of one card are stamped so that the last lands at the
@@ -365,26 +366,32 @@ class Sim:
             horizon=self.days + INTERVIEW_AT - now,
             days_left=self.days - k,
             daily_s=self.budget_s,
-            left_s=self.budget_s,
+            left_s=self.budget_s - self.spent_today,
         )
         choice = choose(items, day, Model(FSRS6_DEFAULTS), costs, mix)
         return [int(x) for x in choice.ids]
 
     # --- the whole run --------------------------------------------------------------
-    def run(self) -> Run:
-        spent_total = 0.0
-        for k in range(self.days):
-            t = k + SESSION_AT
-            spent = 0.0
-            for i in self.queue(k, t):
+    def day(self, k: int, t: float) -> float:
+        """One study session; returns its seconds.
+
+        When the queue runs out with minutes left, the deadline policy is asked
+        again for the minutes left, as the drill does.
+        """
+        self.spent_today = spent = 0.0
+        done: set[int] = set()
+        while True:
+            queue = [i for i in self.queue(k, t) if i not in done]
+            if not queue:
+                return spent
+            for i in queue:
                 # Costs are only known once done (the simulator's rule): the
                 # card that would overrun the budget is not done, and the day ends.
                 snapshot = (self.cards[i].s, self.cards[i].d, self.cards[i].last, self.states[i],
                             list(self.sm2[i]), self.rngs[i].getstate(), self._uuid)  # fmt: skip
                 logs = {key: len(v) for key, v in self.spent_log.items()}
                 firsts, passes = list(self.ratings_first), list(self.ratings_pass)
-                at = t
-                cost = self.learn(i, at) if self.cards[i].last < 0 else self.review(i, at)
+                cost = self.learn(i, t) if self.cards[i].last < 0 else self.review(i, t)
                 if spent + cost > self.budget_s:
                     c = self.cards[i]
                     c.s, c.d, c.last, self.states[i], self.sm2[i] = snapshot[:5]
@@ -393,9 +400,15 @@ class Sim:
                     for key, n in logs.items():
                         del self.spent_log[key][n:]
                     self.ratings_first, self.ratings_pass = firsts, passes
-                    break
+                    return spent
                 spent += cost
-            spent_total += spent
+                done.add(i)
+                self.spent_today = spent
+            if self.policy != "deadline":
+                return spent
+
+    def run(self) -> Run:
+        spent_total = sum(self.day(k, k + SESSION_AT) for k in range(self.days))
         interview = self.days + INTERVIEW_AT
         out = Run()
         out.recall_day = sum(true_recall(self.truth, c, interview) for c in self.cards) / self.n

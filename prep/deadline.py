@@ -381,7 +381,14 @@ def choose(
             continue  # minutes that would buy (almost) nothing on the day
         due.append((gain / cost, Pick(it.id, kind, cost, gain)))
 
-    budget = _Budget(day.left_s, review_room, new_room)
+    # Learning steps still to come today (cards shown today, next step not yet due) are
+    # today's minutes too: a card shown again in ten minutes has not been paid for.
+    pending = sum(
+        costs.pass_s
+        for it in items
+        if it.state in (LEARNING, RELEARNING) and not it.step_due and it.last_day == 0
+    )
+    budget = _Budget(day.left_s - pending, review_room, new_room)
     for pick in steps:
         budget.take(pick)
     pace = math.ceil(len(new) / max(1.0, last - round(last * RESERVE)))

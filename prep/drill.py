@@ -78,6 +78,7 @@ class DrillSession:
 
     def _build(self) -> list[str]:
         now = self.clock.now()
+        self._refill = False
         if self.cram:
             return self._cram_queue(now)
         settings = settings_of(self.store)
@@ -101,6 +102,9 @@ class DrillSession:
                 self.store, self.scheduler, now, interview, self.filters, review_room, new_room,
                 new_is_limit=self.new_limit is not None, tz=tz,
             )  # fmt: skip
+            # The policy sizes its queue from estimated seconds; if it runs out
+            # before the day's minutes do, it is asked again (see `next`).
+            self._refill = self.limit is None
         else:
             if interview is not None:  # just after the interview: drain any backlog at the budget
                 from .deadline import after_queue
@@ -136,7 +140,7 @@ class DrillSession:
         card_id: str | None = None
         if self.learning and self.learning[0][0] <= now:
             card_id = self.learning.pop(0)[1]
-        elif self.queue:
+        elif self.queue or self._refilled():
             card_id = self.queue.pop(0)
         elif self.learning and self.learning[0][0] <= now + LEARN_AHEAD:
             card_id = self.learning.pop(0)[1]
@@ -154,6 +158,20 @@ class DrillSession:
             card=card, state=state, index=self.done + 1,
             total=self.done + 1 + len(self.queue) + len(self.learning),
         )  # fmt: skip
+
+    def _refilled(self) -> bool:
+        """Before an interview, the queue ran out: ask the policy for the minutes left today.
+
+        Cards already graded today are not offered again (the policy skips
+        them); a refill that brings nothing new ends the refilling.
+        """
+        if not self._refill:
+            return False
+        graded = set(self.history)
+        waiting = {c for _, c in self.learning}
+        self.queue = [c for c in self._build() if c not in graded and c not in waiting]
+        self._refill = self._refill and bool(self.queue)
+        return bool(self.queue)
 
     def reveal(self) -> None:
         self.revealed = True

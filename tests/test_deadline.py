@@ -284,6 +284,25 @@ def test_the_day_budget_counts_what_was_already_studied_today(empty_ws):
     assert again == []  # the day's minutes are spent
 
 
+def test_a_drill_that_runs_out_of_queue_before_minutes_asks_the_policy_again(empty_ws):
+    clock = FakeClock(T0)
+    store = _store(empty_ws, clock, 80)
+    _set(store, interview_override=(T0 + timedelta(days=20)).isoformat(), minutes_per_day=10)
+    # No timed answers yet: the policy reckons 20 s a card shown and queues few new cards.
+    first = DrillSession(store=store, scheduler=Scheduler(fuzz=False), clock=clock).queue
+    assert 0 < len(first) < 40
+    graded = _study_day(store, clock, seconds=5)  # a fast learner: 5 s a card
+    spent = store.conn.execute("SELECT SUM(duration_ms) FROM reviews").fetchone()[0] / 1000
+    studied = store.conn.execute("SELECT COUNT(DISTINCT card_id) FROM reviews").fetchone()[0]
+    assert studied > len(first)  # the session went on past its first queue
+    # Until the day's minutes were spent; past them only by the learning steps of
+    # cards already begun (each step still to come is reserved, a relapse is not).
+    assert 10 * 60 * 0.8 <= spent <= 10 * 60 * 1.25
+    assert graded < 2000  # and then it ended
+    again = DrillSession(store=store, scheduler=Scheduler(fuzz=False), clock=clock)
+    assert again.next() is None or again.queue == []
+
+
 def test_measured_seconds_come_from_the_log(empty_ws):
     clock = FakeClock(T0)
     store = _store(empty_ws, clock, 30)
