@@ -24,11 +24,10 @@ their histories agree):
 - sm2: Anki's SM-2 (the simulator's rules), same order;
 - deadline: `prep.deadline.choose`, the function the drill calls, fed the
   same state the drill builds from its store.
-- fsrs-matched (printed with its retention, e.g. fsrs-0.923): the fixed
-  desired retention whose minutes a day come closest to the deadline
-  policy's, found by bisection over 0.70-0.98 on the same learners: the
-  comparison at equal minutes actually used, and a finer grid than the three
-  fixed retentions above;
+- fsrs-best (printed with its retention, e.g. fsrs-0.92): the best fixed
+  desired retention on a finer grid (0.70, 0.72, ... 0.98) among those that
+  use no more minutes a day than the deadline policy: the comparison at equal
+  minutes actually used;
 - every-day: every card every day with no budget. Not a policy: a ceiling
   that shows how much recall on the day there is to win at all.
 
@@ -101,7 +100,8 @@ SETTINGS = ((300, 21, 15), (800, 28, 20), (150, 7, 30))  # cards, days, minutes 
 POLICIES = ("fsrs-0.80", "fsrs-0.90", "fsrs-0.95", "sm2", "deadline", "every-day")
 FIXED = ("fsrs-0.80", "fsrs-0.90", "fsrs-0.95")
 # The fixed retention whose minutes a day match the deadline policy's is searched in this range.
-MATCH_RANGE, MATCH_STEPS = (0.70, 0.98), 6
+# The finer grid of fixed retentions searched for the best one at no more minutes.
+GRID = tuple(round(0.70 + 0.02 * k, 2) for k in range(15))
 EPOCH = datetime(2026, 1, 1, tzinfo=timezone.utc)
 SESSION_AT = 9 / 24  # the learner studies at 09:00
 INTERVIEW_AT = 10 / 24  # the interview is at 10:00 on day D
@@ -451,34 +451,39 @@ def one(task: tuple[int, int, int, int, str]) -> tuple[tuple[int, int, int], str
     return ((n, days, minutes), policy, seed, Sim(policy, n, days, budget, learner, seed).run())
 
 
-def matched(
+def best_fixed(
     results: dict[tuple[int, int, int], dict[str, list[Run]]], seeds: int, run_all
 ) -> dict[tuple[int, int, int], float]:
-    """Per setting, the fixed desired retention whose mean minutes a day come closest to the
-    deadline policy's (bisection; minutes grow with retention until the budget binds).
+    """Per setting, the fixed retention on GRID with the best recall on the day among those
+    using no more minutes a day (mean over learners) than the deadline policy.
 
-    Its runs are filed as "fsrs-matched": the comparison at equal minutes actually used.
+    Its runs are filed as "fsrs-best"; the retention found is returned.
     """
-    target = {
-        key: statistics.fmean(r.minutes for r in by["deadline"]) for key, by in results.items()
-    }
-    bounds = {key: list(MATCH_RANGE) for key in results}
-    best: dict[tuple[int, int, int], tuple[float, float, list[Run]]] = {}
-    for _ in range(MATCH_STEPS):
-        mids = {key: round(sum(b) / 2, 4) for key, b in bounds.items()}
-        tasks = [(*key, seed, f"fsrs-{mid}") for key, mid in mids.items() for seed in range(seeds)]
-        runs: dict[tuple[int, int, int], list[Run]] = {key: [] for key in results}
-        for key, _, _, run in run_all(tasks):
-            runs[key].append(run)
-        for key, mid in mids.items():
-            minutes = statistics.fmean(r.minutes for r in runs[key])
-            gap = abs(minutes - target[key])
-            if key not in best or gap < best[key][0]:
-                best[key] = (gap, mid, runs[key])
-            bounds[key][0 if minutes < target[key] else 1] = mid
-    for key, (_, _, runs_) in best.items():
-        results[key]["fsrs-matched"] = runs_
-    return {key: mid for key, (_, mid, _) in best.items()}
+    tasks = [
+        (*key, seed, f"fsrs-{r}")
+        for key, by in results.items()
+        for r in GRID
+        if f"fsrs-{r}" not in by
+        for seed in range(seeds)
+    ]
+    runs: dict[tuple[tuple[int, int, int], str], list[Run]] = {}
+    for key, policy, _, run in run_all(tasks):
+        runs.setdefault((key, policy), []).append(run)
+    found: dict[tuple[int, int, int], float] = {}
+    for key, by in results.items():
+        limit = statistics.fmean(r.minutes for r in by["deadline"]) + 1e-9
+        best: tuple[float, float, list[Run]] | None = None
+        for r in GRID:
+            rs = by.get(f"fsrs-{r}") or runs[(key, f"fsrs-{r}")]
+            recall = statistics.fmean(x.recall_day for x in rs)
+            if statistics.fmean(x.minutes for x in rs) <= limit and (
+                best is None or recall > best[0]
+            ):
+                best = (recall, r, rs)
+        if best is not None:
+            by["fsrs-best"] = best[2]
+            found[key] = best[1]
+    return found
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -516,7 +521,7 @@ def main(argv: list[str] | None = None) -> int:
 
         for key, policy, _, run in run_all(tasks):
             results[key][policy].append(run)
-        retention = matched(results, seeds, run_all)
+        retention = best_fixed(results, seeds, run_all)
     elapsed = time.perf_counter() - started
     report = summarize(results, seeds, retention)
     print_table(report, seeds, elapsed)
@@ -561,10 +566,10 @@ def summarize(results: dict, seeds: int, retention: dict | None = None) -> dict:
         row["minutes_vs_best"] = (
             dl["minutes_used"]["mean"] - row["policies"][best]["minutes_used"]["mean"]
         )
-        if "fsrs-matched" in by_policy and retention:
-            mt = row["policies"]["fsrs-matched"]
-            row["matched_retention"] = retention[(n, days, minutes)]
-            row["matched_margin_points"] = 100 * (
+        if "fsrs-best" in by_policy and retention:
+            mt = row["policies"]["fsrs-best"]
+            row["best_retention_at_minutes"] = retention[(n, days, minutes)]
+            row["margin_at_minutes_points"] = 100 * (
                 dl["recall_on_day"]["mean"] - mt["recall_on_day"]["mean"]
             )
         if "every-day" in by_policy:
@@ -582,11 +587,13 @@ def summarize(results: dict, seeds: int, retention: dict | None = None) -> dict:
         "worst_after_gap_points": min(after_gaps),
         "no_more_minutes": all(minute_ok),
     }
-    matched_margins = [
-        r["matched_margin_points"] for r in out["settings"] if "matched_margin_points" in r
+    margins_at_minutes = [
+        r["margin_at_minutes_points"] for r in out["settings"] if "margin_at_minutes_points" in r
     ]
-    if matched_margins:
-        out["summary"]["mean_margin_at_equal_minutes_points"] = statistics.fmean(matched_margins)
+    if margins_at_minutes:
+        out["summary"]["mean_margin_at_no_more_minutes_points"] = statistics.fmean(
+            margins_at_minutes
+        )
     rooms = [r["room_points"] for r in out["settings"] if "room_points" in r]
     if rooms:
         out["summary"]["mean_room_points"] = statistics.fmean(rooms)
@@ -614,8 +621,8 @@ def print_table(report: dict, seeds: int, elapsed: float) -> None:
         print(head)
         for policy, v in row["policies"].items():
             name = policy
-            if policy == "fsrs-matched":
-                name = f"fsrs-{row['matched_retention']:.3f}".rstrip("0")
+            if policy == "fsrs-best":
+                name = f"fsrs-{row['best_retention_at_minutes']:.2f}*"
             print(
                 f"{name:<10} {pct(v['recall_on_day']):>14} {v['minutes_used']['mean']:8.1f} "
                 f"{pct(v['recall_30_days_after']):>12} {v['due_week_after']['mean']:15.0f} "
@@ -626,10 +633,11 @@ def print_table(report: dict, seeds: int, elapsed: float) -> None:
             f"(±{row['margin_se_points']:.1f}) on the day, {row['after_gap_points']:+.1f} points "
             f"30 days after vs the best fixed, {row['minutes_vs_best']:+.1f} min/day"
         )
-        if "matched_margin_points" in row:
+        if "margin_at_minutes_points" in row:
             print(
-                f"at equal minutes (fixed retention {row['matched_retention']:.3f}, the row above "
-                f"deadline's last): {row['matched_margin_points']:+.1f} points"
+                f"deadline vs the best fixed retention on a 0.02 grid at no more minutes "
+                f"(fsrs-{row['best_retention_at_minutes']:.2f}*): "
+                f"{row['margin_at_minutes_points']:+.1f} points"
             )
         if "room_points" in row:
             print(
@@ -644,10 +652,10 @@ def print_table(report: dict, seeds: int, elapsed: float) -> None:
         f"{s['worst_after_gap_points']:+.1f} points; no more minutes: {'yes' if s['no_more_minutes'] else 'NO'}; "
         f"target met: {'yes' if s['target_met'] else 'NO'}"
     )
-    if "mean_margin_at_equal_minutes_points" in s:
+    if "mean_margin_at_no_more_minutes_points" in s:
         print(
-            f"mean margin over the fixed retention that uses the same minutes: "
-            f"{s['mean_margin_at_equal_minutes_points']:+.1f} points"
+            f"mean margin over the best fixed retention at no more minutes: "
+            f"{s['mean_margin_at_no_more_minutes_points']:+.1f} points"
         )
     if "mean_room_points" in s:
         print(
