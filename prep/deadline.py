@@ -222,7 +222,7 @@ class Day:
 @dataclass
 class Pick:
     id: str
-    kind: str  # "step" | "new" | "final" | "review"
+    kind: str  # "step" | "new" | "final" | "review" | "spare"
     seconds: float
     gain: float  # expected recall on the day it adds
 
@@ -349,15 +349,7 @@ def choose(
         if p <= keep:
             kind = "review"
             if last > 0:
-                # Worth what it adds to the outcome of the last review, which comes anyway.
-                s_ok, d_ok = model.passed(it.s, it.d, p), model.next_d(it.d, 3)
-                s_f, d_f = model.lapsed(it.s, it.d, p)
-                with_review = p * model.with_final(s_ok, d_ok, last, horizon, mix) + (
-                    1.0 - p
-                ) * model.with_final(s_f, d_f, last, horizon, mix)
-                p_last = model.r(it.elapsed + last, it.s)
-                without = model.after_review(it.s, it.d, p_last, to_day, mix)
-                gain = max(with_review - without, now - r_day)
+                gain = max(_before_final(model, it, p, last, horizon, mix), now - r_day)
             else:
                 gain = now - r_day
         else:
@@ -409,7 +401,40 @@ def choose(
     for pick in new[pace:]:
         if not budget.take(pick):
             break
+    # Minutes still left today (the plan holds reviews back for the last days) go
+    # to more reviews while they buy MIN_RATE: the cards gaining most, first.
+    if budget.left > 0:
+        chosen = {p.id for p in budget.picks}
+        spare: list[tuple[float, Pick]] = []
+        for it in items:
+            if it.state != REVIEW or it.id in chosen or (it.last_day == 0 and it.elapsed < 0.5):
+                continue
+            p = model.r(it.elapsed, it.s)
+            if last > 0:
+                gain = _before_final(model, it, p, last, horizon, mix)
+            else:
+                gain = model.after_review(it.s, it.d, p, horizon, mix) - model.r(
+                    it.elapsed + horizon, it.s
+                )
+            cost = costs.review(p)
+            if gain / cost >= MIN_RATE:
+                spare.append((gain / cost, Pick(it.id, "spare", cost, gain)))
+        spare.sort(key=lambda x: -x[0])
+        for _, pick in spare:
+            if not budget.take(pick):
+                break
     return Choice(picks=budget.picks, keep=keep)
+
+
+def _before_final(model: Model, it: Item, p: float, last: float, horizon: float, mix: Mix) -> float:
+    """Recall on the day a review now adds to the last review `last` days ahead, which comes anyway."""
+    s_ok, d_ok = model.passed(it.s, it.d, p), model.next_d(it.d, 3)
+    s_f, d_f = model.lapsed(it.s, it.d, p)
+    with_review = p * model.with_final(s_ok, d_ok, last, horizon, mix) + (
+        1.0 - p
+    ) * model.with_final(s_f, d_f, last, horizon, mix)
+    p_last = model.r(it.elapsed + last, it.s)
+    return with_review - model.after_review(it.s, it.d, p_last, horizon - last, mix)
 
 
 class _Budget:

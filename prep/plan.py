@@ -304,7 +304,7 @@ def build(
         plan.days.append(
             PlanDay(
                 date=(start + timedelta(days=int(offset))).isoformat(),
-                reviews=choice.count("step", "review", "final"),
+                reviews=choice.count("step", "review", "final", "spare"),
                 new=choice.count("new"),
                 minutes=choice.seconds / 60.0,
             )
