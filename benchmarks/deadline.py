@@ -711,6 +711,13 @@ def speed(n: int = 10_000, studied: int = 7_000) -> int:
         t0 = time.perf_counter()
         plan = build(store, sch, FakeClock(now))
         plan_s = time.perf_counter() - t0
+        from prep.status import status
+
+        status_times = []
+        for _ in range(5):
+            t0 = time.perf_counter()
+            status(store, FakeClock(now))
+            status_times.append(time.perf_counter() - t0)
     print(f"{n} cards ({studied} studied), interview in 21 days, 60 min a day")
     print(
         f"drill queue (deadline_queue): median {1000 * statistics.median(times):.0f} ms, "
@@ -718,6 +725,10 @@ def speed(n: int = 10_000, studied: int = 7_000) -> int:
     )
     print(
         f"prep plan (21 days projected): {plan_s:.1f} s, predicted recall {100 * plan.recall:.1f}%"
+    )
+    print(
+        f"prep status numbers (the same queue, counted): median "
+        f"{1000 * statistics.median(status_times):.0f} ms"
     )
     return 0
 

@@ -50,14 +50,25 @@ def status(store: Store, clock: Clock) -> dict[str, Any]:
     new_today = max(0, min(settings.new_per_day - counts["introduced_today"], counts["unseen"]))
     interview = interview_at(store, clock)
     days_left = None
+    due, policy = counts["due"], "fsrs"
     if interview is not None:
         days_left = (interview.astimezone(tz).date() - now.astimezone(tz).date()).days
+    if interview is not None and interview > now:
+        # Before the interview the drill asks what the deadline policy picks, which is
+        # not what plain FSRS finds due nor `new_per_day`: say what the drill will ask.
+        from .deadline import today_choice
+
+        room = max(0, settings.max_reviews_per_day - store.scheduled_reviews_since(start))
+        choice = today_choice(store, None, now, interview, None, room, None, tz)[0]
+        due, new_today = choice.count("step", "review", "final", "spare"), choice.count("new")
+        policy = "deadline"
     last = store.conn.execute(
         "SELECT MIN(due) FROM card_state WHERE due > ?", (iso(now),)
     ).fetchone()[0]
     return {
-        "due": counts["due"],
+        "due": due,
         "new": new_today,
+        "policy": policy,
         "reviewed_today": counts["reviewed_today"],
         "streak_days": streak(counts["study_days"], today),
         "cards": counts["cards"],

@@ -218,6 +218,28 @@ def test_drill_uses_the_policy_only_while_the_date_is_ahead(empty_ws):
     assert after == plain
 
 
+def test_status_says_what_the_drill_will_ask_before_the_interview(empty_ws):
+    from prep.status import status
+
+    clock = FakeClock(T0)
+    store = _store(empty_ws, clock, 12)
+    _set(store, minutes_per_day=60)
+    plain = status(store, clock)
+    assert (plain["new"], plain["policy"]) == (5, "fsrs")  # new_per_day
+    _set(store, interview_override=(T0 + timedelta(days=5)).isoformat())
+    ahead = status(store, clock)
+    queue = DrillSession(store=store, scheduler=Scheduler(fuzz=False), clock=clock).queue
+    assert ahead["policy"] == "deadline"
+    assert (ahead["new"], ahead["due"]) == (len(queue), 0) == (12, 0)
+    _study_day(store, clock)
+    clock.advance(DAY)
+    later = status(store, clock)
+    queue = DrillSession(store=store, scheduler=Scheduler(fuzz=False), clock=clock).queue
+    assert later["due"] + later["new"] == len(queue) > 0
+    _set(store, interview_override=(T0 - timedelta(hours=1)).isoformat())
+    assert status(store, clock)["policy"] == "fsrs"
+
+
 def test_new_cards_are_all_in_early_enough_to_be_reviewed_before_the_day(empty_ws):
     store = _store(empty_ws, FakeClock(T0), 120)
     interview = T0 + timedelta(days=10, hours=1)

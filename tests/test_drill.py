@@ -137,7 +137,9 @@ def test_scripted_drill_then_status_then_undo(ws, cli):
         "cards",
         "interview_date",
         "days_left",
+        "policy",
     }
+    assert status["policy"] == "fsrs"  # no interview date in the example: plain FSRS
     db = ws / ".prep" / "prep.db"
     conn = sqlite3.connect(db)
     graded = conn.execute("SELECT card_id FROM reviews ORDER BY reviewed_at").fetchall()

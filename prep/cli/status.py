@@ -11,7 +11,10 @@ if TYPE_CHECKING:
 
 def render(data: dict[str, Any]) -> str:
     lines = [
-        f"due now        {data['due']}",
+        # Before an interview the drill follows the interview plan, not the due dates.
+        f"reviews today  {data['due']}"
+        if data.get("policy") == "deadline"
+        else f"due now        {data['due']}",
         f"new today      {data['new']}",
         f"reviewed today {data['reviewed_today']}",
         f"streak         {data['streak_days']} day{'s' if data['streak_days'] != 1 else ''}",
