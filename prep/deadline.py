@@ -403,19 +403,27 @@ def choose(
             break
     # Minutes still left today (the plan holds reviews back for the last days) go
     # to more reviews while they buy MIN_RATE: the cards gaining most, first.
-    if budget.left > 0:
+    if budget.left >= costs.pass_s:
         chosen = {p.id for p in budget.picks}
+        # The weakest cards on the day first; only as many as could fill the minutes left
+        # (four times over) are valued in full, which keeps a big deck quick.
+        weakest = sorted(
+            (
+                (model.r(it.elapsed + horizon, it.s), k)
+                for k, it in enumerate(items)
+                if it.state == REVIEW
+                and it.id not in chosen
+                and not (it.last_day == 0 and it.elapsed < 0.5)
+            ),
+        )[: 4 * math.ceil(budget.left / costs.pass_s)]
         spare: list[tuple[float, Pick]] = []
-        for it in items:
-            if it.state != REVIEW or it.id in chosen or (it.last_day == 0 and it.elapsed < 0.5):
-                continue
+        for r_day, k in weakest:
+            it = items[k]
             p = model.r(it.elapsed, it.s)
             if last > 0:
                 gain = _before_final(model, it, p, last, horizon, mix)
             else:
-                gain = model.after_review(it.s, it.d, p, horizon, mix) - model.r(
-                    it.elapsed + horizon, it.s
-                )
+                gain = model.after_review(it.s, it.d, p, horizon, mix) - r_day
             cost = costs.review(p)
             if gain / cost >= MIN_RATE:
                 spare.append((gain / cost, Pick(it.id, "spare", cost, gain)))
