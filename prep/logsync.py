@@ -7,6 +7,11 @@ the same file twice changes nothing. Card ids that were renamed here (an
 edited question, see sync.py) are mapped through `card_aliases`, so reviews
 made on a machine that still had the old text land on the right card.
 
+Grades taken back with undo travel too: the export carries one line per
+undone review (`{"undone": UUID, "card_id": ..., "undone_at": ...}`); the
+import removes that review if it is here, and a review undone here (or in the
+file) is never brought back by an older export.
+
 A bad file is reported line by line and changes nothing.
 """
 
@@ -29,6 +34,7 @@ if TYPE_CHECKING:
     from .store import Store
 
 FIELDS = ("uuid", "card_id", "rating", "reviewed_at", "duration_ms", "source", "session")
+UNDO_FIELDS = ("undone", "card_id", "undone_at")
 SOURCES = ("drill", "mock", "cram")
 MAX_LINE = 64 * 1024
 MAX_PROBLEMS = 20
@@ -43,12 +49,28 @@ def _rows(store: Store, since: datetime | None = None) -> Iterable[tuple[Any, ..
     return store.conn.execute(sql + " ORDER BY reviewed_at, uuid", args)
 
 
+def _undone_rows(store: Store, since: datetime | None = None) -> list[tuple[Any, ...]]:
+    sql = "SELECT uuid, card_id, undone_at FROM undone"
+    args: list[Any] = []
+    if since is not None:
+        sql += " WHERE undone_at >= ?"
+        args.append(iso(since))
+    return store.conn.execute(sql + " ORDER BY undone_at, uuid", args).fetchall()
+
+
 def write_lines(store: Store, out: IO[str], since: datetime | None = None) -> int:
+    """Write the reviews, then the undone ones; returns the number of reviews."""
     n = 0
     for row in _rows(store, since):
         out.write(json.dumps(dict(zip(FIELDS, row, strict=True)), ensure_ascii=False) + "\n")
         n += 1
+    for row in _undone_rows(store, since):
+        out.write(json.dumps(dict(zip(UNDO_FIELDS, row, strict=True)), ensure_ascii=False) + "\n")
     return n
+
+
+def undone_count(store: Store, since: datetime | None = None) -> int:
+    return len(_undone_rows(store, since))
 
 
 def export(store: Store, dest: Path, since: datetime | None = None) -> int:
@@ -76,11 +98,20 @@ class Entry:
     line: int
 
 
+@dataclass
+class Undo:
+    """A review taken back on the machine that wrote the file."""
+
+    uuid: str
+    card_id: str
+    line: int
+
+
 def _int(value: Any) -> bool:
     return isinstance(value, int) and not isinstance(value, bool)
 
 
-def parse_line(text: str, path: str, line: int) -> tuple[Entry | None, Problem | None]:
+def parse_line(text: str, path: str, line: int) -> tuple[Entry | Undo | None, Problem | None]:
     def bad(message: str) -> tuple[None, Problem]:
         return None, Problem(path, line, 0, message)
 
@@ -92,6 +123,8 @@ def parse_line(text: str, path: str, line: int) -> tuple[Entry | None, Problem |
         return None, Problem(path, line, exc.colno, f"not JSON: {exc.msg}")
     if not isinstance(obj, dict):
         return bad("each line must be a JSON object (one review)")
+    if "undone" in obj:
+        return _undo_line(obj, path, line)
     unknown = [k for k in obj if k not in FIELDS]
     if unknown:
         return bad(f"unknown field {unknown[0]!r}")
@@ -131,7 +164,32 @@ def parse_line(text: str, path: str, line: int) -> tuple[Entry | None, Problem |
     return entry, None
 
 
-def read(path: Path) -> list[Entry]:
+def _uuid(value: Any) -> str | None:
+    try:
+        if not isinstance(value, str):
+            raise ValueError
+        return str(uuidlib.UUID(value))
+    except ValueError:
+        return None
+
+
+def _undo_line(obj: dict[str, Any], path: str, line: int) -> tuple[Undo | None, Problem | None]:
+    def bad(message: str) -> tuple[None, Problem]:
+        return None, Problem(path, line, 0, message)
+
+    unknown = [k for k in obj if k not in UNDO_FIELDS]
+    if unknown:
+        return bad(f"unknown field {unknown[0]!r} in an undone line")
+    u = _uuid(obj["undone"])
+    if u is None:
+        return bad(f"'undone' must be a UUID, not {obj['undone']!r:.60}")
+    card_id = obj.get("card_id")
+    if not isinstance(card_id, str) or not card_id.strip() or len(card_id) > 200:
+        return bad(f"'card_id' must be text (1-200 characters), not {card_id!r:.60}")
+    return Undo(u, card_id, line), None
+
+
+def read(path: Path) -> list[Entry | Undo]:
     """All entries of a log file, or a PrepError naming every bad line (up to 20)."""
     try:
         raw = path.read_bytes()
@@ -142,15 +200,19 @@ def read(path: Path) -> list[Entry]:
     except UnicodeDecodeError as exc:
         line = raw[: exc.start].count(b"\n") + 1
         raise PrepError(f"{path}:{line}: not valid UTF-8") from exc
-    entries: list[Entry] = []
+    entries: list[Entry | Undo] = []
     problems: list[Problem] = []
     seen: dict[str, int] = {}
     for n, line_text in enumerate(text.splitlines(), 1):
         if not line_text.strip():
             continue
         entry, problem = parse_line(line_text, str(path), n)
+        if isinstance(entry, Undo):
+            entries.append(entry)
+            continue
         if problem is None and entry is not None and entry.uuid in seen:
             earlier = entries[seen[entry.uuid]]
+            assert isinstance(earlier, Entry)
             if (entry.card_id, entry.rating, entry.reviewed_at) != (
                 earlier.card_id,
                 earlier.rating,
@@ -187,23 +249,38 @@ class Imported:
     cards: list[str] = field(default_factory=list)  # cards replayed
     unknown_cards: list[str] = field(default_factory=list)  # ids no deck here has (yet)
     changed: int = 0  # card states that moved
+    undone: int = 0  # reviews here that were taken back on the other machine: removed
+    kept_undone: int = 0  # reviews in the file that were taken back: not brought back
 
 
-def import_(store: Store, scheduler: Scheduler, entries: list[Entry]) -> Imported:
-    """Merge entries by UUID and replay the cards they touch, in one transaction."""
+def import_(store: Store, scheduler: Scheduler, entries: list[Entry | Undo]) -> Imported:
+    """Merge entries by UUID, apply the file's undos, and replay the cards touched, in one transaction."""
     from .doctor import resolve_alias
 
-    result = Imported(read=len(entries))
+    reviews = [e for e in entries if isinstance(e, Entry)]
+    undos = [e for e in entries if isinstance(e, Undo)]
+    result = Imported(read=len(reviews))
     with store.write() as conn:
         aliases = {r[0]: r[1] for r in conn.execute("SELECT old_id, new_id FROM card_aliases")}
         known_cards = {r[0] for r in conn.execute("SELECT id FROM cards")}
+        undone = {r[0] for r in conn.execute("SELECT uuid FROM undone")} | {u.uuid for u in undos}
         touched: set[str] = set()
         unknown: set[str] = set()
-        for e in entries:
-            card_id = e.card_id
-            if card_id in aliases:
-                card_id = resolve_alias(aliases, card_id) or card_id
-                result.remapped += card_id != e.card_id
+
+        def current(card_id: str) -> str:
+            return (resolve_alias(aliases, card_id) or card_id) if card_id in aliases else card_id
+
+        for u in undos:
+            card_id = current(u.card_id)
+            if store.forget(conn, u.uuid, card_id):
+                result.undone += 1
+                touched.add(card_id)
+        for e in reviews:
+            if e.uuid in undone:
+                result.kept_undone += 1
+                continue
+            card_id = current(e.card_id)
+            result.remapped += card_id != e.card_id
             row = conn.execute(
                 "SELECT card_id, rating, reviewed_at FROM reviews WHERE uuid = ?", (e.uuid,)
             ).fetchone()

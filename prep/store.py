@@ -28,7 +28,7 @@ if TYPE_CHECKING:
     from .schedule import CardState, Review, Scheduler
 
 BUSY_TIMEOUT_S = 5.0
-SCHEMA_VERSION = 3  # the number of migrations in MIGRATIONS below
+SCHEMA_VERSION = 4  # the number of migrations in MIGRATIONS below
 
 
 # Migrations: numbered plain functions, never edited once released. Each
@@ -111,7 +111,20 @@ def m003_followup(db: Any) -> None:
     )
 
 
-MIGRATIONS = [m001_initial, m002_mock, m003_followup]
+def m004_undone(db: Any) -> None:
+    # Reviews taken back with undo, by UUID: `prep log export` carries them so the
+    # undo reaches other machines, and an older export imported again cannot bring
+    # an undone grade back.
+    db.executescript(
+        """
+        CREATE TABLE undone (
+            uuid TEXT PRIMARY KEY, card_id TEXT NOT NULL, undone_at TEXT NOT NULL
+        );
+        """
+    )
+
+
+MIGRATIONS = [m001_initial, m002_mock, m003_followup, m004_undone]
 
 
 class CardRow(Record):
@@ -437,14 +450,28 @@ class Store:
             last = self.last_review(session)
             if last is None:
                 return None
-            conn.execute("DELETE FROM reviews WHERE uuid = ?", (last.uuid,))
-            conn.execute(
-                "UPDATE mock_answers SET review_uuid = NULL, rating = NULL WHERE review_uuid = ?",
-                (last.uuid,),
-            )
+            self.forget(conn, last.uuid, last.card_id)
             st = scheduler.replay(last.card_id, self.reviews_of(last.card_id))
             self._put_state(conn, st)
         return last, st
+
+    def forget(self, conn: sqlite3.Connection, uuid: str, card_id: str) -> bool:
+        """Take a review out of the log and remember its UUID as undone (inside a write).
+
+        Returns whether the review was here. The card's state is the caller's to replay.
+        """
+        from datetime import timezone
+
+        gone = conn.execute("DELETE FROM reviews WHERE uuid = ?", (uuid,)).rowcount > 0
+        conn.execute(
+            "UPDATE mock_answers SET review_uuid = NULL, rating = NULL WHERE review_uuid = ?",
+            (uuid,),
+        )
+        conn.execute(
+            "INSERT OR IGNORE INTO undone (uuid, card_id, undone_at) VALUES (?, ?, ?)",
+            (uuid, card_id, iso(datetime.now(timezone.utc))),
+        )
+        return gone
 
     def rebuild(self, scheduler: Scheduler) -> int:
         """Recompute every card's state from the log. Returns how many states changed."""

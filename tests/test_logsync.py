@@ -104,6 +104,49 @@ def test_importing_twice_changes_nothing(empty_ws, tmp_path):
     assert diff_states(desk, SCHED)[0] == []
 
 
+def test_an_undo_travels_and_an_older_export_cannot_bring_the_grade_back(empty_ws, tmp_path):
+    desk, laptop = _two(empty_ws, tmp_path)
+    desk.grade(SCHED, "c0", 3, T0)
+    desk.grade(SCHED, "c0", 1, T0 + timedelta(days=2))  # a slip of the finger...
+    old = tmp_path / "old.jsonl"
+    export(desk, old)
+    assert import_(laptop, SCHED, read(old)).added == 2
+    undone, _ = desk.undo(SCHED)  # ...taken back on the desk
+    assert undone.rating == 1 and len(_log(desk)) == 1
+    # The older file, imported again where the undo was made: the grade stays gone.
+    again = import_(desk, SCHED, read(old))
+    assert (again.added, again.kept_undone) == (0, 1) and len(_log(desk)) == 1
+    # The new export carries the undo to the laptop, which drops the grade and replays.
+    new = tmp_path / "new.jsonl"
+    assert export(desk, new) == 1
+    lines = [json.loads(x) for x in new.read_text(encoding="utf-8").splitlines()]
+    assert lines[-1]["undone"] == undone.uuid and lines[-1]["card_id"] == "c0"
+    got = import_(laptop, SCHED, read(new))
+    assert (got.undone, got.added, got.cards, got.changed) == (1, 0, ["c0"], 1)
+    assert _log(laptop) == _log(desk) and _states(laptop) == _states(desk)
+    assert diff_states(laptop, SCHED)[0] == []
+    # ...and the laptop, too, now refuses the older file's copy of that grade.
+    assert import_(laptop, SCHED, read(old)).kept_undone == 1
+    assert _fingerprint(laptop) == _fingerprint(desk)
+    # Importing the undo again changes nothing.
+    snapshot = _fingerprint(laptop)
+    assert import_(laptop, SCHED, read(new)).undone == 0
+    assert _fingerprint(laptop) == snapshot
+
+
+def test_a_bad_undone_line_is_located(empty_ws, tmp_path):
+    f = tmp_path / "log.jsonl"
+    f.write_text('{"undone": "not-a-uuid", "card_id": "c0"}\n', encoding="utf-8")
+    with pytest.raises(PrepError, match=r"log.jsonl:1: 'undone' must be a UUID"):
+        read(f)
+    f.write_text(
+        '{"undone": "0b6f1c52-4c1e-4c39-9a43-5f8f4b0b9d11", "card_id": "c0", "x": 1}\n',
+        encoding="utf-8",
+    )
+    with pytest.raises(PrepError, match=r"log.jsonl:1: unknown field 'x'"):
+        read(f)
+
+
 def test_cli_round_trip_is_idempotent(cli, ws, tmp_path):
     assert cli("-w", str(ws), "drill", "--new", "5", input="3\n1\n4\n2\n3\n").returncode == 0
     other = tmp_path / "other"

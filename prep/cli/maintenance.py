@@ -58,7 +58,7 @@ def export(
 
     from ..clock import default_clock, parse_when
     from ..logsync import export as do_export
-    from ..logsync import write_lines
+    from ..logsync import undone_count, write_lines
 
     _, store = _open_store()
     start = parse_when(since, default_clock().local_tz()) if since else None
@@ -66,7 +66,9 @@ def export(
         write_lines(store, sys.stdout, start)
         return
     n = do_export(store, Path(file), start)
-    typer.echo(f"Exported {n} review(s) to {file}.")
+    undone = undone_count(store, start)
+    also = f" and {undone} undone review(s)" if undone else ""
+    typer.echo(f"Exported {n} review(s){also} to {file}.")
 
 
 @log_app.command("import")
@@ -87,6 +89,11 @@ def import_(
         f"Imported {result.added} new review(s) of {len(result.cards)} card(s) "
         f"({result.known} already here); {result.changed} card state(s) updated."
     )
+    if result.undone or result.kept_undone:
+        note(
+            f"note: undo travels: {result.undone} review(s) taken back on the other machine "
+            f"removed here; {result.kept_undone} review(s) taken back earlier left out"
+        )
     if result.remapped:
         note(f"note: {result.remapped} review(s) of renamed cards filed under their new ids")
     if result.unknown_cards:
