@@ -32,7 +32,7 @@ def _seed() -> int:
 
 
 def _assert_clean(t) -> None:
-    assert t.failures == []
+    assert t.failures == [], "\n".join(t.failures)
     assert t.kills == KILLS
     # most kills landed while grading, not before the first card (70% aim there)
     assert t.kills_after_ack >= KILLS // 4

@@ -25,3 +25,22 @@ def test_damaged_database_is_one_error_line(ws, cli):
         lines = r.stderr.strip().splitlines()
         assert len(lines) == 1 and lines[0].startswith("Error: "), lines
         assert "damaged" in lines[0] or "cannot open" in lines[0] or "malformed" in lines[0]
+
+
+def test_ctrl_c_inside_a_print_does_not_print_it_twice():
+    # rich writes its buffer, then clears it; Ctrl-C in between left the text to be
+    # written again by the next print (the mock's "saved" line showed up twice).
+    import io
+
+    from rich.console import Console
+    from rich.segment import Segment
+
+    from prep.ui.render import drop_pending
+
+    out = io.StringIO()
+    console = Console(file=out, width=40, color_system=None)
+    assert isinstance(console._buffer, list)  # the rich internals drop_pending relies on
+    console._buffer.append(Segment("✓ saved 3/5 c1: Good\n"))  # written, not yet cleared
+    drop_pending(console)
+    console.print("Interrupted")
+    assert out.getvalue() == "Interrupted\n"

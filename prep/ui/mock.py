@@ -301,6 +301,7 @@ class MockScreen:
                 elif iv.phase == REVIEW:
                     self._review()
         except KeyboardInterrupt:
+            render.drop_pending(self.console)
             self.interrupted = True
             self.console.print("\nInterrupted: ending the interview; graded answers are saved.")
         summary = iv.end() if iv.started else iv.summary()

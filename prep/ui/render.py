@@ -13,6 +13,19 @@ from .keys import clean
 KIND_STYLE = {"technical": "cyan", "behavioral": "magenta", "concept": "blue", "ask": "green"}
 
 
+def drop_pending(console: Any) -> None:
+    """Forget output rich wrote but had not yet cleared when Ctrl-C arrived.
+
+    rich writes its buffer, flushes, then clears it; an interrupt in between
+    leaves the text in the buffer and the next print writes it again (a
+    "✓ saved" line twice would report one grade as two). Output not yet written
+    is lost instead, which at worst leaves a saved grade unacknowledged.
+    """
+    buffer = getattr(console, "_buffer", None)
+    if isinstance(buffer, list):
+        del buffer[:]
+
+
 def card_header(card: Any) -> Text:
     t = Text()
     t.append(clean(card.deck), style="dim")
