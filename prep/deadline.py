@@ -46,7 +46,6 @@ NEW, LEARNING, REVIEW, RELEARNING = 0, 1, 2, 3
 # A last review is made once doing it today rather than on the last study
 # day costs less than this much recall on the day, and only if it gains more.
 SLACK = 0.01
-BETA = 0.0
 # A review must buy at least this much recall on the day per second it takes
 # (0.001: one more card recalled on the day for every ~17 minutes).
 MIN_RATE = 0.001
@@ -381,9 +380,10 @@ def choose(
         for it in items
         if it.state in (LEARNING, RELEARNING) and not it.step_due and it.last_day == 0
     )
-    budget = _Budget(day.left_s - pending, review_room, new_room)
-    for pick in steps:
+    budget = _Budget(day.left_s, review_room, new_room)
+    for pick in steps:  # steps due now first: a reservation must not crowd them out
         budget.take(pick)
+    budget.left -= pending
     pace = math.ceil(len(new) / max(1.0, last - round(last * RESERVE)))
     for pick in new[:pace]:
         if not budget.take(pick):
@@ -421,9 +421,10 @@ def choose(
         for r_day, k in weakest:
             it = items[k]
             p = model.r(it.elapsed, it.s)
-            gain = model.after_review(it.s, it.d, p, horizon, mix) - r_day
             if last > 0:
-                gain = max(_before_final(model, it, p, last, horizon, mix), BETA * gain)
+                gain = _before_final(model, it, p, last, horizon, mix)
+            else:
+                gain = model.after_review(it.s, it.d, p, horizon, mix) - r_day
             cost = costs.review(p)
             if gain / cost >= MIN_RATE:
                 spare.append((gain / cost, Pick(it.id, "spare", cost, gain)))

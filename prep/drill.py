@@ -11,7 +11,7 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
 from .clock import Clock, day_start, iso
-from .schedule import CardState, Scheduler
+from .schedule import NEW, CardState, Scheduler
 from .status import interview_at, settings_of
 from .store import CardRow, Filters, Store
 
@@ -63,6 +63,7 @@ class DrillSession:
     id: str = field(default_factory=lambda: str(uuidlib.uuid4()))
 
     def __post_init__(self) -> None:
+        self.introduced: set[str] = set()  # new cards shown in this session
         self.queue: list[str] = self._build()
         self.learning: list[tuple[datetime, str]] = []
         self.history: list[str] = []
@@ -90,8 +91,8 @@ class DrillSession:
         ).fetchone()[0]
         review_room = max(0, settings.max_reviews_per_day - reviewed)
         new_room = max(0, settings.new_per_day - introduced)
-        if self.new_limit is not None:
-            new_room = self.new_limit
+        if self.new_limit is not None:  # --new N: for the whole session, refills included
+            new_room = max(0, self.new_limit - len(self.introduced))
         interview = interview_at(self.store, self.clock)
         tz = self.clock.local_tz()
         after = None
@@ -154,6 +155,8 @@ class DrillSession:
         self.revealed = False
         self._shown_at = self.clock.monotonic()
         state = self.store.state(card_id)
+        if state.state == NEW:
+            self.introduced.add(card_id)
         return Shown(
             card=card, state=state, index=self.done + 1,
             total=self.done + 1 + len(self.queue) + len(self.learning),
@@ -202,7 +205,7 @@ class DrillSession:
 
     def undo(self) -> str | None:
         """Take back this session's last grade; that card comes up again next."""
-        result = self.store.undo(self.scheduler, session=self.id)
+        result = self.store.undo(self.scheduler, session=self.id, at=self.clock.now())
         if result is None:
             return None
         review, _ = result

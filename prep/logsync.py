@@ -104,6 +104,7 @@ class Undo:
 
     uuid: str
     card_id: str
+    undone_at: datetime | None
     line: int
 
 
@@ -186,7 +187,16 @@ def _undo_line(obj: dict[str, Any], path: str, line: int) -> tuple[Undo | None, 
     card_id = obj.get("card_id")
     if not isinstance(card_id, str) or not card_id.strip() or len(card_id) > 200:
         return bad(f"'card_id' must be text (1-200 characters), not {card_id!r:.60}")
-    return Undo(u, card_id, line), None
+    at = obj.get("undone_at")
+    when = None
+    if at is not None:
+        try:
+            if not isinstance(at, str):
+                raise ValueError
+            when = parse_iso(at)
+        except (ValueError, OverflowError):
+            return bad(f"'undone_at' must be an ISO time like 2026-11-26T09:00:00Z, not {at!r:.40}")
+    return Undo(u, card_id, when, line), None
 
 
 def read(path: Path) -> list[Entry | Undo]:
@@ -271,10 +281,10 @@ def import_(store: Store, scheduler: Scheduler, entries: list[Entry | Undo]) -> 
             return (resolve_alias(aliases, card_id) or card_id) if card_id in aliases else card_id
 
         for u in undos:
-            card_id = current(u.card_id)
-            if store.forget(conn, u.uuid, card_id):
+            filed = store.forget(conn, u.uuid, current(u.card_id), u.undone_at)
+            if filed is not None:  # replay the card the review was filed under here
                 result.undone += 1
-                touched.add(card_id)
+                touched.add(filed)
         for e in reviews:
             if e.uuid in undone:
                 result.kept_undone += 1

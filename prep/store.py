@@ -443,35 +443,40 @@ class Store:
         return _review(row) if row else None
 
     def undo(
-        self, scheduler: Scheduler, session: str | None = None
+        self, scheduler: Scheduler, session: str | None = None, at: datetime | None = None
     ) -> tuple[Review, CardState] | None:
         """Delete the last review (of a session, or of all) and rebuild that card by replay."""
         with self.write() as conn:
             last = self.last_review(session)
             if last is None:
                 return None
-            self.forget(conn, last.uuid, last.card_id)
+            self.forget(conn, last.uuid, last.card_id, at)
             st = scheduler.replay(last.card_id, self.reviews_of(last.card_id))
             self._put_state(conn, st)
         return last, st
 
-    def forget(self, conn: sqlite3.Connection, uuid: str, card_id: str) -> bool:
+    def forget(
+        self, conn: sqlite3.Connection, uuid: str, card_id: str, at: datetime | None = None
+    ) -> str | None:
         """Take a review out of the log and remember its UUID as undone (inside a write).
 
-        Returns whether the review was here. The card's state is the caller's to replay.
+        Returns the id of the card the review was filed under here (None if it was not
+        here), which may differ from `card_id` after a rename; that card's state is the
+        caller's to replay.
         """
         from datetime import timezone
 
-        gone = conn.execute("DELETE FROM reviews WHERE uuid = ?", (uuid,)).rowcount > 0
+        row = conn.execute("SELECT card_id FROM reviews WHERE uuid = ?", (uuid,)).fetchone()
+        conn.execute("DELETE FROM reviews WHERE uuid = ?", (uuid,))
         conn.execute(
             "UPDATE mock_answers SET review_uuid = NULL, rating = NULL WHERE review_uuid = ?",
             (uuid,),
         )
         conn.execute(
             "INSERT OR IGNORE INTO undone (uuid, card_id, undone_at) VALUES (?, ?, ?)",
-            (uuid, card_id, iso(datetime.now(timezone.utc))),
+            (uuid, row[0] if row else card_id, iso(at or datetime.now(timezone.utc))),
         )
-        return gone
+        return row[0] if row else None
 
     def rebuild(self, scheduler: Scheduler) -> int:
         """Recompute every card's state from the log. Returns how many states changed."""

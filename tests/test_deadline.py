@@ -23,7 +23,7 @@ from prep.deadline import (
     scheduler_params,
 )
 from prep.drill import DrillSession
-from prep.schedule import REVIEW, CardState, Review, Scheduler
+from prep.schedule import LEARNING, REVIEW, CardState, Review, Scheduler
 from prep.store import Filters, Store
 from prep.sync import sync
 from prep.workspace import find
@@ -185,6 +185,19 @@ def test_gain_per_second_decides_when_the_budget_is_short():
     assert min(rates) >= max(others)
 
 
+def test_a_step_due_now_is_not_crowded_out_by_the_steps_reserved_for_later():
+    model, costs, mix = Model(), Costs(), Mix()
+    due = Item("now", LEARNING, 0.5, 6.0, 0.01, 0, step_due=True)
+    later = [Item(f"l{i}", LEARNING, 0.5, 6.0, 0.001, 0) for i in range(5)]
+    # 100 s left: less than the five later steps reserve (5 x 20 s), but the step due
+    # now is part of what they reserve for; it comes first.
+    choice = choose([due, *later], Day(5.04, 5, 100, 100), model, costs, mix, keep=0.9)
+    assert choice.ids == ["now"]
+    # ...and the reservation holds back new cards.
+    new = [Item(f"n{i}") for i in range(10)]
+    assert choose([due, *later, *new], Day(5.04, 5, 100, 100), model, costs, mix).ids == ["now"]
+
+
 def test_new_cards_come_at_least_at_the_pace_that_introduces_them_in_time():
     model, costs, mix = Model(), Costs(), Mix()
     new = [Item(f"n{i:03d}") for i in range(100)]
@@ -323,6 +336,22 @@ def test_a_drill_that_runs_out_of_queue_before_minutes_asks_the_policy_again(emp
     assert graded < 2000  # and then it ended
     again = DrillSession(store=store, scheduler=Scheduler(fuzz=False), clock=clock)
     assert again.next() is None or again.queue == []
+
+
+def test_new_n_stays_a_limit_for_the_whole_session_when_the_drill_refills(empty_ws):
+    clock = FakeClock(T0)
+    store = _store(empty_ws, clock, 80)
+    _set(store, interview_override=(T0 + timedelta(days=20)).isoformat(), minutes_per_day=10)
+    s = DrillSession(store=store, scheduler=Scheduler(fuzz=False), clock=clock, new_limit=3)
+    shown = s.next()
+    graded = 0
+    while shown is not None and graded < 500:
+        clock.advance(5)  # fast answers: the queue runs out long before the minutes
+        s.grade(3)
+        graded += 1
+        shown = s.next()
+    studied = store.conn.execute("SELECT COUNT(DISTINCT card_id) FROM reviews").fetchone()[0]
+    assert studied == len(s.introduced) == 3
 
 
 def test_measured_seconds_come_from_the_log(empty_ws):

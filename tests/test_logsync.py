@@ -134,6 +134,29 @@ def test_an_undo_travels_and_an_older_export_cannot_bring_the_grade_back(empty_w
     assert _fingerprint(laptop) == snapshot
 
 
+def test_an_undo_replays_the_card_its_review_is_filed_under_here(empty_ws, tmp_path):
+    # The other machine may know the card by another id (a rename not synced here yet):
+    # the review is found by its UUID and its own card is replayed.
+    desk, _ = _two(empty_ws, tmp_path)
+    desk.grade(SCHED, "c0", 3, T0)
+    review, _ = desk.grade(SCHED, "c0", 4, T0 + timedelta(days=3))
+    f = tmp_path / "undo.jsonl"
+    f.write_text(
+        json.dumps(
+            {"undone": review.uuid, "card_id": "c0-renamed", "undone_at": "2026-12-01T09:00:00Z"}
+        )
+        + "\n",
+        encoding="utf-8",
+    )
+    got = import_(desk, SCHED, read(f))
+    assert (got.undone, got.cards) == (1, ["c0"])
+    assert [r.rating for r in desk.reviews_of("c0")] == [3]
+    assert diff_states(desk, SCHED)[0] == []
+    assert desk.conn.execute("SELECT card_id, undone_at FROM undone").fetchall() == [
+        ("c0", "2026-12-01T09:00:00.000000Z")
+    ]
+
+
 def test_a_bad_undone_line_is_located(empty_ws, tmp_path):
     f = tmp_path / "log.jsonl"
     f.write_text('{"undone": "not-a-uuid", "card_id": "c0"}\n', encoding="utf-8")

@@ -27,10 +27,11 @@ def register(app: typer.Typer) -> None:
     @guard
     def undo() -> None:
         """Take back the last grade (from any drill or mock) and rebuild that card from the log."""
+        from ..clock import default_clock
         from ..schedule import RATINGS
 
         _, store = open_workspace()
-        result = store.undo(scheduler_for(store))
+        result = store.undo(scheduler_for(store), at=default_clock().now())
         if result is None:
             typer.echo("Nothing to undo.")
             return
