@@ -348,10 +348,7 @@ def choose(
         now = model.after_review(it.s, it.d, p, horizon, mix)
         if p <= keep:
             kind = "review"
-            if last > 0:
-                gain = max(_before_final(model, it, p, last, horizon, mix), now - r_day)
-            else:
-                gain = now - r_day
+            gain = now - r_day
         else:
             # Its last review: once going today costs almost nothing against the last day.
             gain = now - r_day
