@@ -31,13 +31,17 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass, field
 from datetime import datetime, tzinfo
-from typing import TYPE_CHECKING, Any
 
 from .clock import iso, parse_iso
+from .record import Factory, Record
 
+# Plain records, not dataclasses: `prep status` forecasts with this module before an
+# interview, and `dataclasses` (through `inspect`) costs more than the rest of it.
+TYPE_CHECKING = False
 if TYPE_CHECKING:
+    from typing import Any
+
     from .schedule import Scheduler
     from .store import Filters, Store
 
@@ -70,27 +74,33 @@ FSRS6_DEFAULTS = (
 )  # fmt: skip
 
 
-@dataclass(frozen=True)
-class Costs:
+class Costs(Record):
     """Expected seconds: a new card with its same-day learning steps, a review recalled, one forgotten."""
 
-    new_s: float = 2.16 * DEFAULT_SHOW_S
-    pass_s: float = DEFAULT_SHOW_S
-    fail_s: float = 2 * DEFAULT_SHOW_S
+    __slots__ = ("new_s", "pass_s", "fail_s")
+    _defaults = {
+        "new_s": 2.16 * DEFAULT_SHOW_S,
+        "pass_s": DEFAULT_SHOW_S,
+        "fail_s": 2 * DEFAULT_SHOW_S,
+    }
+    new_s: float
+    pass_s: float
+    fail_s: float
 
     def review(self, p: float) -> float:
         return p * self.pass_s + (1.0 - p) * self.fail_s
 
 
-@dataclass(frozen=True)
-class Mix:
+class Mix(Record):
     """How a person rates: the first rating of a new card (Again..Easy), and Hard/Good/Easy when recalled.
 
     Defaults are those of the FSRS simulator (open-spaced-repetition).
     """
 
-    first: tuple[float, float, float, float] = (0.24, 0.094, 0.495, 0.171)
-    passed: tuple[float, float, float] = (0.224, 0.631, 0.145)
+    __slots__ = ("first", "passed")
+    _defaults = {"first": (0.24, 0.094, 0.495, 0.171), "passed": (0.224, 0.631, 0.145)}
+    first: tuple[float, float, float, float]
+    passed: tuple[float, float, float]
 
 
 class Model:
@@ -196,41 +206,52 @@ def scheduler_params(scheduler: Scheduler | None) -> Sequence[float]:
 
 
 # --- the choice -------------------------------------------------------------------
-@dataclass(frozen=True)
-class Item:
+class Item(Record):
     """One card as the policy sees it. Times are days; `last_day` counts study days back (0 = today)."""
 
+    __slots__ = ("id", "state", "s", "d", "elapsed", "last_day", "step_due")
     id: str
-    state: int = NEW
-    s: float = 0.0
-    d: float = 0.0
-    elapsed: float = 0.0
-    last_day: int = 0
-    step_due: bool = False  # a learning or relearning step is due now
+    state: int
+    s: float
+    d: float
+    elapsed: float
+    last_day: int
+    step_due: bool  # a learning or relearning step is due now
+
+    def __init__(  # one per card on every call: spelled out, faster than Record's
+        self, id: str, state: int = NEW, s: float = 0.0, d: float = 0.0, elapsed: float = 0.0,
+        last_day: int = 0, step_due: bool = False,
+    ) -> None:  # fmt: skip
+        self.id, self.state, self.s, self.d = id, state, s, d
+        self.elapsed, self.last_day, self.step_due = elapsed, last_day, step_due
 
 
-@dataclass(frozen=True)
-class Day:
+class Day(Record):
     """Where today stands: days to the interview (float), study days left (today included), seconds."""
 
+    __slots__ = ("horizon", "days_left", "daily_s", "left_s")
     horizon: float
     days_left: int
     daily_s: float
     left_s: float
 
 
-@dataclass
-class Pick:
+class Pick(Record):
+    __slots__ = ("id", "kind", "seconds", "gain")
     id: str
     kind: str  # "step" | "new" | "final" | "review" | "spare"
     seconds: float
     gain: float  # expected recall on the day it adds
 
+    def __init__(self, id: str, kind: str, seconds: float, gain: float) -> None:
+        self.id, self.kind, self.seconds, self.gain = id, kind, seconds, gain
 
-@dataclass
-class Choice:
-    picks: list[Pick] = field(default_factory=list)
-    keep: float = KEEP_GRID[0]  # recall at which cards were due
+
+class Choice(Record):
+    __slots__ = ("picks", "keep")
+    _defaults = {"picks": Factory(list), "keep": KEEP_GRID[0]}  # keep: recall cards were due at
+    picks: list[Pick]
+    keep: float
 
     @property
     def ids(self) -> list[str]:
@@ -469,10 +490,10 @@ class _Budget:
 
 
 # --- from the store -----------------------------------------------------------
-@dataclass(frozen=True)
-class Context:
+class Context(Record):
     """Everything `choose` needs besides the cards, read once from the store."""
 
+    __slots__ = ("model", "costs", "mix", "daily_s", "spent_s", "today", "tz", "day_hour")
     model: Model
     costs: Costs
     mix: Mix
