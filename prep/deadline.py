@@ -516,20 +516,19 @@ def measured(store: Store) -> tuple[Costs, Mix]:
         show = ms[len(ms) // 2] / 1000.0
     else:
         show = DEFAULT_SHOW_S
-    firsts = dict(
-        store.conn.execute(
-            "SELECT r.rating, COUNT(*) FROM reviews r JOIN (SELECT card_id, MIN(reviewed_at) AS m "
-            "FROM reviews WHERE source != 'cram' GROUP BY card_id) f "
-            "ON r.card_id = f.card_id AND r.reviewed_at = f.m GROUP BY r.rating"
-        ).fetchall()
-    )
-    passes = dict(
-        store.conn.execute(
-            "SELECT rating, COUNT(*) FROM reviews WHERE source != 'cram' AND rating > 1 "
-            "AND reviewed_at NOT IN (SELECT MIN(reviewed_at) FROM reviews GROUP BY card_id) "
-            "GROUP BY rating"
-        ).fetchall()
-    )
+    # One pass over the log: each card's first grade (its first rating as a new card)
+    # and the later ones that were recalled (Hard, Good, Easy).
+    firsts: dict[int, int] = {}
+    passes: dict[int, int] = {}
+    for rating, first, n in store.conn.execute(
+        "SELECT rating, first, COUNT(*) FROM (SELECT rating, ROW_NUMBER() OVER "
+        "(PARTITION BY card_id ORDER BY reviewed_at, uuid) = 1 AS first FROM reviews "
+        "WHERE source != 'cram') GROUP BY rating, first"
+    ):
+        if first:
+            firsts[rating] = n
+        elif rating > 1:
+            passes[rating] = n
     base = Mix()
     prior = 20.0  # pseudo-counts: a handful of grades does not swing the forecast
     n1 = sum(firsts.values())

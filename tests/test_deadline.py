@@ -367,6 +367,33 @@ def test_measured_seconds_come_from_the_log(empty_ws):
     assert mix.first[2] > Mix().first[2]  # every first rating was Good
 
 
+def test_rating_mix_counts_first_grades_apart_from_later_recalls(empty_ws):
+    from prep.clock import iso
+
+    store = _store(empty_ws, FakeClock(T0), 3)
+    cards = [r[0] for r in store.conn.execute("SELECT id FROM cards ORDER BY id")]
+    with store.write() as conn:
+        for k, cid in enumerate(cards):
+            at = T0 + timedelta(minutes=k)
+            rows = [(4, at), (2, at + timedelta(days=1)), (2, at + timedelta(days=3))]
+            for j, (rating, when) in enumerate(rows):
+                conn.execute(
+                    "INSERT INTO reviews VALUES (?,?,?,?,?,?,?)",
+                    (f"{cid}-{j}", cid, rating, iso(when), 20000, "drill", None),
+                )
+        # A cram grade before everything else is not the card's first grade.
+        conn.execute(
+            "INSERT INTO reviews VALUES (?,?,?,?,?,?,?)",
+            ("cram", cards[0], 1, iso(T0 - timedelta(days=1)), 20000, "cram", None),
+        )
+    _, mix = measured(store)
+    base = Mix()
+    assert mix.first[3] == pytest.approx((3 + 20 * base.first[3]) / 23)  # three Easy firsts
+    assert mix.first[0] == pytest.approx(20 * base.first[0] / 23)  # the cram Again is not one
+    assert mix.passed[0] == pytest.approx((6 + 20 * base.passed[0]) / 26)  # six later Hards
+    assert mix.passed[2] == pytest.approx(20 * base.passed[2] / 26)  # first Easys are not recalls
+
+
 def test_after_the_date_a_backlog_drains_at_the_daily_budget(empty_ws):
     from prep.deadline import GRACE_DAYS, after_queue
 
