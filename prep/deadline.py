@@ -601,11 +601,12 @@ def context(
 
 
 def study_days_left(now: datetime, interview: datetime, ctx: Context) -> int:
-    """Study days from today to the last one before the interview's day (at least today)."""
-    from .clock import day_start
+    """Study days from today to the last one before the interview's date (at least today).
 
-    end = day_start(interview, ctx.tz, ctx.day_hour)
-    days = (end.astimezone(ctx.tz).date() - ctx.today.astimezone(ctx.tz).date()).days
+    By the date, not the study day the interview falls in: an interview at 01:00,
+    before the day starts at 04:00, still leaves the whole day before it.
+    """
+    days = (interview.astimezone(ctx.tz).date() - ctx.today.astimezone(ctx.tz).date()).days
     return max(1, days)
 
 
@@ -727,9 +728,21 @@ def after_queue(
 
     None when the interview is not in the last GRACE_DAYS (the plain queue applies).
     """
-    from datetime import timedelta
+    due = after_due(store, scheduler, now, interview, filters, review_room, tz)
+    return None if due is None else due + store.new_ids(filters, new_room)
 
-    if not interview <= now < interview + timedelta(days=GRACE_DAYS):
+
+def after_due(
+    store: Store,
+    scheduler: Scheduler | None,
+    now: datetime,
+    interview: datetime,
+    filters: Filters,
+    review_room: int,
+    tz: tzinfo | None = None,
+) -> list[str] | None:
+    """The due reviews `after_queue` asks for today (most overdue first, to the minutes left)."""
+    if not in_grace(now, interview):
         return None
     ctx = context(store, scheduler, now, tz)
     left = ctx.daily_s - ctx.spent_s
@@ -739,4 +752,11 @@ def after_queue(
             break
         queue.append(card_id)
         left -= ctx.costs.pass_s
-    return queue + store.new_ids(filters, new_room)
+    return queue
+
+
+def in_grace(now: datetime, interview: datetime) -> bool:
+    """True in the GRACE_DAYS after the interview, when due reviews are held to the budget."""
+    from datetime import timedelta
+
+    return interview <= now < interview + timedelta(days=GRACE_DAYS)

@@ -65,6 +65,7 @@ class TopicRecall:
 class Plan:
     interview: str | None
     passed: bool = False
+    held_until: str | None = None  # after the date: due reviews held to the budget until then
     days_left: int = 0
     minutes_per_day: int = 0
     minutes_source: str = "settings"  # "set" by --minutes-per-day, or from the settings
@@ -94,20 +95,30 @@ class Plan:
 
 # --- setting the date and the budget --------------------------------------------
 def set_interview(store: Store, text: str, clock: Clock) -> datetime | None:
-    """Store the interview time given on the command line ('none' clears it). Refuses the past."""
+    """Store the interview time given on the command line ('none' clears it). Refuses the past.
+
+    prep.yaml's date at this moment is kept alongside: if the file's date is
+    edited later, the file wins again (see `status.interview_at`).
+    """
     from .clock import parse_when
 
+    written = store.get_meta("interview_date")
     if text.strip().lower() in ("none", "clear", "off"):
         with store.write() as conn:
-            conn.execute("DELETE FROM meta WHERE key = 'interview_override'")
+            store.set_meta(conn, "interview_override", "none")
+            store.set_meta(conn, "interview_override_over", {"yaml": written})
         return None
     when = parse_when(text, clock.local_tz())
     if when <= clock.now():
         raise PrepError(f"the interview time {text!r} is in the past; give a future date")
-    local = when.astimezone(clock.local_tz())
+    # Kept in the offset it was given in (like a date written in prep.yaml), else local time.
+    given = text.strip().replace("Z", "+00:00").replace(" ", "T", 1)
+    offset = datetime.fromisoformat(given).tzinfo if len(given) > 10 else None
+    when = when.astimezone(offset or clock.local_tz())
     with store.write() as conn:
-        store.set_meta(conn, "interview_override", local.isoformat())
-    return local
+        store.set_meta(conn, "interview_override", when.isoformat())
+        store.set_meta(conn, "interview_override_over", {"yaml": written})
+    return when
 
 
 def set_minutes(store: Store, minutes: int) -> None:
@@ -267,7 +278,16 @@ def build(
     if interview is None:
         return Plan(interview=None)
     if interview <= now:
-        return Plan(interview=interview.isoformat(), passed=True)
+        from .deadline import GRACE_DAYS, budget_minutes, in_grace
+
+        if not in_grace(now, interview):
+            return Plan(interview=interview.isoformat(), passed=True)
+        return Plan(
+            interview=interview.isoformat(),
+            passed=True,
+            held_until=(interview + timedelta(days=GRACE_DAYS)).isoformat(),
+            minutes_per_day=budget_minutes(store),
+        )
     tz = clock.local_tz()
     ctx = context(store, scheduler, now, tz)
     items, meta = items_of(store, None, now, ctx)
@@ -286,7 +306,7 @@ def build(
     unseen_ids = {it.id for it in proj.items if it.state == NEW}
 
     plan = Plan(
-        interview=interview.astimezone(tz).isoformat(),
+        interview=interview.isoformat(),
         days_left=days_left,
         minutes_per_day=round(ctx.daily_s / 60),
         minutes_source="set" if store.get_meta("minutes_per_day") else "settings",

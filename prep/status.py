@@ -18,14 +18,30 @@ def settings_of(store: Store) -> Settings:
 
 
 def interview_at(store: Store, clock: Clock) -> datetime | None:
-    """The interview time: set by `prep plan --interview`, else from prep.yaml."""
-    text = store.get_meta("interview_override") or store.get_meta("interview_date")
+    """The interview time: the latest of `prep plan --interview` and prep.yaml's date.
+
+    The command line wins over prep.yaml, until prep.yaml's date is edited after
+    it (the file is then the newer word). 'none' on the command line clears a
+    date set in prep.yaml the same way.
+    """
+    text = interview_text(store)
     if not text:
         return None
     dt = datetime.fromisoformat(text.replace("Z", "+00:00"))
     if dt.tzinfo is None:
         dt = dt.replace(tzinfo=clock.local_tz())
     return dt
+
+
+def interview_text(store: Store) -> str | None:
+    written = store.get_meta("interview_date")
+    override = store.get_meta("interview_override")
+    if override is None:
+        return written
+    over = store.get_meta("interview_override_over")  # prep.yaml's date when it was set
+    if isinstance(over, dict) and over.get("yaml") != written:
+        return written
+    return None if override == "none" else override
 
 
 def streak(study_days: list[str], today: date) -> int:
@@ -52,7 +68,8 @@ def status(store: Store, clock: Clock) -> dict[str, Any]:
     days_left = None
     due, policy = counts["due"], "fsrs"
     if interview is not None:
-        days_left = (interview.astimezone(tz).date() - now.astimezone(tz).date()).days
+        # Counted from today's study day, as the plan counts study days.
+        days_left = (interview.astimezone(tz).date() - today).days
     if interview is not None and interview > now:
         # Before the interview the drill asks what the deadline policy picks, which is
         # not what plain FSRS finds due nor `new_per_day`: say what the drill will ask.
@@ -62,6 +79,15 @@ def status(store: Store, clock: Clock) -> dict[str, Any]:
         choice = today_choice(store, None, now, interview, None, room, None, tz)[0]
         due, new_today = choice.count("step", "review", "final", "spare"), choice.count("new")
         policy = "deadline"
+    elif interview is not None:
+        # Just after the interview the drill holds due reviews to the minutes a day.
+        from .deadline import after_due
+        from .store import Filters
+
+        room = max(0, settings.max_reviews_per_day - store.scheduled_reviews_since(start))
+        held = after_due(store, None, now, interview, Filters(), room, tz)
+        if held is not None:
+            due, policy = len(held), "after"
     last = store.conn.execute(
         "SELECT MIN(due) FROM card_state WHERE due > ?", (iso(now),)
     ).fetchone()[0]

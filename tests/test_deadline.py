@@ -249,7 +249,17 @@ def test_status_says_what_the_drill_will_ask_before_the_interview(empty_ws):
     later = status(store, clock)
     queue = DrillSession(store=store, scheduler=Scheduler(fuzz=False), clock=clock).queue
     assert later["due"] + later["new"] == len(queue) > 0
-    _set(store, interview_override=(T0 - timedelta(hours=1)).isoformat())
+    # Just after the interview the drill holds due reviews to the minutes a day: so does status.
+    _study_day(store, clock)
+    clock.advance(8 * DAY)
+    _set(store, interview_override=(clock.now() - timedelta(hours=1)).isoformat())
+    _set(store, minutes_per_day=1)  # three reviews at the default 20 s
+    held = status(store, clock)
+    session = DrillSession(store=store, scheduler=Scheduler(fuzz=False), clock=clock)
+    assert held["policy"] == "after"
+    assert len(store.due_ids(clock.now())) > held["due"] == 3
+    assert held["due"] + held["new"] == len(session.queue)
+    _set(store, interview_override=(clock.now() - timedelta(days=30)).isoformat())
     assert status(store, clock)["policy"] == "fsrs"
 
 

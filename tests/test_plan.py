@@ -54,16 +54,42 @@ def test_help_names_the_options(invoke):
 def test_set_show_and_clear_the_interview_date(ws, cli):
     r = cli("-w", str(ws), "plan", "--interview", "2026-12-10T10:00+09:00", env=ENV)
     assert r.returncode == 0, r.stderr
-    assert _meta(ws, "interview_override") == "2026-12-10T01:00:00+00:00"  # local time is UTC here
+    assert _meta(ws, "interview_override") == "2026-12-10T10:00:00+09:00"  # as given
     assert "Predicted recall on the day" in r.stdout
     status = json.loads(cli("-w", str(ws), "status", "--json", env=ENV).stdout)
-    assert status["days_left"] == 14
-    assert status["interview_date"].startswith("2026-12-10T01:00")
+    plan = json.loads(cli("-w", str(ws), "plan", "--json", env=ENV).stdout)
+    # 01:00 on Dec 10 here (UTC), before the 04:00 day start: Dec 9 is still a whole study day.
+    assert status["days_left"] == plan["days_left"] == 14
+    assert plan["days"][-1]["date"] == "2026-12-09"
+    assert status["interview_date"] == plan["interview"] == "2026-12-10T10:00:00+09:00"
     r = cli("-w", str(ws), "plan", "--interview", "none", env=ENV)
     assert r.returncode == 0
-    assert _meta(ws, "interview_override") is None
+    assert _meta(ws, "interview_override") == "none"
     assert "No interview date" in r.stdout
     assert json.loads(cli("-w", str(ws), "status", "--json", env=ENV).stdout)["days_left"] is None
+
+
+def test_the_newer_of_prep_yaml_and_the_command_line_sets_the_date(ws, cli):
+    profile = ws / "prep.yaml"
+    text = profile.read_text(encoding="utf-8")
+
+    def write_date(value: str) -> None:
+        new = text.replace("  date: null", f"  date: {value}", 1)
+        assert new != text
+        profile.write_text(new, encoding="utf-8")
+
+    def date_now() -> object:
+        return json.loads(cli("-w", str(ws), "status", "--json", env=ENV).stdout)["interview_date"]
+
+    write_date("2026-11-20T10:00:00+09:00")  # passed
+    assert date_now() == "2026-11-20T10:00:00+09:00"
+    r = cli("-w", str(ws), "plan", "--interview", "none", env=ENV)
+    assert "No interview date" in r.stdout  # 'none' clears a date written in prep.yaml too
+    assert date_now() is None
+    write_date("2026-12-15T14:00:00+09:00")  # edited after: the file is the newer word
+    assert date_now() == "2026-12-15T14:00:00+09:00"
+    cli("-w", str(ws), "plan", "--interview", "2026-12-12T10:00+09:00", env=ENV)
+    assert date_now() == "2026-12-12T10:00:00+09:00"  # and now the command line is
 
 
 def test_a_date_only_means_nine_in_the_morning_local_time(ws, cli):
@@ -85,7 +111,7 @@ def test_bad_dates_and_budgets_are_refused_and_change_nothing(ws, cli):
     r = cli("-w", str(ws), "plan", "--interview", "2026-11-01", env=ENV)
     assert r.returncode == 1
     assert "in the past" in r.stderr
-    assert _meta(ws, "interview_override") == "2026-12-10T01:00:00+00:00"
+    assert _meta(ws, "interview_override") == "2026-12-10T10:00:00+09:00"
     r = cli("-w", str(ws), "plan", "--minutes-per-day", "0", env=ENV)
     assert r.returncode == 2
     assert _meta(ws, "minutes_per_day") is None
@@ -98,8 +124,14 @@ def test_plan_without_a_date_and_after_it(ws, cli):
     later = {"PREP_NOW": iso(T0 + timedelta(days=5))}
     r = cli("-w", str(ws), "plan", env=later)
     assert r.returncode == 0
-    assert "has passed" in r.stdout and "plain FSRS" in r.stdout
-    assert json.loads(cli("-w", str(ws), "plan", "--json", env=later).stdout)["passed"] is True
+    # As the drill does for two weeks after the date: due reviews held to the minutes a day.
+    said = " ".join(r.stdout.split())
+    assert "has passed. Until 2026-12-12 the drill holds due reviews to your 21 minutes" in said
+    plan = json.loads(cli("-w", str(ws), "plan", "--json", env=later).stdout)
+    assert plan["passed"] is True and plan["held_until"].startswith("2026-12-12T10:00")
+    much_later = {"PREP_NOW": iso(T0 + timedelta(days=30))}
+    r = cli("-w", str(ws), "plan", env=much_later)
+    assert "has passed: the drill is plain FSRS" in r.stdout
 
 
 def test_plan_json_agrees_with_the_drill_queue_of_today(ws, cli):

@@ -68,10 +68,20 @@ def register(app: typer.Typer) -> None:
             )
             return
         if result.passed:
-            out.print(
-                f"The interview ({result.interview[:16].replace('T', ' ')}) has passed: the drill "
-                "is back to plain FSRS. Clear the date with: prep plan --interview none"
-            )
+            when = result.interview[:16].replace("T", " ")
+            if result.held_until:
+                until = result.held_until[:10]
+                out.print(
+                    f"The interview ({when}) has passed. Until {until} the drill holds due "
+                    f"reviews to your {result.minutes_per_day} minutes a day, most "
+                    "overdue first; then it is plain FSRS. Clear the date with: "
+                    "prep plan --interview none"
+                )
+            else:
+                out.print(
+                    f"The interview ({when}) has passed: the drill is plain FSRS. "
+                    "Clear the date with: prep plan --interview none"
+                )
             return
         if result.cards == 0:
             out.print(

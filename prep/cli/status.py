@@ -12,8 +12,9 @@ if TYPE_CHECKING:
 def render(data: dict[str, Any]) -> str:
     lines = [
         # Before an interview the drill follows the interview plan, not the due dates.
+        # Just after it, due reviews are held to the minutes a day.
         f"reviews today  {data['due']}"
-        if data.get("policy") == "deadline"
+        if data.get("policy") in ("deadline", "after")
         else f"due now        {data['due']}",
         f"new today      {data['new']}",
         f"reviewed today {data['reviewed_today']}",
