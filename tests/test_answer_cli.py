@@ -63,6 +63,21 @@ def test_show_story_panels_with_seconds(invoke, ws: Path) -> None:
     assert "s to say (aim ~120s)" in out
 
 
+def test_story_length_is_rounded_the_same_everywhere(invoke, ws: Path) -> None:
+    listed = invoke("-w", str(ws), "answer", "list", "--json").output
+    seconds = {s["id"]: s["seconds"] for s in json.loads(listed)["stories"]}
+    assert seconds["cfn-automation"] == 112.5  # a tie: round() said 112, format() 113
+
+    def row(*args: str) -> list[str]:
+        out = invoke("-w", str(ws), "answer", *args, env={"COLUMNS": "200"}).output
+        return next(line for line in out.split("\n") if line.startswith("cfn-automation")).split()
+
+    assert row("list")[1] == "113s"
+    assert row("check")[1] == "113s"
+    shown = invoke("-w", str(ws), "answer", "show", "cfn-automation", env={"COLUMNS": "200"})
+    assert "~113s to say" in shown.output
+
+
 def test_show_email_with_var(cli, ws: Path) -> None:
     result = cli("-w", str(ws), "answer", "show", "thank-you", "--var", "interviewer=김민수")
     assert result.returncode == 0, result.stderr

@@ -28,7 +28,9 @@ def _ws() -> Any:
 
 
 def _secs(value: float | None) -> str:
-    return "—" if value is None else f"{value:.0f}s"
+    from ..answers import whole_seconds
+
+    return "—" if value is None else f"{whole_seconds(value)}s"
 
 
 @app.command("list")
@@ -46,10 +48,12 @@ def list_(
     ws = _ws()
     profile = load_profile(ws).data
     rows: list[dict[str, Any]] = []
+    seconds: dict[str, float] = {}  # unrounded: rounding 112.46 to 112.5 first would show 113
     for meta in list_stories(ws):
         row = meta.to_dict()
         try:
-            row["seconds"] = round(render_meta(ws, meta, profile).seconds, 1)
+            seconds[meta.id] = render_meta(ws, meta, profile).seconds
+            row["seconds"] = round(seconds[meta.id], 1)
         except PrepError as exc:
             row["seconds"] = None
             row["error"] = str(exc)
@@ -70,7 +74,7 @@ def list_(
     for row in rows:
         table.add_row(
             clean(row["id"]),
-            "error" if "error" in row else _secs(row["seconds"]),
+            "error" if "error" in row else _secs(seconds[row["id"]]),
             clean("\n".join(row["values"])),
             clean("\n".join(row["cards"])),
             clean(row["title"]) + ("" if row["kind"] == "story" else f" ({row['kind']})"),
@@ -128,7 +132,7 @@ def show(
     """Render one story: STAR sections with the seconds each takes to say."""
     import json
 
-    from ..answers import TARGET_S, parse_var, render
+    from ..answers import TARGET_S, parse_var, render, whole_seconds
 
     extra = dict(parse_var(v) for v in var or [])
     story = render(_ws(), story_id, extra)
@@ -159,11 +163,11 @@ def show(
         out.print()
         out.print(Markdown(clean(story.markdown)))
         return
-    info.append(f"  ·  ~{story.seconds:.0f}s to say (aim ~{TARGET_S}s)")
+    info.append(f"  ·  ~{whole_seconds(story.seconds)}s to say (aim ~{TARGET_S}s)")
     split = story.split()
     panels = []
     for part in story.parts:
-        title = f"{part.name} · {part.seconds:.0f}s"
+        title = f"{part.name} · {whole_seconds(part.seconds)}s"
         if part.name in split:
             title += f" · {split[part.name]:.0f}%"
         panels.append(
@@ -210,7 +214,7 @@ def check() -> None:
     """Lint every story: renders, four STAR sections, speaking time, values and cards; exit 1 on errors."""
     from rich.table import Table
 
-    from ..answers import STAR, check_report
+    from ..answers import STAR, check_report, whole_seconds
 
     report = check_report(_ws())
     for problem in report.problems:
@@ -229,7 +233,7 @@ def check() -> None:
         cells = []
         for name in STAR:
             if name in s.section_seconds and name in s.split:
-                cells.append(f"{s.section_seconds[name]:.0f}s {s.split[name]:.0f}%")
+                cells.append(f"{whole_seconds(s.section_seconds[name])}s {s.split[name]:.0f}%")
             else:
                 cells.append("—")
         table.add_row(s.id, _secs(s.seconds), *cells, flagged.get(s.path, "ok"))

@@ -79,5 +79,7 @@ def story(sections: list[tuple[str, str]], title: str, seconds: float) -> Render
         )
         for name, body in sections
     ]
-    head = Text(f"STAR · {clean(title)} · ~{round(seconds)}s to say", style="bold")
+    from ..answers import whole_seconds
+
+    head = Text(f"STAR · {clean(title)} · ~{whole_seconds(seconds)}s to say", style="bold")
     return Group(head, *panels)
