@@ -196,7 +196,7 @@ def summary_view(summary: Summary, width: int = 80) -> RenderableType:
     rows: list[list[Text]] = []
     capped = False
     for a in summary.answers:
-        over = Text(f"+{short(a.overtime_ms / 1000)}", style="red") if a.overtime_ms else Text("")
+        over = Text(f"+{short(a.overtime_s)}", style="red") if a.overtime_ms else Text("")
         if a.skipped:
             grade = Text("skip", style="dim")
         else:
@@ -207,7 +207,7 @@ def summary_view(summary: Summary, width: int = 80) -> RenderableType:
         kw = f"{len(a.covered)}/{a.keywords_total}" if a.keywords_total and not a.skipped else ""
         rows.append([
             Text(str(a.position)), Text(clean(a.card.q)),
-            Text(f"{short(a.used_ms / 1000)}/{short(a.limit_s)}"), over, Text(kw), grade,
+            Text(f"{short(a.used_s)}/{short(a.limit_s)}"), over, Text(kw), grade,
             Text(str(a.hints) if a.hints else ""),
         ])  # fmt: skip
     heads = ["#", "question", "time/limit", "over", "keywords", "grade", "hint"]
@@ -232,9 +232,9 @@ def summary_view(summary: Summary, width: int = 80) -> RenderableType:
         style="bold",
     )
     if summary.limit_s:
-        lines.append(f" · time {short(summary.used_ms / 1000)} of {short(summary.limit_s)}")
+        lines.append(f" · time {short(summary.used_s)} of {short(summary.limit_s)}")
     if summary.overtime_ms:
-        lines.append(f" · over {short(summary.overtime_ms / 1000)}", style="red")
+        lines.append(f" · over {short(summary.overtime_s)}", style="red")
     if total:
         lines.append(f" · keywords {covered}/{total} ({covered / total:.0%})")
     if mean is not None:
