@@ -125,7 +125,7 @@ def star_bar(iv: MockInterview) -> Text:
     return t
 
 
-def hint_line(iv: MockInterview) -> Text | None:
+def hint_line(iv: MockInterview) -> RenderableType | None:
     q = iv.current
     if q is None or not iv.hints:
         return None
@@ -160,16 +160,11 @@ def used(timer: Any) -> str:
     return f"{mmss(timer.elapsed())} of {mmss(timer.limit_s)}{over}"
 
 
-def checklist(card: Any, covered: set[int] | None = None) -> Text | None:
+def checklist(card: Any, covered: set[int] | None = None) -> RenderableType | None:
     if not card.keywords:
         return None
-    t = Text("keywords  ", style="bold")
-    for i, kw in enumerate(card.keywords, 1):
-        mark = "☑" if covered and i in covered else "☐"
-        t.append(f"{mark} {i}. ", style="green" if covered and i in covered else "")
-        t.append(clean(kw))
-        t.append("   ")
-    return t
+    items = [render.checkbox(i, kw, covered, "green", " ") for i, kw in enumerate(card.keywords, 1)]
+    return render.Flow(Text("keywords  ", style="bold"), items, gap=3)
 
 
 def used_text(a: Answer) -> str:
