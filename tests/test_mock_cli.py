@@ -93,6 +93,25 @@ def test_star_bar_on_behavioral_cards_names_the_segment(store) -> None:
     assert "now:" not in text_of(screen(iv))  # technical: no STAR bar
 
 
+@pytest.mark.parametrize("width", [30, 36, 40, 80, 120])
+def test_clock_and_star_bars_fit_the_terminal_width(store, width: int) -> None:
+    clock = FakeClock(T0)
+    iv = make(store, clock, "team-conflict", limit=100)
+    iv.start()
+    clock.advance(5)
+    iv.handle(PAUSE)
+    lines = text_of(screen(iv), width).splitlines()
+    assert all(len(line.rstrip()) <= width for line in lines)
+    time_bar = [line for line in lines if "█" in line or "░" in line]
+    star_bar = [line for line in lines if "▮" in line or "▯" in line]
+    assert len(time_bar) == 1 and len(star_bar) == 1  # not wrapped onto a second line
+    assert len(time_bar[0].strip()) == min(40, width - 2)
+    assert [c for c in star_bar[0].split("now:")[0] if c in "STAR"] == ["S", "T", "A", "R"]
+    assert any("now: Situation · Task at 01:20" in line for line in lines)
+    assert any("‖ PAUSED (p resumes)" in line for line in lines)
+    assert any(line.startswith("[enter/space] done") for line in lines)
+
+
 def test_summary_totals_add_up_the_rows_shown(store) -> None:
     card = store.card("fastapi-async-caveats")
     assert card is not None
