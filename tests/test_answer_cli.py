@@ -53,6 +53,24 @@ def test_list_table(invoke, ws: Path) -> None:
     assert "면접 감사 메일" in result.output
 
 
+@pytest.mark.parametrize("width", [60, 80, 100, 120])
+def test_list_and_map_never_break_an_id(invoke, ws: Path, width: int) -> None:
+    stories = json.loads(invoke("-w", str(ws), "answer", "list", "--json").output)["stories"]
+    ids = {s["id"] for s in stories}
+    ids |= {v for s in stories for v in s["values"]} | {c for s in stories for c in s["cards"]}
+    env = {"COLUMNS": str(width)}
+    for command in ("list", "map"):
+        out = invoke("-w", str(ws), "answer", command, env=env).output
+        words = {w.strip(",") for w in out.split()}
+        shown = ids if command == "list" else {s["id"] for s in stories if s["kind"] == "story"}
+        if command == "map":
+            shown |= {v for s in stories for v in s["values"]}
+        assert shown <= words, (width, command, shown - words, out)
+        assert all(len(line.rstrip()) <= width for line in out.splitlines())
+    titles = invoke("-w", str(ws), "answer", "list", env=env).output
+    assert "Jenkins·Kubernetes" in titles  # the title is still there, wrapped
+
+
 def test_show_story_panels_with_seconds(invoke, ws: Path) -> None:
     result = invoke("-w", str(ws), "answer", "show", "fastapi-latency")
     assert result.exit_code == 0, result.output
