@@ -10,6 +10,7 @@ load files outside `answers/`, and stops at an output cap.
 from __future__ import annotations
 
 import difflib
+import math
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -50,6 +51,12 @@ ALIASES: dict[str, tuple[str, ...]] = {
 }
 KINDS = ("story", "email", "text")
 FRONT_KEYS = ("id", "title", "kind", "values", "competencies", "cards", "topic", "vars")
+
+
+def whole_seconds(seconds: float) -> int:
+    """Speaking time as every screen shows it: half up, so 112.5 s is 113 s everywhere
+    (Python's round() and format() round half to even, which gave 112 in one place)."""
+    return math.floor(seconds + 0.5)
 
 
 # ---------------------------------------------------------------- data
@@ -945,7 +952,7 @@ def check_story(
         direction = "long" if story.seconds > TIME_HIGH else "short"
         add(
             1,
-            f"takes ~{story.seconds:.0f} s to say, too {direction} "
+            f"takes ~{whole_seconds(story.seconds)} s to say, too {direction} "
             f"(aim for ~{TARGET_S} s, {TIME_LOW}-{TIME_HIGH} s)",
             "warning",
         )

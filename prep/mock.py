@@ -200,6 +200,15 @@ class Answer:
         return max(0, self.used_ms - self.limit_s * 1000)
 
     @property
+    def used_s(self) -> int:
+        """Whole seconds, as a summary row shows them; the totals add these up."""
+        return self.used_ms // 1000
+
+    @property
+    def overtime_s(self) -> int:
+        return max(0, self.used_s - self.limit_s)
+
+    @property
     def keywords_total(self) -> int:
         return len(self.card.keywords)
 
@@ -239,6 +248,16 @@ class Summary:
     @property
     def overtime_ms(self) -> int:
         return sum(a.overtime_ms for a in self.answers if not a.skipped)
+
+    # Sums of the rows' whole seconds, so the total agrees with the rows shown
+    # (+0:03 and +0:04 make 0:07, not the 0:08 that 3.9 s + 4.9 s would round to).
+    @property
+    def used_s(self) -> int:
+        return sum(a.used_s for a in self.answers if not a.skipped)
+
+    @property
+    def overtime_s(self) -> int:
+        return sum(a.overtime_s for a in self.answers if not a.skipped)
 
     @property
     def keywords(self) -> tuple[int, int]:

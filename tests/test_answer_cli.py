@@ -53,6 +53,24 @@ def test_list_table(invoke, ws: Path) -> None:
     assert "면접 감사 메일" in result.output
 
 
+@pytest.mark.parametrize("width", [60, 80, 100, 120])
+def test_list_and_map_never_break_an_id(invoke, ws: Path, width: int) -> None:
+    stories = json.loads(invoke("-w", str(ws), "answer", "list", "--json").output)["stories"]
+    ids = {s["id"] for s in stories}
+    ids |= {v for s in stories for v in s["values"]} | {c for s in stories for c in s["cards"]}
+    env = {"COLUMNS": str(width)}
+    for command in ("list", "map"):
+        out = invoke("-w", str(ws), "answer", command, env=env).output
+        words = {w.strip(",") for w in out.split()}
+        shown = ids if command == "list" else {s["id"] for s in stories if s["kind"] == "story"}
+        if command == "map":
+            shown |= {v for s in stories for v in s["values"]}
+        assert shown <= words, (width, command, shown - words, out)
+        assert all(len(line.rstrip()) <= width for line in out.splitlines())
+    titles = invoke("-w", str(ws), "answer", "list", env=env).output
+    assert "Jenkins·Kubernetes" in titles  # the title is still there, wrapped
+
+
 def test_show_story_panels_with_seconds(invoke, ws: Path) -> None:
     result = invoke("-w", str(ws), "answer", "show", "fastapi-latency")
     assert result.exit_code == 0, result.output
@@ -61,6 +79,21 @@ def test_show_story_panels_with_seconds(invoke, ws: Path) -> None:
         assert f"─ {name} · " in out
     assert "420ms에서 85ms로" in out
     assert "s to say (aim ~120s)" in out
+
+
+def test_story_length_is_rounded_the_same_everywhere(invoke, ws: Path) -> None:
+    listed = invoke("-w", str(ws), "answer", "list", "--json").output
+    seconds = {s["id"]: s["seconds"] for s in json.loads(listed)["stories"]}
+    assert seconds["cfn-automation"] == 112.5  # a tie: round() said 112, format() 113
+
+    def row(*args: str) -> list[str]:
+        out = invoke("-w", str(ws), "answer", *args, env={"COLUMNS": "200"}).output
+        return next(line for line in out.split("\n") if line.startswith("cfn-automation")).split()
+
+    assert row("list")[1] == "113s"
+    assert row("check")[1] == "113s"
+    shown = invoke("-w", str(ws), "answer", "show", "cfn-automation", env={"COLUMNS": "200"})
+    assert "~113s to say" in shown.output
 
 
 def test_show_email_with_var(cli, ws: Path) -> None:

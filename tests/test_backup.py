@@ -189,7 +189,28 @@ def test_backup_command_writes_a_usable_copy(cli, ws):
     assert f"Backed up 3 review(s) to {made[0]}" in p.stdout
     assert backup.inspect(made[0]).reviews == 3
     listed = cli("-w", str(ws), "backup", "--list")
-    assert str(made[0]) in listed.stdout and "manual" in listed.stdout
+    assert made[0].name in listed.stdout and "manual" in listed.stdout
+    assert str(made[0].parent) in listed.stdout
+
+
+def test_backup_list_is_an_aligned_table_with_dates(cli, ws):
+    import os
+
+    folder = _db(ws).parent / "backups"
+    folder.mkdir(parents=True)
+    stamp = 1_795_700_000  # 2026-11-26 13:33:20 UTC
+    names = ["auto-2026-11-26.db", "before-restore-20261126-155656.db", "manual-x.db"]
+    for i, name in enumerate(names):
+        (folder / name).write_bytes(b"x" * 2048)
+        os.utime(folder / name, (stamp - 60 * i, stamp - 60 * i))
+    p = cli("-w", str(ws), "backup", "--list", env={"TZ": "UTC"})
+    assert p.returncode == 0, p.stderr
+    rows = p.stdout.splitlines()[1:]
+    assert [r.split()[0] for r in rows] == ["name", *names]
+    kinds = {len(r) - len(r.split(maxsplit=1)[1]) for r in rows}
+    assert len(kinds) == 1  # the kind column starts at the same place on every row
+    assert rows[1].split()[1:] == ["auto", "2026-11-26", "13:33", "2", "KB"]
+    assert "before-restore  2026-11-26 13:32" in rows[2]
 
 
 def test_backup_to_an_existing_file_is_refused(cli, ws, tmp_path):

@@ -44,3 +44,25 @@ def test_ctrl_c_inside_a_print_does_not_print_it_twice():
     drop_pending(console)
     console.print("Interrupted")
     assert out.getvalue() == "Interrupted\n"
+
+
+def test_keyword_checkboxes_wrap_between_keywords_only():
+    import io
+    from types import SimpleNamespace
+
+    from rich.cells import cell_len
+    from rich.console import Console
+
+    from prep.ui import mock, render
+
+    kws = ["model_validate_json", "TypeAdapter", "discriminated union", "이벤트 루프", "TypedDict"]
+    card = SimpleNamespace(keywords=kws)
+    for view in (render.keywords(card), mock.checklist(card, {2})):
+        for width in range(24, 101):
+            out = io.StringIO()
+            Console(file=out, width=width, color_system=None).print(view)
+            lines = out.getvalue().splitlines()
+            assert all(cell_len(line) <= width for line in lines)
+            for i, kw in enumerate(kws, 1):  # box, number and keyword stay on one line
+                unit = [f"☐ {i}.{kw}", f"☐ {i}. {kw}", f"☑ {i}. {kw}"]
+                assert any(u in line for line in lines for u in unit), (width, lines)

@@ -20,11 +20,11 @@ from rich.console import Console
 
 from prep import workspace
 from prep.clock import FakeClock, iso
-from prep.mock import DONE, HINT, PAUSE, MockInterview, Question, limit_for
+from prep.mock import DONE, HINT, PAUSE, Answer, MockInterview, Question, Summary, limit_for
 from prep.schedule import Scheduler
 from prep.store import Store
 from prep.sync import sync
-from prep.ui.mock import MockScreen, screen
+from prep.ui.mock import MockScreen, screen, summary_view
 
 NOW = {"PREP_NOW": iso(T0)}
 
@@ -91,6 +91,38 @@ def test_star_bar_on_behavioral_cards_names_the_segment(store) -> None:
     iv.handle(DONE)
     iv.grade(3)
     assert "now:" not in text_of(screen(iv))  # technical: no STAR bar
+
+
+@pytest.mark.parametrize("width", [30, 36, 40, 80, 120])
+def test_clock_and_star_bars_fit_the_terminal_width(store, width: int) -> None:
+    clock = FakeClock(T0)
+    iv = make(store, clock, "team-conflict", limit=100)
+    iv.start()
+    clock.advance(5)
+    iv.handle(PAUSE)
+    lines = text_of(screen(iv), width).splitlines()
+    assert all(len(line.rstrip()) <= width for line in lines)
+    time_bar = [line for line in lines if "█" in line or "░" in line]
+    star_bar = [line for line in lines if "▮" in line or "▯" in line]
+    assert len(time_bar) == 1 and len(star_bar) == 1  # not wrapped onto a second line
+    assert len(time_bar[0].strip()) == min(40, width - 2)
+    assert [c for c in star_bar[0].split("now:")[0] if c in "STAR"] == ["S", "T", "A", "R"]
+    assert any("now: Situation · Task at 01:20" in line for line in lines)
+    assert any("‖ PAUSED (p resumes)" in line for line in lines)
+    assert any(line.startswith("[enter/space] done") for line in lines)
+
+
+def test_summary_totals_add_up_the_rows_shown(store) -> None:
+    card = store.card("fastapi-async-caveats")
+    assert card is not None
+    answers = [  # 3.9 s and 4.9 s over: the rows say +0:03 and +0:04
+        Answer(1, card, limit_s=60, used_ms=63_900, rating=3),
+        Answer(2, card, limit_s=60, used_ms=64_900, rating=3),
+    ]
+    out = text_of(summary_view(Summary(answers, planned=2, ended_early=False)))
+    assert "+0:03" in out and "+0:04" in out
+    assert "1:03/1:00" in out and "1:04/1:00" in out
+    assert "time 2:07 of 2:00 · over 0:07" in out
 
 
 class ScriptedKeys:

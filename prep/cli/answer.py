@@ -28,7 +28,9 @@ def _ws() -> Any:
 
 
 def _secs(value: float | None) -> str:
-    return "—" if value is None else f"{value:.0f}s"
+    from ..answers import whole_seconds
+
+    return "—" if value is None else f"{whole_seconds(value)}s"
 
 
 @app.command("list")
@@ -46,10 +48,12 @@ def list_(
     ws = _ws()
     profile = load_profile(ws).data
     rows: list[dict[str, Any]] = []
+    seconds: dict[str, float] = {}  # unrounded: rounding 112.46 to 112.5 first would show 113
     for meta in list_stories(ws):
         row = meta.to_dict()
         try:
-            row["seconds"] = round(render_meta(ws, meta, profile).seconds, 1)
+            seconds[meta.id] = render_meta(ws, meta, profile).seconds
+            row["seconds"] = round(seconds[meta.id], 1)
         except PrepError as exc:
             row["seconds"] = None
             row["error"] = str(exc)
@@ -57,28 +61,62 @@ def list_(
     if json_:
         typer.echo(json.dumps({"stories": rows}, ensure_ascii=False))
         return
-    from rich.table import Table
-
-    from ..ui.keys import clean
-
-    table = Table(box=None, header_style="bold", pad_edge=False)
-    table.add_column("id", no_wrap=True)
-    table.add_column("time", justify="right", no_wrap=True)
-    table.add_column("values", min_width=12, overflow="fold")
-    table.add_column("cards", min_width=12, overflow="fold")
-    table.add_column("title", overflow="ellipsis", no_wrap=True, max_width=40)
-    for row in rows:
-        table.add_row(
-            clean(row["id"]),
-            "error" if "error" in row else _secs(row["seconds"]),
-            clean("\n".join(row["values"])),
-            clean("\n".join(row["cards"])),
-            clean(row["title"]) + ("" if row["kind"] == "story" else f" ({row['kind']})"),
-        )
-    console().print(table)
+    console().print(_list_table(rows, seconds, console().width))
     for row in rows:
         if "error" in row:
             note(f"{row['error']}")
+
+
+TITLE_MIN = 16  # below this the title moves under its links, in a narrower table
+
+
+def _list_table(rows: list[dict[str, Any]], seconds: dict[str, float], width: int) -> Any:
+    """Ids (story, values, cards) are never wrapped or cut; the title takes the squeeze."""
+    from rich.cells import cell_len
+    from rich.table import Table
+    from rich.text import Text
+
+    from ..ui.keys import clean
+
+    def time(row: dict[str, Any]) -> str:
+        return "error" if "error" in row else _secs(seconds[row["id"]])
+
+    def title(row: dict[str, Any]) -> str:
+        return clean(row["title"]) + ("" if row["kind"] == "story" else f" ({row['kind']})")
+
+    def widest(header: str, cells: list[str]) -> int:
+        return max([cell_len(header)] + [cell_len(c) for c in cells])
+
+    ids = widest("id", [clean(r["id"]) for r in rows])
+    times = widest("time", [time(r) for r in rows])
+    values = widest("values", [clean(v) for r in rows for v in r["values"]])
+    cards = widest("cards", [clean(c) for r in rows for c in r["cards"]])
+    table = Table(box=None, header_style="bold", pad_edge=False)
+    table.add_column("id", no_wrap=True)
+    table.add_column("time", justify="right", no_wrap=True)
+    if ids + times + values + cards + 4 * 2 + TITLE_MIN <= width:
+        table.add_column("values", no_wrap=True)
+        table.add_column("cards", no_wrap=True)
+        table.add_column("title", min_width=TITLE_MIN, max_width=40, overflow="fold")
+        for row in rows:
+            table.add_row(
+                clean(row["id"]),
+                time(row),
+                clean("\n".join(row["values"])),
+                clean("\n".join(row["cards"])),
+                title(row),
+            )
+        return table
+    # Too narrow for four id columns: values and cards go under the title, where
+    # they wrap between ids (", ") rather than inside one.
+    table.add_column("title · values · cards", overflow="fold")
+    for row in rows:
+        cell = Text(title(row))
+        for name in ("values", "cards"):
+            if row[name]:
+                cell.append(f"\n{name}: " + clean(", ".join(row[name])), style="dim")
+        table.add_row(clean(row["id"]), time(row), cell)
+    return table
 
 
 _BLOCK = ("-", "*", "+", ">", "|", "#", "```", "~~~", "<")
@@ -128,7 +166,7 @@ def show(
     """Render one story: STAR sections with the seconds each takes to say."""
     import json
 
-    from ..answers import TARGET_S, parse_var, render
+    from ..answers import TARGET_S, parse_var, render, whole_seconds
 
     extra = dict(parse_var(v) for v in var or [])
     story = render(_ws(), story_id, extra)
@@ -159,11 +197,11 @@ def show(
         out.print()
         out.print(Markdown(clean(story.markdown)))
         return
-    info.append(f"  ·  ~{story.seconds:.0f}s to say (aim ~{TARGET_S}s)")
+    info.append(f"  ·  ~{whole_seconds(story.seconds)}s to say (aim ~{TARGET_S}s)")
     split = story.split()
     panels = []
     for part in story.parts:
-        title = f"{part.name} · {part.seconds:.0f}s"
+        title = f"{part.name} · {whole_seconds(part.seconds)}s"
         if part.name in split:
             title += f" · {split[part.name]:.0f}%"
         panels.append(
@@ -210,7 +248,7 @@ def check() -> None:
     """Lint every story: renders, four STAR sections, speaking time, values and cards; exit 1 on errors."""
     from rich.table import Table
 
-    from ..answers import STAR, check_report
+    from ..answers import STAR, check_report, whole_seconds
 
     report = check_report(_ws())
     for problem in report.problems:
@@ -229,7 +267,7 @@ def check() -> None:
         cells = []
         for name in STAR:
             if name in s.section_seconds and name in s.split:
-                cells.append(f"{s.section_seconds[name]:.0f}s {s.split[name]:.0f}%")
+                cells.append(f"{whole_seconds(s.section_seconds[name])}s {s.split[name]:.0f}%")
             else:
                 cells.append("—")
         table.add_row(s.id, _secs(s.seconds), *cells, flagged.get(s.path, "ok"))
@@ -257,20 +295,32 @@ def map_(
     if json_:
         typer.echo(json.dumps(data, ensure_ascii=False))
         return
+    from rich.cells import cell_len
     from rich.table import Table
+    from rich.text import Text
 
     from ..ui.keys import clean
+    from ..ui.render import Flow
 
     out = console()
     values = data["values"]
+    heads = [clean(v["id"]) for v in values]
+    legend = None
+    story_w = max([len("stories")] + [cell_len(clean(s["id"])) for s in data["stories"]])
+    if story_w + sum(cell_len(h) + 2 for h in heads) > out.width:
+        # Value ids as headers would not fit: number the columns, name them below.
+        legend = Flow(Text("values  "), [Text(f"{i} {h}") for i, h in enumerate(heads, 1)])
+        heads = [str(i) for i in range(1, len(heads) + 1)]
     table = Table(title="Stories × company values", box=None, header_style="bold", pad_edge=False)
     table.add_column("story", no_wrap=True)
-    for v in values:
-        table.add_column(clean(v["id"]), justify="center", overflow="fold")
+    for head in heads:
+        table.add_column(head, justify="center", no_wrap=True)
     for s in data["stories"]:
         table.add_row(clean(s["id"]), *["✓" if v["id"] in s["values"] else "" for v in values])
     table.add_row("stories", *[str(len(v["stories"])) for v in values], style="bold")
     out.print(table)
+    if legend is not None:
+        out.print(legend)
     names = {v["id"]: v["name"] for v in values}
     if not values:
         out.print("gaps: prep.yaml lists no company.values")

@@ -35,6 +35,24 @@ def _size(n: int) -> str:
     return f"{n / 1024:.0f} KB" if n < 1024 * 1024 else f"{n / 1024 / 1024:.1f} MB"
 
 
+def _backup_table(found: list[Any]) -> None:
+    """Name, kind, saved at, size: one aligned row a file (names vary in length)."""
+    from datetime import datetime
+
+    rows = [("name", "kind", "saved", "size")] + [
+        (
+            b.path.name,
+            b.kind,
+            datetime.fromtimestamp(b.mtime).strftime("%Y-%m-%d %H:%M"),
+            _size(b.size),
+        )
+        for b in found
+    ]
+    widths = [max(len(r[i]) for r in rows) for i in range(3)]
+    for name, kind, saved, size in rows:
+        typer.echo(f"{name:<{widths[0]}}  {kind:<{widths[1]}}  {saved:<{widths[2]}}  {size:>6}")
+
+
 def _ids(items: list[str], limit: int = 8) -> str:
     shown = ", ".join(items[:limit])
     return shown + (f", ... ({len(items) - limit} more)" if len(items) > limit else "")
@@ -228,8 +246,9 @@ def register(app: typer.Typer) -> None:
             found = list_backups(store.path)
             if not found:
                 typer.echo(f"No backups yet in {store.path.parent / 'backups'}.")
-            for b in found:
-                typer.echo(f"{b.path}  {b.kind:<14} {_size(b.size)}")
+                return
+            typer.echo(f"Backups in {found[0].path.parent} (restore one by name):")
+            _backup_table(found)
             return
         dest = backup_to(store, file)
         info = inspect(dest)

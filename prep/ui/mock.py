@@ -12,7 +12,7 @@ import sys
 from collections.abc import Callable
 from typing import Any
 
-from rich.console import Console, Group, RenderableType
+from rich.console import Console, ConsoleOptions, Group, RenderableType, RenderResult
 from rich.table import Table
 from rich.text import Text
 
@@ -43,8 +43,9 @@ from . import render
 from .keys import KeyReader, clean
 
 TICK_S = 0.25  # key wait between redraws: the clock moves at least once a second
-BAR_W = 40
-KEYS_HELP = "[enter/space] done   [p] pause   [n] skip   [h] hint   [q] end"
+BAR_W = 40  # at most; narrower terminals get a shorter bar
+BAR_MIN = 10
+KEYS_HELP = ("[enter/space] done", "[p] pause", "[n] skip", "[h] hint", "[q] end")
 LINE_HELP = "(empty line = done · n = skip · h = hint · p = pause · q = end)"
 CLOCK_STYLE = {WARNING: "bold yellow", OVER: "bold red"}
 STAR_STYLE = {"S": "cyan", "T": "yellow", "A": "green", "R": "magenta"}
@@ -66,66 +67,96 @@ def header(iv: MockInterview) -> Text:
     return t
 
 
-def clock_line(iv: MockInterview) -> Text:
+def clock_line(iv: MockInterview) -> RenderableType:
     timer = iv.timer
     assert timer is not None
     color = timer.color()
     style = CLOCK_STYLE.get(color, "bold")
-    t = Text("  ")
-    t.append(f" {clock_text(timer)} ", style=f"reverse {style}" if color != "normal" else style)
-    t.append(f"  of {mmss(timer.limit_s)}")
+    items = [
+        Text(f" {clock_text(timer)} ", style=f"reverse {style}" if color != "normal" else style),
+        Text(f"of {mmss(timer.limit_s)}"),
+    ]
     if color == OVER:
-        t.append("  OVER TIME", style="bold red")
+        items.append(Text("OVER TIME", style="bold red"))
     elif color == WARNING:
-        t.append("  last 30 s", style="yellow")
+        items.append(Text("last 30 s", style="yellow"))
     if timer.paused:
-        t.append("  ‖ PAUSED (p resumes)", style="bold")
+        items.append(Text("‖ PAUSED (p resumes)", style="bold"))
     if iv.hints:
-        t.append(f"  · hint ×{iv.hints}", style="dim")
-    return t
+        items.append(Text(f"· hint ×{iv.hints}", style="dim"))
+    return render.Flow(Text("  "), items)
 
 
-def time_bar(iv: MockInterview) -> Text:
+class Sized:
+    """Drawn at the width it is given, so a bar fits a narrow or resized terminal."""
+
+    def __init__(self, draw: Callable[[int], RenderableType]):
+        self.draw = draw
+
+    def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
+        yield self.draw(options.max_width)
+
+
+def bar_width(width: int, other: int) -> int:
+    """Cells for a bar that shares a `width`-wide line with `other` cells of text."""
+    return max(BAR_MIN, min(BAR_W, width - other))
+
+
+def time_bar(iv: MockInterview, width: int = BAR_W + 2) -> Text:
     timer = iv.timer
     assert timer is not None
+    bar = bar_width(width, 2)
     frac = min(1.0, timer.elapsed() / timer.limit_s) if timer.limit_s else 1.0
-    filled = round(frac * BAR_W)
+    filled = round(frac * bar)
     style = {"normal": "green", WARNING: "yellow", OVER: "red"}[timer.color()]
     t = Text("  ")
     t.append("█" * filled, style=style)
-    t.append("░" * (BAR_W - filled), style="dim")
+    t.append("░" * (bar - filled), style="dim")
     return t
 
 
-def star_bar(iv: MockInterview) -> Text:
+def star_bar(iv: MockInterview, width: int = BAR_W + 10) -> Text:
     """The suggested STAR split of the limit, filled as time passes; the current segment lit."""
     timer = iv.timer
     assert timer is not None
     elapsed = timer.elapsed()
     now = timer.segment()
+    segments = star_segments(timer.limit_s)
+    bar = bar_width(width, 2 + 2 * len(segments))  # the indent, a letter and a space each
     t = Text("  ")
-    for seg in star_segments(timer.limit_s):
-        width = max(1, round((seg.end_s - seg.start_s) / timer.limit_s * BAR_W))
+    for seg in segments:
+        # From rounded ends, so the segments add up to the bar's width exactly.
+        start = round(seg.start_s / timer.limit_s * bar) if timer.limit_s else 0
+        end = round(seg.end_s / timer.limit_s * bar) if timer.limit_s else bar
+        cells = max(1, end - start)
         span = seg.end_s - seg.start_s
         done = min(1.0, max(0.0, (elapsed - seg.start_s) / span)) if span else 1.0
-        full = round(done * width)
+        full = round(done * cells)
         style = STAR_STYLE[seg.letter]
         current = now is not None and now.letter == seg.letter
         t.append(seg.letter, style=f"reverse bold {style}" if current else f"bold {style}")
         t.append("▮" * full, style=style)
-        t.append("▯" * (width - full), style="dim")
+        t.append("▯" * (cells - full), style="dim")
         t.append(" ")
+    t.rstrip()
+    note = Text()
     if now is not None:
-        t.append(f" now: {now.name}", style=STAR_STYLE[now.letter])
-        nxt = next((s for s in star_segments(timer.limit_s) if s.start_s >= now.end_s), None)
+        note.append(f"now: {now.name}", style=STAR_STYLE[now.letter])
+        nxt = next((s for s in segments if s.start_s >= now.end_s), None)
         if nxt is not None:  # said in the countdown's terms: "Task when the clock shows 00:16"
-            t.append(f" · {nxt.name} at {mmss(math.ceil(timer.limit_s - nxt.start_s - 1e-9))}")
+            note.append(f" · {nxt.name} at {mmss(math.ceil(timer.limit_s - nxt.start_s - 1e-9))}")
     else:
-        t.append(" wrap up", style="bold red")
+        note.append("wrap up", style="bold red")
+    # Beside the bar when it fits, else on a line of its own (never split mid-phrase).
+    if t.cell_len + 2 + note.cell_len <= width:
+        t.append("  ")
+    else:
+        t.append("\n" + ("  " if note.cell_len + 2 <= width else ""))
+    t.append_text(note)
     return t
 
 
-def hint_line(iv: MockInterview) -> Text | None:
+def hint_line(iv: MockInterview) -> RenderableType | None:
     q = iv.current
     if q is None or not iv.hints:
         return None
@@ -140,10 +171,10 @@ def screen(iv: MockInterview) -> RenderableType:
         header(iv),
         render.question(q.card),
         clock_line(iv),
-        time_bar(iv),
+        Sized(lambda width: time_bar(iv, width)),
     ]
     if q.card.kind == "behavioral":
-        parts.append(star_bar(iv))
+        parts.append(Sized(lambda width: star_bar(iv, width)))
     hint = hint_line(iv)
     if hint is not None:
         parts.append(hint)
@@ -151,7 +182,7 @@ def screen(iv: MockInterview) -> RenderableType:
     if timer is not None and timer.stopped:
         parts.append(Text(f"answered in {used(timer)}", style="bold"))
     else:
-        parts.append(Text(KEYS_HELP, style="dim"))
+        parts.append(render.Flow(Text(""), [Text(k, style="dim") for k in KEYS_HELP], gap=3))
     return Group(*parts)
 
 
@@ -160,16 +191,11 @@ def used(timer: Any) -> str:
     return f"{mmss(timer.elapsed())} of {mmss(timer.limit_s)}{over}"
 
 
-def checklist(card: Any, covered: set[int] | None = None) -> Text | None:
+def checklist(card: Any, covered: set[int] | None = None) -> RenderableType | None:
     if not card.keywords:
         return None
-    t = Text("keywords  ", style="bold")
-    for i, kw in enumerate(card.keywords, 1):
-        mark = "☑" if covered and i in covered else "☐"
-        t.append(f"{mark} {i}. ", style="green" if covered and i in covered else "")
-        t.append(clean(kw))
-        t.append("   ")
-    return t
+    items = [render.checkbox(i, kw, covered, "green", " ") for i, kw in enumerate(card.keywords, 1)]
+    return render.Flow(Text("keywords  ", style="bold"), items, gap=3)
 
 
 def used_text(a: Answer) -> str:
@@ -196,7 +222,7 @@ def summary_view(summary: Summary, width: int = 80) -> RenderableType:
     rows: list[list[Text]] = []
     capped = False
     for a in summary.answers:
-        over = Text(f"+{short(a.overtime_ms / 1000)}", style="red") if a.overtime_ms else Text("")
+        over = Text(f"+{short(a.overtime_s)}", style="red") if a.overtime_ms else Text("")
         if a.skipped:
             grade = Text("skip", style="dim")
         else:
@@ -207,7 +233,7 @@ def summary_view(summary: Summary, width: int = 80) -> RenderableType:
         kw = f"{len(a.covered)}/{a.keywords_total}" if a.keywords_total and not a.skipped else ""
         rows.append([
             Text(str(a.position)), Text(clean(a.card.q)),
-            Text(f"{short(a.used_ms / 1000)}/{short(a.limit_s)}"), over, Text(kw), grade,
+            Text(f"{short(a.used_s)}/{short(a.limit_s)}"), over, Text(kw), grade,
             Text(str(a.hints) if a.hints else ""),
         ])  # fmt: skip
     heads = ["#", "question", "time/limit", "over", "keywords", "grade", "hint"]
@@ -232,9 +258,9 @@ def summary_view(summary: Summary, width: int = 80) -> RenderableType:
         style="bold",
     )
     if summary.limit_s:
-        lines.append(f" · time {short(summary.used_ms / 1000)} of {short(summary.limit_s)}")
+        lines.append(f" · time {short(summary.used_s)} of {short(summary.limit_s)}")
     if summary.overtime_ms:
-        lines.append(f" · over {short(summary.overtime_ms / 1000)}", style="red")
+        lines.append(f" · over {short(summary.overtime_s)}", style="red")
     if total:
         lines.append(f" · keywords {covered}/{total} ({covered / total:.0%})")
     if mean is not None:

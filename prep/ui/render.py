@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from rich.console import Group, RenderableType
+from rich.console import Console, ConsoleOptions, Group, RenderableType, RenderResult
+from rich.measure import Measurement
 from rich.panel import Panel
 from rich.text import Text
 
@@ -50,14 +51,62 @@ def answer(card: Any) -> RenderableType:
     return Markdown(clean(card.a))
 
 
-def keywords(card: Any, covered: set[int] | None = None) -> Text | None:
+class Flow:
+    """A label then items, wrapped like words but only between items.
+
+    rich wraps a Text at any space, which put a checkbox at the end of one line
+    and its keyword (or half of a two-word keyword) on the next.
+    """
+
+    def __init__(self, label: Text, items: list[Text], gap: int = 2):
+        self.label = label
+        self.items = items
+        self.gap = gap
+
+    def __rich_measure__(self, console: Console, options: ConsoleOptions) -> Measurement:
+        widths = [self.label.cell_len] + [i.cell_len for i in self.items]
+        total = sum(widths) + self.gap * len(self.items)
+        return Measurement(min(max(widths), options.max_width), min(total, options.max_width))
+
+    def lines(self, width: int) -> list[Text]:
+        # Continuation lines start under the first item if every item fits there.
+        widest = max((i.cell_len for i in self.items), default=0)
+        indent = self.label.cell_len if self.label.cell_len + widest <= width else 0
+        out: list[Text] = []
+        line = self.label.copy()
+        fresh = True  # no item on this line yet (the label ends with its own space)
+        for item in self.items:
+            gap = 0 if fresh else self.gap
+            if line.cell_len + gap + item.cell_len > width and line.cell_len > indent:
+                line.rstrip()
+                out.append(line)
+                line, gap = Text(" " * indent), 0
+            line.append(" " * gap)
+            line.append_text(item)
+            fresh = False
+        out.append(line)
+        return out
+
+    def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
+        yield from self.lines(options.max_width)  # an item wider than the screen wraps alone
+
+
+def checkbox(
+    i: int, keyword: str, covered: set[int] | None = None, style: str = "", sep: str = ""
+) -> Text:
+    """`☐ 3.keyword` as one unit for Flow; `style` marks a covered one."""
+    done = bool(covered and i in covered)
+    t = Text()
+    t.append(f"{'☑' if done else '☐'} {i}.{sep}", style=style if done else "")
+    t.append(clean(keyword))
+    return t
+
+
+def keywords(card: Any, covered: set[int] | None = None) -> Flow | None:
     if not card.keywords:
         return None
-    t = Text("keywords  ", style="dim")
-    for i, kw in enumerate(card.keywords, 1):
-        mark = "☑" if covered and i in covered else "☐"
-        t.append(f"{mark} {i}.{clean(kw)}  ")
-    return t
+    items = [checkbox(i, kw, covered) for i, kw in enumerate(card.keywords, 1)]
+    return Flow(Text("keywords  ", style="dim"), items)
 
 
 def story(sections: list[tuple[str, str]], title: str, seconds: float) -> RenderableType:
@@ -79,5 +128,7 @@ def story(sections: list[tuple[str, str]], title: str, seconds: float) -> Render
         )
         for name, body in sections
     ]
-    head = Text(f"STAR · {clean(title)} · ~{round(seconds)}s to say", style="bold")
+    from ..answers import whole_seconds
+
+    head = Text(f"STAR · {clean(title)} · ~{whole_seconds(seconds)}s to say", style="bold")
     return Group(head, *panels)
