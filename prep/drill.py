@@ -71,6 +71,7 @@ class DrillSession:
         self.current: str | None = None
         self.revealed = False
         self._shown_at = 0.0
+        self._uuid = ""  # the UUID the shown card's grade will be saved with
         self.summary = Summary()
 
     @property
@@ -154,6 +155,8 @@ class DrillSession:
         self.current = card_id
         self.revealed = False
         self._shown_at = self.clock.monotonic()
+        # Drawn now, so the buttons can preview the fuzz this very grade will get.
+        self._uuid = str(uuidlib.uuid4())
         state = self.store.state(card_id)
         if state.state == NEW:
             self.introduced.add(card_id)
@@ -181,7 +184,7 @@ class DrillSession:
 
     def previews(self, shown: Shown) -> dict[int, timedelta]:
         """The interval each grade would give now (for the buttons, once revealed)."""
-        return self.scheduler.preview(shown.state, self.clock.now())
+        return self.scheduler.preview(shown.state, self.clock.now(), uuid=self._uuid)
 
     def grade(self, rating: int) -> Graded:
         if self.current is None:
@@ -190,7 +193,7 @@ class DrillSession:
         elapsed = self.clock.monotonic() - self._shown_at
         review, state = self.store.grade(
             self.scheduler, self.current, rating, now,
-            duration_ms=int(elapsed * 1000), source=self.source, session=self.id,
+            duration_ms=int(elapsed * 1000), source=self.source, session=self.id, uuid=self._uuid,
         )  # fmt: skip
         due = state.due or now
         if not self.cram and due - now <= LEARN_AHEAD * 3:
@@ -201,6 +204,7 @@ class DrillSession:
         self.summary.again += rating == 1
         self.summary.seconds += elapsed
         self.current = None
+        self._uuid = ""  # used: a UUID names one review only
         return Graded(review=review, state=state, interval=due - now)
 
     def undo(self) -> str | None:

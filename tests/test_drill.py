@@ -183,3 +183,30 @@ def test_no_workspace_is_a_clean_error(tmp_path, cli):
     assert r.stderr.startswith("Error: no prep.yaml in ") and "prep init DIR" in r.stderr
     r = cli("drill", cwd=tmp_path)
     assert r.returncode == 1 and "Traceback" not in r.stderr
+
+
+def test_grade_buttons_preview_the_interval_the_grade_saves(empty_ws):
+    # Fuzz is drawn from the review's UUID: the preview must use the UUID the grade is saved with.
+    _deck(empty_ws, 20)
+    clock = FakeClock(T0)
+    w = find(str(empty_ws))
+    store = Store(w.db_path)
+    sync(store, w, clock)
+    scheduler = Scheduler(fuzz=True, day_start=(clock.local_tz(), 4))
+    checked = fuzzed = 0
+    for day in range(40):
+        s = DrillSession(store=store, scheduler=scheduler, clock=clock, new_limit=5)
+        shown = s.next()
+        while shown is not None:
+            s.reveal()
+            previews = s.previews(shown)
+            rating = (1, 2, 3, 4, 3, 4, 3)[(day + checked) % 7]
+            graded = s.grade(rating)
+            assert graded.interval == previews[rating], (shown.card.id, day, rating)
+            assert graded.review.uuid == store.reviews_of(shown.card.id)[-1].uuid
+            checked += 1
+            fuzzed += graded.interval >= timedelta(days=3)
+            clock.advance(60)
+            shown = s.next()
+        clock.advance(86400)
+    assert checked > 100 and fuzzed > 40, (checked, fuzzed)
