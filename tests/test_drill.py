@@ -210,3 +210,19 @@ def test_grade_buttons_preview_the_interval_the_grade_saves(empty_ws):
             shown = s.next()
         clock.advance(86400)
     assert checked > 100 and fuzzed > 40, (checked, fuzzed)
+
+
+def test_undo_with_nothing_to_undo_keeps_the_card_on_screen(ws, cli):
+    r = cli("-w", str(ws), "drill", input="u\nu\nq\n")
+    assert r.returncode == 0, r.stderr
+    heads = [line.split()[2] for line in r.stdout.splitlines() if line.startswith("prep drill")]
+    assert heads == ["1/10", "1/10", "1/10"]
+    assert r.stdout.count("nothing to undo in this session") == 2
+    # One real undo puts the card back; a second `u` must not drop it from the session.
+    r = cli("-w", str(ws), "drill", input="\n3\nu\nu\n\n3\nq\n")
+    assert r.returncode == 0, r.stderr
+    heads = [line.split()[2] for line in r.stdout.splitlines() if line.startswith("prep drill")]
+    assert heads == ["1/10", "2/11", "1/10", "1/10", "2/11"]
+    acks = [line.split()[1] for line in r.stdout.splitlines() if line.startswith("✓ ")]
+    assert len(acks) == 2 and acks[0] == acks[1]
+    assert "Reviewed 1 " in r.stdout

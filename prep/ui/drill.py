@@ -59,8 +59,9 @@ def run(
             if action == "q":
                 break
             if action == "u":
-                last_ack = _undo(session, console, tty)
-                shown = session.next()
+                undone, last_ack = _undo(session, console, tty)
+                if undone is not None:  # else: nothing to undo, the same card stays
+                    shown = session.next()
                 continue
             session.reveal()
             console.print(render.answer(shown.card))
@@ -77,10 +78,9 @@ def run(
                 if action == "q":
                     break
                 if action == "u":
-                    session.current = None
-                    session.queue.insert(0, shown.card.id)
-                    last_ack = _undo(session, console, tty)
-                    shown = session.next()
+                    undone, last_ack = _undo(session, console, tty)
+                    if undone is not None:
+                        shown = session.next()
                     continue
                 rating = int(action)
             graded = session.grade(rating)
@@ -105,12 +105,13 @@ def run(
     console.print(line)
 
 
-def _undo(session: DrillSession, console: Console, tty: bool) -> str:
+def _undo(session: DrillSession, console: Console, tty: bool) -> tuple[str | None, str]:
+    """Undo this session's last grade: (the card to show again or None, what to tell)."""
     undone = session.undo()
     message = f"↶ undid the last grade of {undone}" if undone else "nothing to undo in this session"
     if not tty:
         console.print(message, style="dim", highlight=False)
-    return message
+    return undone, message
 
 
 def _read_action(reader: KeyReader, revealed: bool) -> int | str:
