@@ -226,3 +226,36 @@ def test_undo_with_nothing_to_undo_keeps_the_card_on_screen(ws, cli):
     acks = [line.split()[1] for line in r.stdout.splitlines() if line.startswith("✓ ")]
     assert len(acks) == 2 and acks[0] == acks[1]
     assert "Reviewed 1 " in r.stdout
+
+
+def test_a_card_graded_in_another_terminal_is_not_asked_again(empty_ws):
+    _deck(empty_ws, 3)
+    clock = FakeClock(T0)
+    one = _session(empty_ws, clock)
+    two = DrillSession(store=Store(one.store.path), scheduler=one.scheduler, clock=clock)
+    assert one.queue == two.queue == ["c0", "c1", "c2"]
+    clock.advance(5)
+    assert one.next().card.id == "c0"
+    one.grade(3)  # learning, due in 10 minutes
+    clock.advance(5)
+    assert two.next().card.id == "c1"  # c0 was graded meanwhile and is not due
+    two.grade(1)  # Again: due in a minute
+    clock.advance(61)
+    assert one.next().card.id == "c1"  # graded elsewhere, but due now: asked
+    one.grade(3)
+    # two's own learning entry for c1 is due, but one graded c1 since: two goes on to c2.
+    assert two.next().card.id == "c2"
+
+
+def test_drill_summary_counts_only_grades_still_in_the_log(empty_ws):
+    _deck(empty_ws, 3)
+    clock = FakeClock(T0)
+    s = _session(empty_ws, clock)
+    for _ in range(2):
+        s.next()
+        clock.advance(7)
+        s.grade(1)
+    other = Store(s.store.path)  # `prep undo` from another shell
+    assert other.undo(s.scheduler) is not None
+    summary = s.finish()
+    assert summary.reviewed == 1 and summary.again == 1 and summary.seconds == 7
