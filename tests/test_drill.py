@@ -259,3 +259,23 @@ def test_drill_summary_counts_only_grades_still_in_the_log(empty_ws):
     assert other.undo(s.scheduler) is not None
     summary = s.finish()
     assert summary.reviewed == 1 and summary.again == 1 and summary.seconds == 7
+
+
+def test_unknown_kind_or_deck_is_an_error_and_unknown_topic_a_note(ws, cli):
+    r = cli("-w", str(ws), "drill", "--kind", "bogus", input="q\n")
+    assert r.returncode == 1 and r.stdout == ""
+    assert (
+        r.stderr == "Error: unknown kind 'bogus': use one of technical, behavioral, concept, ask\n"
+    )
+    r = cli("-w", str(ws), "drill", "--deck", "ask", "--deck", "nodeck", input="q\n")
+    assert r.returncode == 1 and r.stdout == ""
+    assert r.stderr == "Error: no deck 'nodeck'; decks: ask, concepts, datavent-backend\n"
+    r = cli("-w", str(ws), "drill", "--topic", "AWS & Iac", input="q\n")
+    assert r.returncode == 0 and "Nothing to drill now." in r.stdout
+    assert r.stderr.startswith("note: no card has topic 'AWS & Iac' (did you mean 'AWS & IaC'?)")
+    assert "; topics: AWS & IaC, DevOps & 모니터링," in r.stderr and len(r.stderr.splitlines()) == 1
+    r = cli("-w", str(ws), "drill", "--tag", "fastapi", "--tag", "nope", input="q\n")
+    assert r.returncode == 0 and "prep drill  1/" in r.stdout  # the known tag still drills
+    assert r.stderr.startswith("note: no card has tag 'nope'; tags: analyzer, architecture,")
+    r = cli("-w", str(ws), "drill", "--deck", "ask", "--kind", "ask", "--tag", "ask", input="q\n")
+    assert r.returncode == 0 and r.stderr == "" and "prep drill  1/" in r.stdout
