@@ -279,3 +279,39 @@ def test_unknown_kind_or_deck_is_an_error_and_unknown_topic_a_note(ws, cli):
     assert r.stderr.startswith("note: no card has tag 'nope'; tags: analyzer, architecture,")
     r = cli("-w", str(ws), "drill", "--deck", "ask", "--kind", "ask", "--tag", "ask", input="q\n")
     assert r.returncode == 0 and r.stderr == "" and "prep drill  1/" in r.stdout
+
+
+def test_unknown_lines_in_line_mode_get_a_hint(ws, cli):
+    r = cli("-w", str(ws), "drill", input="xyz\n\n5\n\n3\nq\n")
+    assert r.returncode == 0, r.stderr
+    lines = r.stdout.splitlines()
+    assert (
+        lines.count("type an empty line to reveal, 1-4 (or again/hard/good/easy) to grade, u or q")
+        == 1
+    )
+    assert lines.count("type 1, 2, 3 or 4 (or again/hard/good/easy), u or q") == 1
+    assert len([line for line in lines if line.startswith("✓ ")]) == 1  # the empty line is no error
+
+
+def test_ctrl_c_in_the_drill_prints_the_summary_and_exits_130(ws):
+    import os
+    import signal
+    import subprocess
+    import sys
+
+    child = subprocess.Popen(
+        [sys.executable, "-m", "prep", "-w", str(ws), "drill"],
+        stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        env={**os.environ},
+    )  # fmt: skip
+    assert child.stdin is not None and child.stdout is not None
+    child.stdin.write("\n3\n")
+    child.stdin.flush()
+    for line in child.stdout:  # blocks until the grade is acknowledged: no sleep needed
+        if line.startswith("✓ "):
+            break
+    child.send_signal(signal.SIGINT)  # the drill now waits for the next line
+    out, _ = child.communicate(timeout=60)
+    assert child.returncode == 130
+    last = out.strip().splitlines()[-1]
+    assert last.startswith("Interrupted, saved: Reviewed 1 · again 0% · 0m"), out
