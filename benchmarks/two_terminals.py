@@ -1,8 +1,9 @@
 """Two terminals, one database: two `prep drill` processes grade at the same time.
 
 Scenario "apart": each process drills its own deck of N cards (2N grades on 2N cards).
-Scenario "same":  both drill the same deck of N cards at once (2N grades, each card graded
-                  twice; a lost update would leave a card with only one grade's state).
+Scenario "same":  both drill the same deck of N cards at once. A card the other process
+                  graded before it came up is skipped; one on both screens at once is
+                  graded twice (a lost update would leave it with only one grade's state).
 Then: a process holding a long write makes the other wait for the busy
 timeout and exit 1 with one `Error:` line, writing nothing.
 
@@ -267,12 +268,13 @@ def main(argv: list[str] | None = None) -> int:
         ws = setup(Path(tmp), n)
         for o in (
             two_drills(ws, ("left", "right"), n, f"apart ({n} + {n} cards, own decks)"),
-            two_drills(ws, ("shared", "shared"), n, f"same ({n} cards graded by both)"),
+            two_drills(ws, ("shared", "shared"), n, f"same ({n} cards drilled by both)"),
         ):
             print(describe(o))
             for problem in o.problems:
                 print("  FAIL", problem)
-            failed |= bool(o.problems) or o.committed != o.expected or o.graded != o.expected
+            failed |= bool(o.problems) or o.committed != o.graded
+            failed |= o.committed < o.expected // 2 or o.committed > o.expected
         b = blocked_drill(ws)
         print(
             f"long write held elsewhere: exit {b.exit_code} after {b.waited:.1f} s "

@@ -64,6 +64,7 @@ class DrillSession:
 
     def __post_init__(self) -> None:
         self.introduced: set[str] = set()  # new cards shown in this session
+        self._built_at = ""  # iso time the queue was last built
         self.queue: list[str] = self._build()
         self.learning: list[tuple[datetime, str]] = []
         self.history: list[str] = []
@@ -71,6 +72,8 @@ class DrillSession:
         self.current: str | None = None
         self.revealed = False
         self._shown_at = 0.0
+        self._uuid = ""  # the UUID the shown card's grade will be saved with
+        self._graded_at: dict[str, str] = {}  # card id -> iso time of this session's last grade
         self.summary = Summary()
 
     @property
@@ -79,6 +82,7 @@ class DrillSession:
 
     def _build(self) -> list[str]:
         now = self.clock.now()
+        self._built_at = iso(now)
         self._refill = False
         if self.cram:
             return self._cram_queue(now)
@@ -136,31 +140,47 @@ class DrillSession:
     # --- moving through the queue -------------------------------------------
     def next(self) -> Shown | None:
         """Pick and show the next card, or None when the session is over."""
-        now = self.clock.now()
-        self.learning.sort()
-        card_id: str | None = None
-        if self.learning and self.learning[0][0] <= now:
-            card_id = self.learning.pop(0)[1]
-        elif self.queue or self._refilled():
-            card_id = self.queue.pop(0)
-        elif self.learning and self.learning[0][0] <= now + LEARN_AHEAD:
-            card_id = self.learning.pop(0)[1]
-        if card_id is None:
-            self.current = None
-            return None
-        card = self.store.card(card_id)
-        if card is None or not card.active:  # deleted from its deck meanwhile
-            return self.next()
+        while True:
+            now = self.clock.now()
+            self.learning.sort()
+            card_id: str | None = None
+            if self.learning and self.learning[0][0] <= now:
+                card_id = self.learning.pop(0)[1]
+            elif self.queue or self._refilled():
+                card_id = self.queue.pop(0)
+            elif self.learning and self.learning[0][0] <= now + LEARN_AHEAD:
+                card_id = self.learning.pop(0)[1]
+            if card_id is None:
+                self.current = None
+                return None
+            card = self.store.card(card_id)
+            if card is None or not card.active:  # deleted from its deck meanwhile
+                continue
+            state = self.store.state(card_id)
+            if self._graded_elsewhere(state, now):
+                continue
+            break
         self.current = card_id
         self.revealed = False
         self._shown_at = self.clock.monotonic()
-        state = self.store.state(card_id)
+        # Drawn now, so the buttons can preview the fuzz this very grade will get.
+        self._uuid = str(uuidlib.uuid4())
         if state.state == NEW:
             self.introduced.add(card_id)
         return Shown(
             card=card, state=state, index=self.done + 1,
             total=self.done + 1 + len(self.queue) + len(self.learning),
         )  # fmt: skip
+
+    def _graded_elsewhere(self, state: CardState, now: datetime) -> bool:
+        """Another terminal graded this card since we queued it, and it is not due yet.
+
+        Compared as stored text, so no clock rounding can make our own grade look foreign.
+        """
+        if self.cram or state.last_review is None or state.due is None or state.due <= now:
+            return False
+        known = max(self._built_at, self._graded_at.get(state.card_id, ""))
+        return iso(state.last_review) > known
 
     def _refilled(self) -> bool:
         """Before an interview, the queue ran out: ask the policy for the minutes left today.
@@ -181,7 +201,7 @@ class DrillSession:
 
     def previews(self, shown: Shown) -> dict[int, timedelta]:
         """The interval each grade would give now (for the buttons, once revealed)."""
-        return self.scheduler.preview(shown.state, self.clock.now())
+        return self.scheduler.preview(shown.state, self.clock.now(), uuid=self._uuid)
 
     def grade(self, rating: int) -> Graded:
         if self.current is None:
@@ -190,17 +210,19 @@ class DrillSession:
         elapsed = self.clock.monotonic() - self._shown_at
         review, state = self.store.grade(
             self.scheduler, self.current, rating, now,
-            duration_ms=int(elapsed * 1000), source=self.source, session=self.id,
+            duration_ms=int(elapsed * 1000), source=self.source, session=self.id, uuid=self._uuid,
         )  # fmt: skip
         due = state.due or now
         if not self.cram and due - now <= LEARN_AHEAD * 3:
             self.learning.append((due, self.current))
         self.history.append(self.current)
+        self._graded_at[self.current] = iso(review.at)
         self.done += 1
         self.summary.reviewed += 1
         self.summary.again += rating == 1
         self.summary.seconds += elapsed
         self.current = None
+        self._uuid = ""  # used: a UUID names one review only
         return Graded(review=review, state=state, interval=due - now)
 
     def undo(self) -> str | None:
@@ -223,6 +245,16 @@ class DrillSession:
         return review.card_id
 
     def finish(self) -> Summary:
+        # Count what still stands in the log: `prep undo` in another shell may have
+        # taken back one of this session's grades.
+        count, again, ms = self.store.conn.execute(
+            "SELECT COUNT(*), COALESCE(SUM(rating = 1), 0), COALESCE(SUM(duration_ms), 0) "
+            "FROM reviews WHERE session = ?",
+            (self.id,),
+        ).fetchone()
+        if count != self.summary.reviewed:
+            self.summary.reviewed, self.summary.again = count, again
+            self.summary.seconds = ms / 1000
         row = self.store.conn.execute(
             "SELECT MIN(s.due) FROM card_state s JOIN cards c ON c.id = s.card_id WHERE c.active = 1"
         ).fetchone()

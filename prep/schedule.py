@@ -159,12 +159,17 @@ class Scheduler:
             st = self.apply(st, r)
         return st
 
-    def preview(self, st: CardState, at: datetime) -> dict[int, timedelta]:
-        """Interval each rating would give now (without fuzz), for the buttons."""
+    def preview(self, st: CardState, at: datetime, uuid: str | None = None) -> dict[int, timedelta]:
+        """Interval each rating would give now, for the buttons.
+
+        Fuzz comes from the review's UUID: given the UUID the grade will be
+        saved with, the preview is exactly what the grade gives; without one it
+        is the interval before fuzz.
+        """
         out = {}
         for rating in RATINGS:
-            review = Review(uuid="preview", card_id=st.card_id, rating=rating, at=at)
-            nxt = self.apply(st, review, fuzz=False)  # the interval itself; the grade adds fuzz
+            review = Review(uuid=uuid or "preview", card_id=st.card_id, rating=rating, at=at)
+            nxt = self.apply(st, review, fuzz=None if uuid else False)
             assert nxt.due is not None
             out[rating] = nxt.due - at
         return out

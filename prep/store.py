@@ -389,12 +389,14 @@ class Store:
         source: str = "drill",
         session: str | None = None,
         extra: Any = None,
+        uuid: str | None = None,
     ) -> tuple[Review, CardState]:
         """Record one grade and move the card's state, in one transaction.
 
         The state is read inside the transaction, so a grade from another
         terminal in between is built upon, not overwritten. `extra(conn, review)`
         may add rows that must land together with the grade (a mock answer).
+        `uuid`: the review's UUID when the caller drew it (the drill previews with it).
         """
         import uuid as uuidlib
 
@@ -403,7 +405,7 @@ class Store:
         if rating not in (1, 2, 3, 4):
             raise PrepError(f"rating must be 1-4, not {rating!r}")
         review = Review(
-            uuid=str(uuidlib.uuid4()), card_id=card_id, rating=rating, at=at,
+            uuid=uuid or str(uuidlib.uuid4()), card_id=card_id, rating=rating, at=at,
             duration_ms=max(0, int(duration_ms)), source=source,
         )  # fmt: skip
         with self.write() as conn:

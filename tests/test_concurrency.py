@@ -56,13 +56,17 @@ def test_two_drills_on_the_same_cards_lose_no_update(two_ws):
     o = tt.two_drills(two_ws, ("shared", "shared"), N, "same")
     print(tt.describe(o))
     assert o.problems == []
-    assert (o.committed, o.graded) == (2 * N, 2 * N)
+    assert o.committed == o.graded  # every acknowledged grade landed
     assert o.locked_errors == 0
-    # each card was graded by both processes; its state holds both grades
+    # A card one drill graded before the other showed it is skipped there (not asked
+    # twice); a card on both screens at once (at least the first: both showed it while
+    # the lock was held) is graded by both, and its state holds both grades.
     per_card = _reviews_per_card(two_ws)
-    assert len(per_card) == N and set(per_card.values()) == {2}
+    assert len(per_card) == N and set(per_card.values()) <= {1, 2}
+    assert 2 in per_card.values()
     with sqlite3.connect(two_ws / ".prep" / "prep.db") as c:
-        assert {r[0] for r in c.execute("SELECT reps FROM card_state")} == {2}
+        reps = dict(c.execute("SELECT card_id, reps FROM card_state"))
+    assert reps == per_card
     assert o.lost_updates == 0
 
 

@@ -183,3 +183,135 @@ def test_no_workspace_is_a_clean_error(tmp_path, cli):
     assert r.stderr.startswith("Error: no prep.yaml in ") and "prep init DIR" in r.stderr
     r = cli("drill", cwd=tmp_path)
     assert r.returncode == 1 and "Traceback" not in r.stderr
+
+
+def test_grade_buttons_preview_the_interval_the_grade_saves(empty_ws):
+    # Fuzz is drawn from the review's UUID: the preview must use the UUID the grade is saved with.
+    _deck(empty_ws, 20)
+    clock = FakeClock(T0)
+    w = find(str(empty_ws))
+    store = Store(w.db_path)
+    sync(store, w, clock)
+    scheduler = Scheduler(fuzz=True, day_start=(clock.local_tz(), 4))
+    checked = fuzzed = 0
+    for day in range(40):
+        s = DrillSession(store=store, scheduler=scheduler, clock=clock, new_limit=5)
+        shown = s.next()
+        while shown is not None:
+            s.reveal()
+            previews = s.previews(shown)
+            rating = (1, 2, 3, 4, 3, 4, 3)[(day + checked) % 7]
+            graded = s.grade(rating)
+            assert graded.interval == previews[rating], (shown.card.id, day, rating)
+            assert graded.review.uuid == store.reviews_of(shown.card.id)[-1].uuid
+            checked += 1
+            fuzzed += graded.interval >= timedelta(days=3)
+            clock.advance(60)
+            shown = s.next()
+        clock.advance(86400)
+    assert checked > 100 and fuzzed > 40, (checked, fuzzed)
+
+
+def test_undo_with_nothing_to_undo_keeps_the_card_on_screen(ws, cli):
+    r = cli("-w", str(ws), "drill", input="u\nu\nq\n")
+    assert r.returncode == 0, r.stderr
+    heads = [line.split()[2] for line in r.stdout.splitlines() if line.startswith("prep drill")]
+    assert heads == ["1/10", "1/10", "1/10"]
+    assert r.stdout.count("nothing to undo in this session") == 2
+    # One real undo puts the card back; a second `u` must not drop it from the session.
+    r = cli("-w", str(ws), "drill", input="\n3\nu\nu\n\n3\nq\n")
+    assert r.returncode == 0, r.stderr
+    heads = [line.split()[2] for line in r.stdout.splitlines() if line.startswith("prep drill")]
+    assert heads == ["1/10", "2/11", "1/10", "1/10", "2/11"]
+    acks = [line.split()[1] for line in r.stdout.splitlines() if line.startswith("✓ ")]
+    assert len(acks) == 2 and acks[0] == acks[1]
+    assert "Reviewed 1 " in r.stdout
+
+
+def test_a_card_graded_in_another_terminal_is_not_asked_again(empty_ws):
+    _deck(empty_ws, 3)
+    clock = FakeClock(T0)
+    one = _session(empty_ws, clock)
+    two = DrillSession(store=Store(one.store.path), scheduler=one.scheduler, clock=clock)
+    assert one.queue == two.queue == ["c0", "c1", "c2"]
+    clock.advance(5)
+    assert one.next().card.id == "c0"
+    one.grade(3)  # learning, due in 10 minutes
+    clock.advance(5)
+    assert two.next().card.id == "c1"  # c0 was graded meanwhile and is not due
+    two.grade(1)  # Again: due in a minute
+    clock.advance(61)
+    assert one.next().card.id == "c1"  # graded elsewhere, but due now: asked
+    one.grade(3)
+    # two's own learning entry for c1 is due, but one graded c1 since: two goes on to c2.
+    assert two.next().card.id == "c2"
+
+
+def test_drill_summary_counts_only_grades_still_in_the_log(empty_ws):
+    _deck(empty_ws, 3)
+    clock = FakeClock(T0)
+    s = _session(empty_ws, clock)
+    for _ in range(2):
+        s.next()
+        clock.advance(7)
+        s.grade(1)
+    other = Store(s.store.path)  # `prep undo` from another shell
+    assert other.undo(s.scheduler) is not None
+    summary = s.finish()
+    assert summary.reviewed == 1 and summary.again == 1 and summary.seconds == 7
+
+
+def test_unknown_kind_or_deck_is_an_error_and_unknown_topic_a_note(ws, cli):
+    r = cli("-w", str(ws), "drill", "--kind", "bogus", input="q\n")
+    assert r.returncode == 1 and r.stdout == ""
+    assert (
+        r.stderr == "Error: unknown kind 'bogus': use one of technical, behavioral, concept, ask\n"
+    )
+    r = cli("-w", str(ws), "drill", "--deck", "ask", "--deck", "nodeck", input="q\n")
+    assert r.returncode == 1 and r.stdout == ""
+    assert r.stderr == "Error: no deck 'nodeck'; decks: ask, concepts, datavent-backend\n"
+    r = cli("-w", str(ws), "drill", "--topic", "AWS & Iac", input="q\n")
+    assert r.returncode == 0 and "Nothing to drill now." in r.stdout
+    assert r.stderr.startswith("note: no card has topic 'AWS & Iac' (did you mean 'AWS & IaC'?)")
+    assert "; topics: AWS & IaC, DevOps & 모니터링," in r.stderr and len(r.stderr.splitlines()) == 1
+    r = cli("-w", str(ws), "drill", "--tag", "fastapi", "--tag", "nope", input="q\n")
+    assert r.returncode == 0 and "prep drill  1/" in r.stdout  # the known tag still drills
+    assert r.stderr.startswith("note: no card has tag 'nope'; tags: analyzer, architecture,")
+    r = cli("-w", str(ws), "drill", "--deck", "ask", "--kind", "ask", "--tag", "ask", input="q\n")
+    assert r.returncode == 0 and r.stderr == "" and "prep drill  1/" in r.stdout
+
+
+def test_unknown_lines_in_line_mode_get_a_hint(ws, cli):
+    r = cli("-w", str(ws), "drill", input="xyz\n\n5\n\n3\nq\n")
+    assert r.returncode == 0, r.stderr
+    lines = r.stdout.splitlines()
+    assert (
+        lines.count("type an empty line to reveal, 1-4 (or again/hard/good/easy) to grade, u or q")
+        == 1
+    )
+    assert lines.count("type 1, 2, 3 or 4 (or again/hard/good/easy), u or q") == 1
+    assert len([line for line in lines if line.startswith("✓ ")]) == 1  # the empty line is no error
+
+
+def test_ctrl_c_in_the_drill_prints_the_summary_and_exits_130(ws):
+    import os
+    import signal
+    import subprocess
+    import sys
+
+    child = subprocess.Popen(
+        [sys.executable, "-m", "prep", "-w", str(ws), "drill"],
+        stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        env={**os.environ},
+    )  # fmt: skip
+    assert child.stdin is not None and child.stdout is not None
+    child.stdin.write("\n3\n")
+    child.stdin.flush()
+    for line in child.stdout:  # blocks until the grade is acknowledged: no sleep needed
+        if line.startswith("✓ "):
+            break
+    child.send_signal(signal.SIGINT)  # the drill now waits for the next line
+    out, _ = child.communicate(timeout=60)
+    assert child.returncode == 130
+    last = out.strip().splitlines()[-1]
+    assert last.startswith("Interrupted, saved: Reviewed 1 · again 0% · 0m"), out

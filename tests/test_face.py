@@ -66,3 +66,27 @@ def test_keyword_checkboxes_wrap_between_keywords_only():
             for i, kw in enumerate(kws, 1):  # box, number and keyword stay on one line
                 unit = [f"☐ {i}.{kw}", f"☐ {i}. {kw}", f"☑ {i}. {kw}"]
                 assert any(u in line for line in lines for u in unit), (width, lines)
+
+
+def test_the_keys_mode_is_left_on_ctrl_z_and_set_again_on_fg():
+    # The shell gives a stopped job back its terminal in line mode; the drill sets its
+    # mode again on SIGCONT. Real signals, sent to this process; stopping is faked.
+    import signal
+
+    from prep.ui.keys import KeptMode
+
+    calls: list[str] = []
+    mode = KeptMode(
+        enter=lambda: calls.append("enter"),
+        leave=lambda: calls.append("leave"),
+        stop=lambda: calls.append("stop"),
+    )
+    before = signal.getsignal(signal.SIGCONT), signal.getsignal(signal.SIGTSTP)
+    with mode.kept():
+        assert calls == ["enter"]
+        signal.raise_signal(signal.SIGTSTP)  # Ctrl-Z: the shell gets a sane terminal
+        assert calls == ["enter", "leave", "stop"]
+        signal.raise_signal(signal.SIGCONT)  # fg
+        assert calls == ["enter", "leave", "stop", "enter"]
+    assert calls[-1] == "leave"
+    assert (signal.getsignal(signal.SIGCONT), signal.getsignal(signal.SIGTSTP)) == before

@@ -103,3 +103,51 @@ def console(stderr: bool = False) -> Any:
     return Console(
         stderr=stderr, highlight=False, no_color=bool(os.environ.get("NO_COLOR")) or None
     )
+
+
+def check_kinds(kinds: list[str] | None) -> None:
+    """--kind values must be card kinds (a typo would otherwise match nothing, silently)."""
+    from ..decks import KINDS
+
+    for k in kinds or ():
+        if k not in KINDS:
+            raise PrepError(f"unknown kind '{k}': use one of {', '.join(KINDS)}")
+
+
+def check_decks(store: Any, decks: list[str] | None) -> None:
+    """--deck values must name decks of the workspace (as `deck export --deck` checks)."""
+    if not decks:
+        return
+    known = {r[0] for r in store.conn.execute("SELECT DISTINCT deck FROM cards WHERE active = 1")}
+    unknown = [d for d in decks if d not in known]
+    if unknown:
+        raise PrepError(f"no deck '{unknown[0]}'; decks: {', '.join(sorted(known)) or '(none)'}")
+
+
+MAX_NAMES = 20  # known topics or tags named in a note, so it stays one line of reasonable size
+
+
+def note_unmatched(store: Any, topics: list[str] | None, tags: list[str] | None) -> None:
+    """One line for a --topic or --tag no card has, naming the ones there are."""
+    for flag, values, sql in (
+        ("topic", topics, "SELECT DISTINCT topic FROM cards WHERE active = 1"),
+        (
+            "tag",
+            tags,
+            "SELECT DISTINCT t.value FROM cards c, json_each(c.tags) t WHERE c.active = 1",
+        ),
+    ):
+        if not values:
+            continue
+        known = sorted({str(r[0]) for r in store.conn.execute(sql)})
+        for value in values:
+            if value in known:
+                continue
+            from difflib import get_close_matches
+
+            close = get_close_matches(value, known, n=1)
+            hint = f" (did you mean '{close[0]}'?)" if close else ""
+            names = ", ".join(known[:MAX_NAMES]) or "(none)"
+            if len(known) > MAX_NAMES:
+                names += f", ... ({len(known) - MAX_NAMES} more)"
+            note(f"note: no card has {flag} '{value}'{hint}; {flag}s: {names}")

@@ -2,7 +2,18 @@ from typing import Annotated, Any
 
 import typer
 
-from .common import DeckOpt, TagOpt, TopicOpt, console, guard, open_workspace, scheduler_for
+from .common import (
+    DeckOpt,
+    TagOpt,
+    TopicOpt,
+    check_decks,
+    check_kinds,
+    console,
+    guard,
+    note_unmatched,
+    open_workspace,
+    scheduler_for,
+)
 
 
 def _story_renderer(ws: Any, store: Any) -> Any:
@@ -73,7 +84,10 @@ def register(app: typer.Typer) -> None:
         from ..store import Filters
         from ..ui.drill import run
 
+        check_kinds(kind)
         ws, store = open_workspace()
+        check_decks(store, deck)
+        note_unmatched(store, topic, tag)
         session = DrillSession(
             store=store, scheduler=scheduler_for(store), clock=default_clock(),
             filters=Filters(tuple(deck or ()), tuple(topic or ()), tuple(tag or ()), tuple(kind or ())),

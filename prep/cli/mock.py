@@ -4,7 +4,16 @@ from typing import Annotated, Any
 
 import typer
 
-from .common import DeckOpt, TagOpt, TopicOpt, console, guard, open_workspace, scheduler_for
+from .common import (
+    DeckOpt,
+    TagOpt,
+    TopicOpt,
+    check_kinds,
+    console,
+    guard,
+    open_workspace,
+    scheduler_for,
+)
 
 mock_app = typer.Typer(
     add_completion=False,
@@ -108,15 +117,13 @@ def register(app: typer.Typer) -> None:
         if ctx.invoked_subcommand is not None:
             return
         from ..clock import default_clock
-        from ..decks import KINDS, parse_time
+        from ..decks import parse_time
         from ..errors import PrepError
         from ..mock import MockInterview, choose
         from ..store import Filters
         from ..ui.mock import MockScreen
 
-        for k in kind or ():
-            if k not in KINDS:
-                raise PrepError(f"unknown kind '{k}': use one of {', '.join(KINDS)}")
+        check_kinds(kind)
         time_s = None
         if time is not None:
             time_s = parse_time(int(time) if time.strip().isdigit() else time)

@@ -15,6 +15,8 @@ from . import render
 from .keys import KeyReader
 
 HELP_Q = "[space/enter] reveal   [1-4] grade   [u] undo   [q] quit"
+HINT_Q = "type an empty line to reveal, 1-4 (or again/hard/good/easy) to grade, u or q"
+HINT_A = "type 1, 2, 3 or 4 (or again/hard/good/easy), u or q"
 
 
 def _buttons(previews: dict[int, timedelta], cram: bool) -> Text:
@@ -29,71 +31,31 @@ def _buttons(previews: dict[int, timedelta], cram: bool) -> Text:
 
 
 def run(
-    session: DrillSession, console: Console, story_for: Any, started: float | None = None
+    session: DrillSession,
+    console: Console,
+    story_for: Any,
+    started: float | None = None,
+    reader: KeyReader | None = None,
 ) -> None:
-    reader = KeyReader()
+    """The drill until q, end of input or an empty queue; Ctrl-C ends it too, with the summary.
+
+    KeyboardInterrupt is raised again after the summary, so the command exits 130.
+    """
+    reader = reader or KeyReader()
     started = started or time.monotonic()
     tty = reader.tty
-    with reader.active():
-        shown = session.next()
-        last_ack = ""
-        if shown is None:
-            console.print("Nothing to drill now. ", end="")
-        while shown is not None:
-            spent = int(time.monotonic() - started)
-            if tty:
-                console.clear()
-            head = Text(
-                f"prep drill  {shown.index}/{shown.total}  ·  {spent // 60:02d}:{spent % 60:02d}",
-                style="bold",
-            )
-            if session.cram:
-                head.append("  ·  cram: the schedule is not changed", style="yellow")
-            console.rule(head, align="left")
-            if tty and last_ack:  # the screen was cleared: say what the last key did
-                console.print(last_ack, style="dim green", highlight=False)
-            console.print(render.card_header(shown.card))
-            console.print(render.question(shown.card))
-            console.print(Text(HELP_Q, style="dim"))
-            action = _read_action(reader, revealed=False)
-            if action == "q":
-                break
-            if action == "u":
-                last_ack = _undo(session, console, tty)
-                shown = session.next()
-                continue
-            session.reveal()
-            console.print(render.answer(shown.card))
-            kw = render.keywords(shown.card)
-            if kw is not None:
-                console.print(kw)
-            extra = story_for(shown.card)
-            if extra is not None:
-                console.print(extra)
-            rating = action if isinstance(action, int) else None
-            if rating is None:
-                console.print(_buttons(session.previews(shown), session.cram))
-                action = _read_action(reader, revealed=True)
-                if action == "q":
-                    break
-                if action == "u":
-                    session.current = None
-                    session.queue.insert(0, shown.card.id)
-                    last_ack = _undo(session, console, tty)
-                    shown = session.next()
-                    continue
-                rating = int(action)
-            graded = session.grade(rating)
-            nxt = (
-                "not rescheduled" if session.cram else f"next in {format_interval(graded.interval)}"
-            )
-            last_ack = f"✓ {shown.card.id} {RATINGS[rating]} · {nxt}"
-            console.print(last_ack, style="green", highlight=False)
-            shown = session.next()
+    interrupted = False
+    try:
+        with reader.active():
+            _drill(session, console, story_for, reader, started)
+    except KeyboardInterrupt:
+        render.drop_pending(console)  # a half-written line must not print twice
+        interrupted = True
     summary = session.finish()
-    if tty:
+    if tty or interrupted:
         console.print()
-    line = Text(
+    line = Text("Interrupted, saved: " if interrupted else "", style="bold")
+    line.append(
         f"Reviewed {summary.reviewed} · again {summary.again_rate:.0%} · "
         f"{int(summary.seconds) // 60}m{int(summary.seconds) % 60:02d}s",
         style="bold",
@@ -102,18 +64,80 @@ def run(
         line.append(
             f" · next due {summary.next_due.astimezone().strftime('%Y-%m-%d %H:%M')}", style=""
         )
-    console.print(line)
+    console.print(line, soft_wrap=True)  # one line, also for a script reading it
+    if interrupted:
+        raise KeyboardInterrupt
 
 
-def _undo(session: DrillSession, console: Console, tty: bool) -> str:
+def _drill(
+    session: DrillSession, console: Console, story_for: Any, reader: KeyReader, started: float
+) -> None:
+    tty = reader.tty
+    shown = session.next()
+    last_ack = ""
+    if shown is None:
+        console.print("Nothing to drill now. ", end="")
+    while shown is not None:
+        spent = int(time.monotonic() - started)
+        if tty:
+            console.clear()
+        head = Text(
+            f"prep drill  {shown.index}/{shown.total}  ·  {spent // 60:02d}:{spent % 60:02d}",
+            style="bold",
+        )
+        if session.cram:
+            head.append("  ·  cram: the schedule is not changed", style="yellow")
+        console.rule(head, align="left")
+        if tty and last_ack:  # the screen was cleared: say what the last key did
+            console.print(last_ack, style="dim green", highlight=False)
+        console.print(render.card_header(shown.card))
+        console.print(render.question(shown.card))
+        console.print(Text(HELP_Q, style="dim"))
+        action = _read_action(reader, console, revealed=False)
+        if action == "q":
+            break
+        if action == "u":
+            undone, last_ack = _undo(session, console, tty)
+            if undone is not None:  # else: nothing to undo, the same card stays
+                shown = session.next()
+            continue
+        session.reveal()
+        console.print(render.answer(shown.card))
+        kw = render.keywords(shown.card)
+        if kw is not None:
+            console.print(kw)
+        extra = story_for(shown.card)
+        if extra is not None:
+            console.print(extra)
+        rating = action if isinstance(action, int) else None
+        if rating is None:
+            console.print(_buttons(session.previews(shown), session.cram))
+            action = _read_action(reader, console, revealed=True)
+            if action == "q":
+                break
+            if action == "u":
+                undone, last_ack = _undo(session, console, tty)
+                if undone is not None:
+                    shown = session.next()
+                continue
+            rating = int(action)
+        graded = session.grade(rating)
+        nxt = "not rescheduled" if session.cram else f"next in {format_interval(graded.interval)}"
+        last_ack = f"✓ {shown.card.id} {RATINGS[rating]} · {nxt}"
+        console.print(last_ack, style="green", highlight=False)
+        shown = session.next()
+
+
+def _undo(session: DrillSession, console: Console, tty: bool) -> tuple[str | None, str]:
+    """Undo this session's last grade: (the card to show again or None, what to tell)."""
     undone = session.undo()
     message = f"↶ undid the last grade of {undone}" if undone else "nothing to undo in this session"
     if not tty:
         console.print(message, style="dim", highlight=False)
-    return message
+    return undone, message
 
 
-def _read_action(reader: KeyReader, revealed: bool) -> int | str:
+def _read_action(reader: KeyReader, console: Console, revealed: bool) -> int | str:
     """Next meaningful action: a rating (int), 'reveal', 'u' or 'q'. EOF counts as 'q'."""
     while True:
         key = reader.read()
@@ -130,3 +154,6 @@ def _read_action(reader: KeyReader, revealed: bool) -> int | str:
         if key in ("", " ", "\n") or key in ("r", "reveal", "s", "show"):
             if not revealed:
                 return "reveal"
+            continue  # already revealed: a second Enter is no mistake
+        if not reader.tty:  # a script or a pipe: say what would have worked
+            console.print(HINT_A if revealed else HINT_Q, style="red", highlight=False)

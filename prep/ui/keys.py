@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import os
+import signal
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
 
@@ -28,11 +29,12 @@ class KeyReader:
 
         fd = sys.stdin.fileno()
         old = termios.tcgetattr(fd)
-        try:
-            tty.setcbreak(fd)
+        mode = KeptMode(
+            enter=lambda: tty.setcbreak(fd),
+            leave=lambda: termios.tcsetattr(fd, termios.TCSADRAIN, old),
+        )
+        with mode.kept():
             yield self
-        finally:
-            termios.tcsetattr(fd, termios.TCSADRAIN, old)
 
     def read(self, timeout: float | None = None) -> str | None:
         if not self.tty:
@@ -73,6 +75,46 @@ class KeyReader:
             if end is not None and time.monotonic() >= end:
                 return ""
             time.sleep(0.02)
+
+
+class KeptMode:
+    """A terminal mode that survives Ctrl-Z and `fg`.
+
+    The shell gives a stopped job back its terminal as the shell left it (line
+    mode, echo on); without this the drill would come back echoing keys and
+    waiting for Enter. On Ctrl-Z the saved mode is put back before stopping (the
+    shell prompt stays usable); on continuing, the keys mode is set again.
+    """
+
+    def __init__(
+        self,
+        enter: Callable[[], object],
+        leave: Callable[[], object],
+        stop: Callable[[], object] | None = None,
+    ) -> None:
+        self.enter, self.leave = enter, leave
+        self.stop = stop or (lambda: os.kill(os.getpid(), signal.SIGSTOP))
+
+    def on_suspend(self, signum: int, frame: object) -> None:
+        self.leave()
+        self.stop()  # SIGSTOP cannot be caught: the process waits here for SIGCONT
+
+    def on_continue(self, signum: int, frame: object) -> None:
+        self.enter()
+
+    @contextmanager
+    def kept(self) -> Iterator[KeptMode]:
+        self.enter()
+        previous = {
+            signal.SIGTSTP: signal.signal(signal.SIGTSTP, self.on_suspend),
+            signal.SIGCONT: signal.signal(signal.SIGCONT, self.on_continue),
+        }
+        try:
+            yield self
+        finally:
+            for signum, handler in previous.items():
+                signal.signal(signum, handler)
+            self.leave()
 
 
 # Bidirectional embeddings, overrides and isolates can make text read differently
