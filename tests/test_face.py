@@ -44,3 +44,10 @@ def test_ctrl_c_inside_a_print_does_not_print_it_twice():
     drop_pending(console)
     console.print("Interrupted")
     assert out.getvalue() == "Interrupted\n"
+
+
+def test_a_bad_prep_now_is_one_error_line(ws, cli):
+    for args in (("status",), ("drill",), ("plan",)):
+        r = cli("-w", str(ws), *args, input="q\n", env={"PREP_NOW": "garbage"})
+        assert r.returncode == 1, (args, r.stderr)
+        assert r.stderr == "Error: PREP_NOW: not an ISO date-time: 'garbage'\n", (args, r.stderr)
