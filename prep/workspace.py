@@ -89,6 +89,16 @@ def find(workspace: str | None = None, db: str | None = None, cwd: Path | None =
     return Workspace(root=root, db_path=db_path)
 
 
+def check_output(path: Path, suffix: str, what: str, force: bool = False) -> None:
+    """Refuse an output file name that would replace a file the user did not mean to lose."""
+    if path.suffix.lower() != suffix:
+        raise PrepError(f"{path}: {what} must be a {suffix} file")
+    if path.is_dir():
+        raise PrepError(f"{path}: is a folder; give a file name ending in {suffix}")
+    if path.exists() and not force:
+        raise PrepError(f"{path}: already exists; give a new file name, or --force to replace it")
+
+
 def _int(
     c: dict[str, Any], key: str, lo: int, hi: int, pos: Any, path: str, out: list[Problem]
 ) -> None:

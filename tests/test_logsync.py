@@ -194,6 +194,28 @@ def test_cli_round_trip_is_idempotent(cli, ws, tmp_path):
     assert sorted(out.stdout.splitlines()) == sorted(f.read_text(encoding="utf-8").splitlines())
 
 
+def test_export_never_replaces_a_file_without_force(cli, ws, tmp_path):
+    assert cli("-w", str(ws), "drill", "--new", "2", input="3\n3\n").returncode == 0
+    profile = ws / "prep.yaml"
+    before = profile.read_bytes()
+    for args in ((str(profile),), (str(profile), "--force"), (str(tmp_path / "log.txt"),)):
+        p = cli("-w", str(ws), "log", "export", *args)
+        assert p.returncode == 1 and p.stdout == "", (args, p.stderr)
+        assert p.stderr.endswith(": a review log export must be a .jsonl file\n"), p.stderr
+    assert profile.read_bytes() == before and not (tmp_path / "log.txt").exists()
+    f = tmp_path / "log.jsonl"
+    f.write_text("keep me\n", encoding="utf-8")
+    p = cli("-w", str(ws), "log", "export", str(f))
+    assert p.returncode == 1
+    assert (
+        p.stderr == f"Error: {f}: already exists; give a new file name, or --force to replace it\n"
+    )
+    assert f.read_text(encoding="utf-8") == "keep me\n"
+    p = cli("-w", str(ws), "log", "export", str(f), "--force")
+    assert p.returncode == 0 and p.stdout == f"Exported 2 review(s) to {f}.\n", p.stderr
+    assert len(f.read_text(encoding="utf-8").splitlines()) == 2
+
+
 def test_reviews_under_a_renamed_id_land_on_the_current_card(empty_ws, tmp_path):
     old_q = "Explain the Python GIL and how it limits threads"
     _deck(empty_ws, {"x": old_q})

@@ -171,13 +171,16 @@ def register(app: typer.Typer) -> None:
         deck: Annotated[
             list[str] | None, typer.Option("--deck", help="Only this deck (repeatable).")
         ] = None,
+        force: Annotated[
+            bool, typer.Option("--force", help="Replace the --anki file if it already exists.")
+        ] = False,
         json_: Annotated[bool, typer.Option("--json", help="Print one JSON document.")] = False,
     ) -> None:
         """Write decks as an Anki package; exporting again updates the same notes in Anki."""
         from ..decks import load_all
         from ..errors import DeckError, PrepError
         from ..importers.anki import export_apkg
-        from ..workspace import find
+        from ..workspace import check_output, find
 
         ws = find(GLOBALS.workspace, GLOBALS.db)
         decks, problems = load_all(ws.root)
@@ -194,6 +197,7 @@ def register(app: typer.Typer) -> None:
             decks = [d for d in decks if d.id in deck]
         if not decks:
             raise PrepError("no decks to export")
+        check_output(anki, ".apkg", "an Anki package", force)
         report = export_apkg(decks, anki)
         if json_:
             import json

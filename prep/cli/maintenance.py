@@ -44,7 +44,8 @@ def _ids(items: list[str], limit: int = 8) -> str:
 @guard
 def export(
     file: Annotated[
-        str, typer.Argument(metavar="FILE", help="File to write (JSON lines); '-' for stdout.")
+        str,
+        typer.Argument(metavar="FILE", help="File to write (.jsonl, JSON lines); '-' for stdout."),
     ],
     since: Annotated[
         str | None,
@@ -52,6 +53,9 @@ def export(
             "--since", metavar="DATE", help="Only reviews from this date on (YYYY-MM-DD)."
         ),
     ] = None,
+    force: Annotated[
+        bool, typer.Option("--force", help="Replace FILE if it already exists.")
+    ] = False,
 ) -> None:
     """Write every review (with its UUID) as one JSON line, for `prep log import` elsewhere."""
     import sys
@@ -59,7 +63,10 @@ def export(
     from ..clock import default_clock, parse_when
     from ..logsync import export as do_export
     from ..logsync import undone_count, write_lines
+    from ..workspace import check_output
 
+    if file != "-":
+        check_output(Path(file), ".jsonl", "a review log export", force)
     _, store = _open_store()
     start = parse_when(since, default_clock().local_tz()) if since else None
     if file == "-":
