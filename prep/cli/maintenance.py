@@ -138,13 +138,15 @@ def register(app: typer.Typer) -> None:
         from ..doctor import LEECH_LAPSES, check_integrity, integrity_summary
         from ..doctor import doctor as run_doctor
         from ..errors import PrepError
-        from ..store import Store
+        from ..store import AccessError, Store
         from ..sync import sync
         from ..workspace import find
 
         ws = find(GLOBALS.workspace, GLOBALS.db)
         try:
             store = Store(ws.db_path)
+        except AccessError:  # the file is fine: a backup is not the way out
+            raise
         except PrepError as exc:
             raise PrepError(str(exc) + _restore_hint(ws.db_path)) from None
         integrity = check_integrity(store)
