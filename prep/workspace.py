@@ -69,6 +69,10 @@ def find(workspace: str | None = None, db: str | None = None, cwd: Path | None =
     explicit = workspace or os.environ.get("PREP_WORKSPACE") or None
     if explicit:
         root = Path(explicit).expanduser()
+        if root.name == PROFILE and root.is_file():  # the profile itself: its folder is meant
+            root = root.parent
+        elif root.exists() and not root.is_dir():
+            raise PrepError(f"{root} is a file, not a folder; give the workspace folder")
         if not (root / PROFILE).is_file():
             raise PrepError(
                 f"{root}: no {PROFILE} here; run `prep init {root}` to create a workspace"
@@ -217,6 +221,8 @@ def init(target: Path) -> list[str]:
 
     src = example_dir()
     target = target.expanduser()
+    if target.exists() and not target.is_dir():
+        raise PrepError(f"{target} is a file, not a folder")
     if (target / PROFILE).exists():
         raise PrepError(f"{target / PROFILE} already exists; not overwriting a workspace")
     for sub in ("decks", "answers"):
@@ -224,7 +230,10 @@ def init(target: Path) -> list[str]:
             raise PrepError(
                 f"{target / sub} already exists and is not empty; choose another folder"
             )
-    target.mkdir(parents=True, exist_ok=True)
+    try:
+        target.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise PrepError(f"{target}: cannot create the folder: {exc.strerror or exc}") from None
     made = [PROFILE]
     shutil.copyfile(src / PROFILE, target / PROFILE)
     for sub in ("decks", "answers"):
