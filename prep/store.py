@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import os
+import shlex
 import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -263,13 +264,19 @@ class Store:
         if not folder.is_dir():
             return
         stem = self.path.stem
+        own = {self.path.name + end for end in ("", "-wal", "-shm", "-journal")}
         for sibling in folder.iterdir():
             name = sibling.name
+            # The copy itself may be opened (--db COPY) to export its reviews.
+            if name in own:
+                continue
             if name.startswith(stem) and ("conflicted copy" in name or ".sync-conflict-" in name):
+                copy = shlex.quote(str(sibling))
                 raise AccessError(
                     f"{sibling}: a sync conflict copy of the database sits next to it; "
-                    "keep one file (move the other away, or merge it with `prep log import`) "
-                    "and run prep again"
+                    "keep its reviews and one file: "
+                    f"`prep --db {copy} log export conflict.jsonl`, "
+                    f"move {copy} out of {folder}, then `prep log import conflict.jsonl`"
                 )
 
     def _not_writable(self, exc: sqlite3.Error) -> PrepError | None:
