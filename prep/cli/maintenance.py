@@ -86,10 +86,12 @@ def import_(
     ],
 ) -> None:
     """Merge reviews from another machine by UUID and replay the cards they touch (idempotent)."""
+    from ..clock import default_clock
     from ..logsync import import_ as do_import
     from ..logsync import read
 
-    entries = read(file)  # a bad file is refused before the database is opened for writing
+    # A bad file is refused before the database is opened for writing.
+    entries = read(file, now=default_clock().now())
     _, store = open_workspace()
     result = do_import(store, scheduler_for(store), entries)
     typer.echo(
