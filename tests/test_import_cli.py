@@ -79,8 +79,11 @@ def test_kind_option_and_csv_columns(ws: Path, invoke: Callable[..., object]) ->
 def test_user_errors_are_one_line(ws: Path, tmp_path: Path, cli: Callable[..., object]) -> None:
     latin = tmp_path / "latin.md"
     latin.write_bytes(b"## Q\n\n- caf\xe9?\n")
+    unclosed = tmp_path / "bad.csv"
+    unclosed.write_text('front,back\n"open quote,answer\nsecond,row\n', encoding="utf-8")
     cases = [
         (["deck", "import", str(latin)], f"Error: {latin}:3: not UTF-8 text"),
+        (["deck", "import", str(unclosed)], f"Error: {unclosed}:2: unterminated quoted field"),
         (
             ["deck", "import", str(tmp_path / "none.md")],
             f"Error: {tmp_path / 'none.md'}: no such file",
