@@ -95,5 +95,11 @@ def default_clock() -> Clock:
 
     frozen = os.environ.get("PREP_NOW")
     if frozen:
-        return FakeClock(parse_iso(frozen), tz=Clock().local_tz())
+        try:
+            at = parse_iso(frozen.strip())
+        except (ValueError, OverflowError):
+            from .errors import PrepError
+
+            raise PrepError(f"PREP_NOW: not an ISO date-time: {frozen!r}") from None
+        return FakeClock(at, tz=Clock().local_tz())
     return Clock()

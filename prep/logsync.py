@@ -22,7 +22,7 @@ import os
 import uuid as uuidlib
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
 
@@ -38,6 +38,8 @@ UNDO_FIELDS = ("undone", "card_id", "undone_at")
 SOURCES = ("drill", "mock", "cram")
 MAX_LINE = 64 * 1024
 MAX_PROBLEMS = 20
+# Clocks of two machines differ a little; a review further ahead than this is a wrong date.
+FUTURE_SLACK = timedelta(days=1)
 
 
 def _rows(store: Store, since: datetime | None = None) -> Iterable[tuple[Any, ...]]:
@@ -112,7 +114,9 @@ def _int(value: Any) -> bool:
     return isinstance(value, int) and not isinstance(value, bool)
 
 
-def parse_line(text: str, path: str, line: int) -> tuple[Entry | Undo | None, Problem | None]:
+def parse_line(
+    text: str, path: str, line: int, now: datetime | None = None
+) -> tuple[Entry | Undo | None, Problem | None]:
     def bad(message: str) -> tuple[None, Problem]:
         return None, Problem(path, line, 0, message)
 
@@ -152,6 +156,11 @@ def parse_line(text: str, path: str, line: int) -> tuple[Entry | Undo | None, Pr
         at = iso(parse_iso(at))
     except (ValueError, OverflowError):
         return bad(f"'reviewed_at' must be an ISO time like 2026-11-26T09:00:00Z, not {at!r:.40}")
+    if now is not None and at > iso(now + FUTURE_SLACK):
+        return bad(
+            f"'reviewed_at' {at[:19]}Z is in the future (now {iso(now)[:19]}Z); "
+            "check the clock of the machine that wrote it"
+        )
     duration = obj.get("duration_ms", 0)
     if not _int(duration) or not 0 <= duration <= 86_400_000:
         return bad(f"'duration_ms' must be a whole number of milliseconds, not {duration!r:.20}")
@@ -199,8 +208,12 @@ def _undo_line(obj: dict[str, Any], path: str, line: int) -> tuple[Undo | None, 
     return Undo(u, card_id, when, line), None
 
 
-def read(path: Path) -> list[Entry | Undo]:
-    """All entries of a log file, or a PrepError naming every bad line (up to 20)."""
+def read(path: Path, now: datetime | None = None) -> list[Entry | Undo]:
+    """All entries of a log file, or a PrepError naming every bad line (up to 20).
+
+    With `now`, a review dated more than a day after it is a bad line: it would
+    count as today's work and hold its card's schedule until that date.
+    """
     try:
         raw = path.read_bytes()
     except OSError as exc:
@@ -216,7 +229,7 @@ def read(path: Path) -> list[Entry | Undo]:
     for n, line_text in enumerate(text.splitlines(), 1):
         if not line_text.strip():
             continue
-        entry, problem = parse_line(line_text, str(path), n)
+        entry, problem = parse_line(line_text, str(path), n, now)
         if isinstance(entry, Undo):
             entries.append(entry)
             continue

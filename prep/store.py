@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import os
+import shlex
 import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -215,6 +216,10 @@ class Filters(Record):
         return " AND ".join(parts), args
 
 
+class AccessError(PrepError):
+    """The database cannot be reached (permissions, a sync conflict copy); the file is not damaged."""
+
+
 class Store:
     def __init__(self, path: Path, *, timeout: float | None = None):
         if timeout is None:  # PREP_BUSY_TIMEOUT (seconds) lets scripts and tests wait less
@@ -223,8 +228,20 @@ class Store:
             except ValueError:
                 timeout = BUSY_TIMEOUT_S
         self.path = path
-        self._check_conflicts()
-        path.parent.mkdir(parents=True, exist_ok=True)
+        folder = path.parent
+        try:
+            self._check_conflicts()
+        except OSError as exc:
+            raise AccessError(
+                f"{exc.filename or folder}: cannot read the database folder: {exc.strerror or exc}"
+            ) from None
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise AccessError(
+                f"{exc.filename or folder}: cannot create the database folder: "
+                f"{exc.strerror or exc}"
+            ) from None
         try:
             self.conn = sqlite3.connect(str(path), timeout=timeout, isolation_level=None)
             self.conn.execute(f"PRAGMA busy_timeout = {int(timeout * 1000)}")
@@ -234,7 +251,9 @@ class Store:
             self.conn.execute("PRAGMA synchronous = NORMAL")
             version = self.conn.execute("PRAGMA user_version").fetchone()[0]
         except sqlite3.DatabaseError as exc:
-            raise PrepError(f"{path}: cannot open the database: {exc}") from exc
+            raise self._not_writable(exc) or PrepError(
+                f"{path}: cannot open the database: {exc}"
+            ) from exc
         if version > SCHEMA_VERSION:
             raise PrepError(f"{path}: made by a newer prep (schema {version}); upgrade prep")
         if version < SCHEMA_VERSION:
@@ -245,14 +264,39 @@ class Store:
         if not folder.is_dir():
             return
         stem = self.path.stem
+        own = {self.path.name + end for end in ("", "-wal", "-shm", "-journal")}
         for sibling in folder.iterdir():
             name = sibling.name
+            # The copy itself may be opened (--db COPY) to export its reviews.
+            if name in own:
+                continue
             if name.startswith(stem) and ("conflicted copy" in name or ".sync-conflict-" in name):
-                raise PrepError(
+                copy = shlex.quote(str(sibling))
+                raise AccessError(
                     f"{sibling}: a sync conflict copy of the database sits next to it; "
-                    "keep one file (move the other away, or merge it with `prep log import`) "
-                    "and run prep again"
+                    "keep its reviews and one file: "
+                    f"`prep --db {copy} log export conflict.jsonl`, "
+                    f"move {copy} out of {folder}, then `prep log import conflict.jsonl`"
                 )
+
+    def _not_writable(self, exc: sqlite3.Error) -> PrepError | None:
+        """Name the folder or file a write failed on: SQLite only says "readonly database"."""
+        text = str(exc)
+        if "readonly" not in text and "unable to open" not in text:
+            return None
+        folder = self.path.parent
+        # WAL mode creates -wal and -shm files next to the database: the folder must be writable.
+        if not os.access(folder, os.W_OK):
+            return AccessError(
+                f"{folder}: the database folder is not writable (SQLite keeps its journal "
+                "there); make it writable, or pass --db with a file in a writable folder"
+            )
+        if self.path.exists() and not os.access(self.path, os.W_OK):
+            return AccessError(
+                f"{self.path}: the database file is not writable; make it writable, "
+                "or pass --db with another file"
+            )
+        return None
 
     def _migrate(self) -> None:
         from sqlite_utils import Database
@@ -294,11 +338,20 @@ class Store:
             raise
         try:
             yield self.conn
-        except BaseException:
+        except BaseException as exc:
             self.conn.execute("ROLLBACK")
+            clear = self._not_writable(exc) if isinstance(exc, sqlite3.OperationalError) else None
+            if clear is not None:
+                raise clear from exc
             raise
         else:
-            self.conn.execute("COMMIT")
+            try:
+                self.conn.execute("COMMIT")
+            except sqlite3.OperationalError as exc:
+                clear = self._not_writable(exc)
+                if clear is not None:
+                    raise clear from exc
+                raise
 
     # --- meta ---------------------------------------------------------------
     def get_meta(self, key: str) -> Any:

@@ -69,6 +69,10 @@ def find(workspace: str | None = None, db: str | None = None, cwd: Path | None =
     explicit = workspace or os.environ.get("PREP_WORKSPACE") or None
     if explicit:
         root = Path(explicit).expanduser()
+        if root.name == PROFILE and root.is_file():  # the profile itself: its folder is meant
+            root = root.parent
+        elif root.exists() and not root.is_dir():
+            raise PrepError(f"{root} is a file, not a folder; give the workspace folder")
         if not (root / PROFILE).is_file():
             raise PrepError(
                 f"{root}: no {PROFILE} here; run `prep init {root}` to create a workspace"
@@ -87,6 +91,16 @@ def find(workspace: str | None = None, db: str | None = None, cwd: Path | None =
     db_text = db or os.environ.get("PREP_DB") or None
     db_path = Path(db_text).expanduser() if db_text else root / ".prep" / "prep.db"
     return Workspace(root=root, db_path=db_path)
+
+
+def check_output(path: Path, suffix: str, what: str, force: bool = False) -> None:
+    """Refuse an output file name that would replace a file the user did not mean to lose."""
+    if path.suffix.lower() != suffix:
+        raise PrepError(f"{path}: {what} must be a {suffix} file")
+    if path.is_dir():
+        raise PrepError(f"{path}: is a folder; give a file name ending in {suffix}")
+    if path.exists() and not force:
+        raise PrepError(f"{path}: already exists; give a new file name, or --force to replace it")
 
 
 def _int(
@@ -207,6 +221,8 @@ def init(target: Path) -> list[str]:
 
     src = example_dir()
     target = target.expanduser()
+    if target.exists() and not target.is_dir():
+        raise PrepError(f"{target} is a file, not a folder")
     if (target / PROFILE).exists():
         raise PrepError(f"{target / PROFILE} already exists; not overwriting a workspace")
     for sub in ("decks", "answers"):
@@ -214,7 +230,10 @@ def init(target: Path) -> list[str]:
             raise PrepError(
                 f"{target / sub} already exists and is not empty; choose another folder"
             )
-    target.mkdir(parents=True, exist_ok=True)
+    try:
+        target.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise PrepError(f"{target}: cannot create the folder: {exc.strerror or exc}") from None
     made = [PROFILE]
     shutil.copyfile(src / PROFILE, target / PROFILE)
     for sub in ("decks", "answers"):

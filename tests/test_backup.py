@@ -4,6 +4,10 @@ and the refusal to open a database that a sync tool duplicated."""
 from __future__ import annotations
 
 import hashlib
+import json
+import re
+import shlex
+import shutil
 import sqlite3
 from datetime import date, timedelta
 from pathlib import Path
@@ -334,3 +338,27 @@ def test_a_conflict_copy_next_to_the_database_is_refused(cli, ws, name, command)
     assert name in lines[0] and "sync conflict copy" in lines[0]
     assert "prep log import" in lines[0]  # says what to do
     assert _sha(_db(ws)) == before
+
+
+def test_the_conflict_advice_merges_the_copy(cli, ws, tmp_path):
+    _drill(cli, ws, "3\n")
+    db = _db(ws)
+    saved = tmp_path / "before.db"
+    shutil.copyfile(db, saved)
+    _drill(cli, ws, "3\n")  # this grade is only in what becomes the conflict copy
+    copy = db.parent / "prep (conflicted copy 2026-11-26).db"
+    shutil.copyfile(db, copy)
+    shutil.copyfile(saved, db)
+    for extra in ("-wal", "-shm"):
+        Path(str(db) + extra).unlink(missing_ok=True)
+    doctor = cli("-w", str(ws), "doctor")
+    assert doctor.returncode == 1 and "restore" not in doctor.stderr  # the file is not damaged
+    message = cli("-w", str(ws), "status").stderr
+    steps = re.findall(r"`prep ([^`]*)`", message)
+    assert len(steps) == 2 and f"move {shlex.quote(str(copy))} out of" in message
+    export = cli("-w", str(ws), *shlex.split(steps[0]), cwd=tmp_path)
+    assert export.returncode == 0 and "Exported 2 review(s)" in export.stdout, export.stderr
+    copy.rename(tmp_path / copy.name)
+    merged = cli("-w", str(ws), *shlex.split(steps[1]), cwd=tmp_path)
+    assert merged.returncode == 0 and "Imported 1 new review(s)" in merged.stdout, merged.stderr
+    assert json.loads(cli("-w", str(ws), "status", "--json").stdout)["reviewed_today"] == 2

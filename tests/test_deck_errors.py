@@ -58,6 +58,14 @@ CASES = {
         'decks/a.yaml:3:9: error: invalid card id "x\'; DROP TABLE cards; --": '
         "use letters, digits, '.', '_' or '-' (at most 80)",
     ),
+    "tags-text": (
+        "deck: a\ncards:\n  - {id: t, q: tags string, a: x, tags: notalist}\n",
+        "decks/a.yaml:3:41: error: 'tags' must be a list, not text; write tags: [notalist]",
+    ),
+    "keywords-text": (
+        "deck: a\ncards:\n  - id: k\n    q: ok\n    a: x\n    keywords: one, two\n",
+        "decks/a.yaml:6:15: error: 'keywords' must be a list, not text; write keywords: [one, two]",
+    ),
     "not-a-mapping": (
         "- q: a\n",
         "decks/a.yaml:1:1: error: a deck must be a mapping with 'cards', not a list",
@@ -146,6 +154,22 @@ def test_check_reports_every_problem_not_just_the_first(empty_ws, cli):
         "decks/a.yaml:7:5",
     ]
     assert "3 error(s) in 1 file(s)" in r.stderr
+
+
+def test_a_card_without_an_answer_is_a_located_warning(empty_ws, cli):
+    _write(
+        empty_ws / "decks" / "a.yaml",
+        "deck: a\ncards:\n  - id: noanswer\n    q: Question without answer\n"
+        '  - q: empty answer\n    a: ""\n  - q: fine\n    a: an answer\n'
+        "  - q: What do you like about working here?\n    kind: ask\n",
+    )
+    r = cli("-w", str(empty_ws), "deck", "check")
+    assert r.returncode == 0, r.stderr
+    assert r.stdout == "ok: 1 deck(s), 4 card(s)\n"
+    assert r.stderr.splitlines() == [
+        "decks/a.yaml:3:9: warning: card 'noanswer' has no answer ('a')",
+        "decks/a.yaml:5:5: warning: card 'q-e93f42d450' has no answer ('a')",
+    ]
 
 
 def test_example_workspace_decks_are_clean(cli):

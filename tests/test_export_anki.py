@@ -120,3 +120,27 @@ def test_cli_export_json_and_unknown_deck(
     bad = invoke("-w", str(ws), "deck", "export", "--anki", str(out), "--deck", "nope")
     assert bad.exit_code == 1  # type: ignore[attr-defined]
     assert "no deck 'nope'; decks: ask, concepts, datavent-backend" in bad.output  # type: ignore[attr-defined]
+
+
+def test_cli_export_never_replaces_a_file_without_force(
+    ws: Path, tmp_path: Path, invoke: Callable[..., object]
+) -> None:
+    profile = ws / "prep.yaml"
+    before = profile.read_bytes()
+    bad = invoke("-w", str(ws), "deck", "export", "--anki", str(profile))
+    assert bad.exit_code == 1  # type: ignore[attr-defined]
+    assert bad.output == f"Error: {profile}: an Anki package must be a .apkg file\n"  # type: ignore[attr-defined]
+    bad = invoke("-w", str(ws), "deck", "export", "--anki", str(profile), "--force")
+    assert bad.exit_code == 1  # type: ignore[attr-defined]
+    assert profile.read_bytes() == before
+    out = tmp_path / "old.apkg"
+    out.write_bytes(b"keep me")
+    bad = invoke("-w", str(ws), "deck", "export", "--anki", str(out))
+    assert bad.exit_code == 1  # type: ignore[attr-defined]
+    assert bad.output == (  # type: ignore[attr-defined]
+        f"Error: {out}: already exists; give a new file name, or --force to replace it\n"
+    )
+    assert out.read_bytes() == b"keep me"
+    ok = invoke("-w", str(ws), "deck", "export", "--anki", str(out), "--force")
+    assert ok.exit_code == 0, ok.output  # type: ignore[attr-defined]
+    assert len(notes_of(out, tmp_path)) == 55

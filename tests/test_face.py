@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from prep.ui.keys import clean
 
 
@@ -90,3 +92,79 @@ def test_the_keys_mode_is_left_on_ctrl_z_and_set_again_on_fg():
         assert calls == ["enter", "leave", "stop", "enter"]
     assert calls[-1] == "leave"
     assert (signal.getsignal(signal.SIGCONT), signal.getsignal(signal.SIGTSTP)) == before
+
+
+def test_a_bad_prep_now_is_one_error_line(ws, cli):
+    for args in (("status",), ("drill",), ("plan",)):
+        r = cli("-w", str(ws), *args, input="q\n", env={"PREP_NOW": "garbage"})
+        assert r.returncode == 1, (args, r.stderr)
+        assert r.stderr == "Error: PREP_NOW: not an ISO date-time: 'garbage'\n", (args, r.stderr)
+
+
+def _deny(monkeypatch, name, blocked):
+    # Root ignores file modes, so the refusal the user gets is simulated where it happens.
+    from pathlib import Path
+
+    real = getattr(Path, name)
+
+    def refuse(self, *args, **kwargs):
+        if self == blocked:
+            raise PermissionError(13, "Permission denied", str(self))
+        return real(self, *args, **kwargs)
+
+    monkeypatch.setattr(Path, name, refuse)
+
+
+def test_a_database_folder_that_cannot_be_created_is_one_error_line(ws, invoke, monkeypatch):
+    folder = ws / ".prep"
+    _deny(monkeypatch, "mkdir", folder)
+    for args in (("status",), ("drill",), ("deck", "list"), ("backup",), ("doctor",)):
+        r = invoke("-w", str(ws), *args, input="q\n")
+        assert r.exit_code == 1, (args, r.output)
+        assert (
+            r.output == f"Error: {folder}: cannot create the database folder: Permission denied\n"
+        )
+
+
+def test_a_database_folder_that_cannot_be_listed_is_one_error_line(
+    ws, invoke, monkeypatch, tmp_path
+):
+    folder = tmp_path / "locked"
+    folder.mkdir()
+    _deny(monkeypatch, "iterdir", folder)
+    for args in (("status",), ("drill",), ("doctor",), ("log", "export", "-")):
+        r = invoke("-w", str(ws), "--db", str(folder / "x.db"), *args, input="q\n")
+        assert r.exit_code == 1, (args, r.output)
+        assert r.output == f"Error: {folder}: cannot read the database folder: Permission denied\n"
+
+
+def test_a_read_only_database_folder_or_file_is_named(ws, invoke, monkeypatch):
+    import os
+    import sqlite3
+
+    from prep.errors import PrepError
+    from prep.store import Store
+
+    folder = ws / ".prep"
+    store = Store(folder / "prep.db")
+    real_access = os.access
+    denied = {folder}
+    monkeypatch.setattr(os, "access", lambda p, mode: p not in denied and real_access(p, mode))
+    readonly = sqlite3.OperationalError("attempt to write a readonly database")
+    with pytest.raises(PrepError, match=r"\.prep: the database folder is not writable"):
+        with store.write():
+            raise readonly
+    denied = {folder / "prep.db"}
+    with pytest.raises(PrepError, match=r"prep\.db: the database file is not writable"):
+        with store.write():
+            raise readonly
+    store.close()
+
+    def refuse(*args, **kwargs):
+        raise readonly
+
+    denied = {folder}
+    monkeypatch.setattr(sqlite3, "connect", refuse)
+    r = invoke("-w", str(ws), "drill", input="q\n")
+    assert r.exit_code == 1
+    assert r.output.startswith(f"Error: {folder}: the database folder is not writable")

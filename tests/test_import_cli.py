@@ -79,8 +79,11 @@ def test_kind_option_and_csv_columns(ws: Path, invoke: Callable[..., object]) ->
 def test_user_errors_are_one_line(ws: Path, tmp_path: Path, cli: Callable[..., object]) -> None:
     latin = tmp_path / "latin.md"
     latin.write_bytes(b"## Q\n\n- caf\xe9?\n")
+    unclosed = tmp_path / "bad.csv"
+    unclosed.write_text('front,back\n"open quote,answer\nsecond,row\n', encoding="utf-8")
     cases = [
         (["deck", "import", str(latin)], f"Error: {latin}:3: not UTF-8 text"),
+        (["deck", "import", str(unclosed)], f"Error: {unclosed}:2: unterminated quoted field"),
         (
             ["deck", "import", str(tmp_path / "none.md")],
             f"Error: {tmp_path / 'none.md'}: no such file",
@@ -183,3 +186,24 @@ def test_reimport_after_editing_keeps_the_review_history(
         row = conn.execute("SELECT q, active FROM cards WHERE id = ?", (card_id,)).fetchone()
         assert row == (new_q, 1)
         assert conn.execute("SELECT COUNT(*) FROM cards WHERE active = 0").fetchone() == (0,)
+
+
+def test_an_output_outside_decks_is_said_not_to_be_drilled(
+    ws: Path, tmp_path: Path, cli: Callable[..., object]
+) -> None:
+    txt = ws / "decks" / "x.txt"
+    r = cli("-w", str(ws), "deck", "import", str(FIX / "list_questions.md"), "-o", str(txt))
+    assert r.returncode == 1 and not txt.exists()  # type: ignore[attr-defined]
+    assert r.stderr == f"Error: {txt}: a deck file must end in .yaml\n"  # type: ignore[attr-defined]
+    out = tmp_path / "out.yaml"
+    r = cli("-w", str(ws), "deck", "import", str(FIX / "list_questions.md"), "-o", str(out))
+    assert r.returncode == 0 and out.is_file()  # type: ignore[attr-defined]
+    assert (  # type: ignore[attr-defined]
+        f"note: {out} is not in {ws / 'decks'}/: prep will not drill it until it is moved there"
+        in r.stderr
+    )
+    assert "prep drill" not in r.stdout  # type: ignore[attr-defined]
+    assert r.stdout.splitlines()[-1] == f"Next: prep deck check {out}"  # type: ignore[attr-defined]
+    r = cli("-w", str(ws), "deck", "import", str(FIX / "list_questions.md"), "--deck", "py")
+    assert "not in" not in r.stderr  # type: ignore[attr-defined]
+    assert r.stdout.splitlines()[-1].endswith("then: prep drill --deck py")  # type: ignore[attr-defined]

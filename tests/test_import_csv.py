@@ -149,3 +149,30 @@ def test_bad_headers_and_columns_are_named(
 def test_columns_apply_to_tables_only() -> None:
     with pytest.raises(PrepError, match="--columns applies to CSV/TSV"):
         import_file(FIX / "list_questions.md", columns=["front"])
+
+
+@pytest.mark.parametrize(
+    ("content", "line"),
+    [
+        ('front,back,tags\n"unterminated quote,answer,tag\nsecond,row\n', 2),
+        ('front,back\nfirst,one\nsecond,"two\nthird,three', 3),
+        ('#separator:tab\nq\ta\n"open\tb\n', 3),
+    ],
+)
+def test_an_unterminated_quote_is_named_not_read_to_the_end(
+    tmp_path: Path, content: str, line: int
+) -> None:
+    src = tmp_path / "bad.csv"
+    src.write_text(content, encoding="utf-8")
+    with pytest.raises(PrepError) as err:
+        import_file(src)
+    assert str(err.value) == f"{src}:{line}: unterminated quoted field"
+
+
+def test_quoted_fields_may_span_lines(tmp_path: Path) -> None:
+    src = tmp_path / "multi.csv"
+    src.write_text(
+        'front,back\nfirst,one\n"multi\nline q","a\nb"\nlast,"x ""y"""', encoding="utf-8"
+    )
+    got = [(d.q, d.a, d.line) for d in import_file(src).drafts]
+    assert got == [("first", "one", 2), ("multi\nline q", "a\nb", 3), ("last", 'x "y"', 6)]

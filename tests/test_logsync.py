@@ -194,6 +194,28 @@ def test_cli_round_trip_is_idempotent(cli, ws, tmp_path):
     assert sorted(out.stdout.splitlines()) == sorted(f.read_text(encoding="utf-8").splitlines())
 
 
+def test_export_never_replaces_a_file_without_force(cli, ws, tmp_path):
+    assert cli("-w", str(ws), "drill", "--new", "2", input="3\n3\n").returncode == 0
+    profile = ws / "prep.yaml"
+    before = profile.read_bytes()
+    for args in ((str(profile),), (str(profile), "--force"), (str(tmp_path / "log.txt"),)):
+        p = cli("-w", str(ws), "log", "export", *args)
+        assert p.returncode == 1 and p.stdout == "", (args, p.stderr)
+        assert p.stderr.endswith(": a review log export must be a .jsonl file\n"), p.stderr
+    assert profile.read_bytes() == before and not (tmp_path / "log.txt").exists()
+    f = tmp_path / "log.jsonl"
+    f.write_text("keep me\n", encoding="utf-8")
+    p = cli("-w", str(ws), "log", "export", str(f))
+    assert p.returncode == 1
+    assert (
+        p.stderr == f"Error: {f}: already exists; give a new file name, or --force to replace it\n"
+    )
+    assert f.read_text(encoding="utf-8") == "keep me\n"
+    p = cli("-w", str(ws), "log", "export", str(f), "--force")
+    assert p.returncode == 0 and p.stdout == f"Exported 2 review(s) to {f}.\n", p.stderr
+    assert len(f.read_text(encoding="utf-8").splitlines()) == 2
+
+
 def test_reviews_under_a_renamed_id_land_on_the_current_card(empty_ws, tmp_path):
     old_q = "Explain the Python GIL and how it limits threads"
     _deck(empty_ws, {"x": old_q})
@@ -261,6 +283,7 @@ GOOD = {
         (json.dumps({**GOOD, "extra": 1}), "unknown field 'extra'"),
         (json.dumps({**GOOD, "card_id": "x" * 500}), "'card_id' must be text"),
         (json.dumps({**GOOD, "rating": 1}), "appears twice with different content"),
+        (json.dumps({**GOOD, "reviewed_at": "2999-01-01T00:00:00Z"}), "is in the future"),
     ],
 )
 def test_a_bad_line_is_located_and_nothing_is_imported(cli, empty_ws, tmp_path, line, message):
@@ -295,3 +318,27 @@ def test_export_since_a_date(empty_ws, tmp_path):
     assert export(store, f, since=T0 + timedelta(days=2)) == 2
     times = [json.loads(x)["reviewed_at"] for x in f.read_text().splitlines()]
     assert times == ["2026-11-28T09:00:00.000000Z", "2026-11-29T09:00:00.000000Z"]
+
+
+def test_a_review_dated_after_tomorrow_is_refused(cli, empty_ws, tmp_path):
+    _deck(empty_ws)
+    store = _machine(empty_ws)
+    snapshot = _fingerprint(store)
+    f = tmp_path / "ahead.jsonl"
+    soon = {**GOOD, "reviewed_at": "2026-11-27T08:00:00Z"}  # 23 h ahead: clock skew
+    later = {
+        **soon,
+        "uuid": "0f7a3a52-9a43-4c39-8d43-0d5f8f3f1a22",
+        "reviewed_at": "2026-11-27T10:00:00Z",
+    }
+    f.write_text(f"{json.dumps(soon)}\n{json.dumps(later)}\n", encoding="utf-8")
+    p = cli("-w", str(empty_ws), "log", "import", str(f), env={"PREP_NOW": "2026-11-26T09:00:00Z"})
+    assert p.returncode == 1 and p.stdout == ""
+    assert p.stderr == (
+        f"Error: {f}:2: 'reviewed_at' 2026-11-27T10:00:00Z is in the future "
+        "(now 2026-11-26T09:00:00Z); check the clock of the machine that wrote it\n"
+    )
+    assert _fingerprint(store) == snapshot
+    f.write_text(f"{json.dumps(soon)}\n", encoding="utf-8")
+    p = cli("-w", str(empty_ws), "log", "import", str(f), env={"PREP_NOW": "2026-11-26T09:00:00Z"})
+    assert p.returncode == 0 and "Imported 1 new review(s)" in p.stdout, p.stderr

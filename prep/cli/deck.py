@@ -69,6 +69,7 @@ def check(
 ) -> None:
     """Report every problem in the decks as file:line:col: error: message; exit 1 if any."""
     from ..decks import load_all
+    from ..errors import Problem
     from ..workspace import find
 
     if paths:
@@ -84,7 +85,6 @@ def check(
         root = ws.root
         decks, problems = load_all(root)
         stories = {p.name.removesuffix(".md.j2") for p in ws.answers_dir.glob("*.md.j2")}
-        from ..errors import Problem
 
         for d in decks:
             for c in d.cards:
@@ -98,6 +98,13 @@ def check(
                             "warning",
                         )
                     )
+    for d in decks:
+        for c in d.cards:
+            # A question to ask the interviewer needs no model answer; any other card does.
+            if not c.a and c.kind != "ask":
+                problems.append(
+                    Problem(c.path, c.line, c.col, f"card '{c.id}' has no answer ('a')", "warning")
+                )
     for p in problems:
         typer.echo(str(p), err=True)
     errors = [p for p in problems if p.severity == "error"]

@@ -107,6 +107,8 @@ def register(app: typer.Typer) -> None:
         from ..importers import import_file
         from ..importers.writer import deck_slug, plan_import, write
 
+        if output is not None and output.suffix.lower() not in (".yaml", ".yml"):
+            raise PrepError(f"{output}: a deck file must end in .yaml")
         cols = [c for c in columns.split(",")] if columns else None
         imported = import_file(file, fmt=fmt, kind=kind, columns=cols)
         ws = _workspace()
@@ -125,6 +127,13 @@ def register(app: typer.Typer) -> None:
             raise PrepError(
                 f"deck id '{plan.deck}' is already used by {other_decks[plan.deck]}; "
                 "choose another with --deck, or import into that file with -o"
+            )
+        # Only decks/*.yaml of the workspace are read by sync: any other file is never drilled.
+        drilled = ws is not None and out.resolve().parent == ws.decks_dir.resolve()
+        if not drilled:
+            where = "the decks/ folder of a workspace" if ws is None else f"{ws.decks_dir}/"
+            plan.notes.append(
+                f"{shown} is not in {where}: prep will not drill it until it is moved there"
             )
         if not dry_run and plan.changed:
             write(plan)
@@ -160,7 +169,7 @@ def register(app: typer.Typer) -> None:
             }
             typer.echo(json.dumps(doc, ensure_ascii=False))
             return
-        _report(file, imported, plan, shown, kinds, topics, dry_run, prune)
+        _report(file, imported, plan, shown, kinds, topics, dry_run, prune, drilled)
 
     @app.command("export")
     @guard
@@ -171,13 +180,16 @@ def register(app: typer.Typer) -> None:
         deck: Annotated[
             list[str] | None, typer.Option("--deck", help="Only this deck (repeatable).")
         ] = None,
+        force: Annotated[
+            bool, typer.Option("--force", help="Replace the --anki file if it already exists.")
+        ] = False,
         json_: Annotated[bool, typer.Option("--json", help="Print one JSON document.")] = False,
     ) -> None:
         """Write decks as an Anki package; exporting again updates the same notes in Anki."""
         from ..decks import load_all
         from ..errors import DeckError, PrepError
         from ..importers.anki import export_apkg
-        from ..workspace import find
+        from ..workspace import check_output, find
 
         ws = find(GLOBALS.workspace, GLOBALS.db)
         decks, problems = load_all(ws.root)
@@ -194,6 +206,7 @@ def register(app: typer.Typer) -> None:
             decks = [d for d in decks if d.id in deck]
         if not decks:
             raise PrepError("no decks to export")
+        check_output(anki, ".apkg", "an Anki package", force)
         report = export_apkg(decks, anki)
         if json_:
             import json
@@ -220,6 +233,7 @@ def _report(
     topics: dict[str, int],
     dry_run: bool,
     prune: bool,
+    drilled: bool,
 ) -> None:
     verb = "Would write" if dry_run else ("Wrote" if plan.changed else "Nothing to change in")
     echo = typer.echo
@@ -260,5 +274,7 @@ def _report(
         for c in plan.cards[:SAMPLE]:
             echo(f"  {c['id']}  [{c['kind']}] {_short(str(c.get('topic', '')), 30)}")
             echo(f"      {_short(c['q'])}")
-    elif plan.changed:
+    elif plan.changed and drilled:
         echo(f"Next: prep deck check {shown}   then: prep drill --deck {plan.deck}")
+    elif plan.changed:
+        echo(f"Next: prep deck check {shown}")

@@ -62,7 +62,8 @@ def _ids(items: list[str], limit: int = 8) -> str:
 @guard
 def export(
     file: Annotated[
-        str, typer.Argument(metavar="FILE", help="File to write (JSON lines); '-' for stdout.")
+        str,
+        typer.Argument(metavar="FILE", help="File to write (.jsonl, JSON lines); '-' for stdout."),
     ],
     since: Annotated[
         str | None,
@@ -70,6 +71,9 @@ def export(
             "--since", metavar="DATE", help="Only reviews from this date on (YYYY-MM-DD)."
         ),
     ] = None,
+    force: Annotated[
+        bool, typer.Option("--force", help="Replace FILE if it already exists.")
+    ] = False,
 ) -> None:
     """Write every review (with its UUID) as one JSON line, for `prep log import` elsewhere."""
     import sys
@@ -77,7 +81,10 @@ def export(
     from ..clock import default_clock, parse_when
     from ..logsync import export as do_export
     from ..logsync import undone_count, write_lines
+    from ..workspace import check_output
 
+    if file != "-":
+        check_output(Path(file), ".jsonl", "a review log export", force)
     _, store = _open_store()
     start = parse_when(since, default_clock().local_tz()) if since else None
     if file == "-":
@@ -97,10 +104,12 @@ def import_(
     ],
 ) -> None:
     """Merge reviews from another machine by UUID and replay the cards they touch (idempotent)."""
+    from ..clock import default_clock
     from ..logsync import import_ as do_import
     from ..logsync import read
 
-    entries = read(file)  # a bad file is refused before the database is opened for writing
+    # A bad file is refused before the database is opened for writing.
+    entries = read(file, now=default_clock().now())
     _, store = open_workspace()
     result = do_import(store, scheduler_for(store), entries)
     typer.echo(
@@ -149,13 +158,15 @@ def register(app: typer.Typer) -> None:
         from ..doctor import LEECH_LAPSES, check_integrity, integrity_summary
         from ..doctor import doctor as run_doctor
         from ..errors import PrepError
-        from ..store import Store
+        from ..store import AccessError, Store
         from ..sync import sync
         from ..workspace import find
 
         ws = find(GLOBALS.workspace, GLOBALS.db)
         try:
             store = Store(ws.db_path)
+        except AccessError:  # the file is fine: a backup is not the way out
+            raise
         except PrepError as exc:
             raise PrepError(str(exc) + _restore_hint(ws.db_path)) from None
         integrity = check_integrity(store)

@@ -208,6 +208,19 @@ def _column_of(value: str, path: str, key: str) -> int:
     return n - 1
 
 
+def _check_last_record(body: str, first: int, sep: str, path: str, start: int) -> None:
+    """The lenient reader takes an unclosed quote to the end of the file as one field
+    (the rest of the file becomes one card); only the last record can have one."""
+    tail = "\n".join(body.split("\n")[first:])
+    strict = csv.reader(io.StringIO(tail), delimiter=sep, quotechar='"', strict=True)
+    try:
+        for _ in strict:
+            pass
+    except csv.Error as exc:
+        if "unexpected end of data" in str(exc):
+            raise PrepError(f"{path}:{start + first + 1}: unterminated quoted field") from None
+
+
 def parse_table(
     text: str, path: str, *, fmt: str = "csv", columns: list[str] | None = None
 ) -> Imported:
@@ -239,6 +252,7 @@ def parse_table(
     body = "\n".join(lines[start:])
     reader = csv.reader(io.StringIO(body), delimiter=sep, quotechar='"', doublequote=True)
     rows: list[tuple[int, list[str]]] = []
+    last = 0  # where the last record read began, in lines of the body
     try:
         while True:
             first_line = start + reader.line_num + 1
@@ -246,10 +260,12 @@ def parse_table(
                 row = next(reader)
             except StopIteration:
                 break
+            last = first_line - start - 1
             if row and any(cell.strip() for cell in row):
                 rows.append((first_line, row))
     except csv.Error as exc:
         raise PrepError(f"{path}:{start + reader.line_num}: {exc}") from None
+    _check_last_record(body, last, sep, path, start)
 
     names: list[str] = []
     header_row = bool(rows) and all(
