@@ -142,14 +142,8 @@ class _Checker:
         if key not in m or m[key] is None:
             return []
         value = m[key]
-        if isinstance(value, str):
-            # Text is refused, not split on commas: a keyword may hold a comma, and a
-            # mistyped list should be seen, not guessed at.
-            items = [v.strip() for v in value.split(",") if v.strip()]
-            like = f"{key}: [{', '.join(items)}]"
-            hint = f"; write {like}" if items and len(like) <= 80 else ""
-            self.err(m.val_pos[key], f"'{key}' must be a list, not text{hint}")
-            return []
+        if isinstance(value, str):  # "a, b" is a kind reading of a list; "a" is one item
+            return self._sized(m, key, [v.strip() for v in value.split(",") if v.strip()])
         if not isinstance(value, list):
             self.err(m.val_pos[key], f"'{key}' must be a list of text, not {_typename(value)}")
             return []

@@ -58,14 +58,6 @@ CASES = {
         'decks/a.yaml:3:9: error: invalid card id "x\'; DROP TABLE cards; --": '
         "use letters, digits, '.', '_' or '-' (at most 80)",
     ),
-    "tags-text": (
-        "deck: a\ncards:\n  - {id: t, q: tags string, a: x, tags: notalist}\n",
-        "decks/a.yaml:3:41: error: 'tags' must be a list, not text; write tags: [notalist]",
-    ),
-    "keywords-text": (
-        "deck: a\ncards:\n  - id: k\n    q: ok\n    a: x\n    keywords: one, two\n",
-        "decks/a.yaml:6:15: error: 'keywords' must be a list, not text; write keywords: [one, two]",
-    ),
     "not-a-mapping": (
         "- q: a\n",
         "decks/a.yaml:1:1: error: a deck must be a mapping with 'cards', not a list",
@@ -154,6 +146,21 @@ def test_check_reports_every_problem_not_just_the_first(empty_ws, cli):
         "decks/a.yaml:7:5",
     ]
     assert "3 error(s) in 1 file(s)" in r.stderr
+
+
+def test_tags_and_keywords_as_text_are_read_as_a_list(empty_ws, cli):
+    from prep.decks import load_all
+
+    _write(
+        empty_ws / "decks" / "a.yaml",
+        "deck: a\ncards:\n  - {id: t, q: one tag, a: x, tags: solo}\n"
+        "  - id: k\n    q: two keywords\n    a: x\n    keywords: one, two\n",
+    )
+    assert cli("-w", str(empty_ws), "deck", "check").returncode == 0
+    decks, problems = load_all(empty_ws)
+    cards = {c.id: c for d in decks for c in d.cards}
+    assert problems == []
+    assert cards["t"].tags == ["solo"] and cards["k"].keywords == ["one", "two"]
 
 
 def test_a_card_without_an_answer_is_a_located_warning(empty_ws, cli):
