@@ -75,6 +75,22 @@ def undone_count(store: Store, since: datetime | None = None) -> int:
     return len(_undone_rows(store, since))
 
 
+def is_export(path: Path) -> bool:
+    """True for a file `export` wrote (empty, or its first line a review or undo line)."""
+    try:
+        with path.open(encoding="utf-8") as f:
+            first = f.readline(1 << 16)
+    except (OSError, UnicodeDecodeError):
+        return False
+    if not first.strip():
+        return path.stat().st_size == len(first.encode("utf-8"))
+    try:
+        data = json.loads(first)
+    except ValueError:
+        return False
+    return isinstance(data, dict) and ("uuid" in data or "undone" in data)
+
+
 def export(store: Store, dest: Path, since: datetime | None = None) -> int:
     """Write the log to `dest` (replaced atomically). Returns the number of reviews."""
     tmp = dest.with_name(f".{dest.name}.{os.getpid()}.tmp")

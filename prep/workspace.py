@@ -11,6 +11,7 @@ from .record import Factory, Record
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
+    from collections.abc import Callable
     from typing import Any
 
 PROFILE = "prep.yaml"
@@ -93,14 +94,27 @@ def find(workspace: str | None = None, db: str | None = None, cwd: Path | None =
     return Workspace(root=root, db_path=db_path)
 
 
-def check_output(path: Path, suffix: str, what: str, force: bool = False) -> None:
-    """Refuse an output file name that would replace a file the user did not mean to lose."""
+def check_output(
+    path: Path,
+    suffix: str,
+    what: str,
+    force: bool = False,
+    earlier: Callable[[Path], bool] | None = None,
+) -> None:
+    """Refuse an output file name that would replace a file the user did not mean to lose.
+
+    A file that `earlier` recognises as a previous export of the same kind is
+    replaced without --force: exporting again to the same file is the usual way.
+    """
     if path.suffix.lower() != suffix:
         raise PrepError(f"{path}: {what} must be a {suffix} file")
     if path.is_dir():
         raise PrepError(f"{path}: is a folder; give a file name ending in {suffix}")
-    if path.exists() and not force:
-        raise PrepError(f"{path}: already exists; give a new file name, or --force to replace it")
+    if path.exists() and not force and not (earlier is not None and earlier(path)):
+        raise PrepError(
+            f"{path}: already exists and is not {what} made by prep; give a new file name, "
+            "or --force to replace it"
+        )
 
 
 def _int(

@@ -138,9 +138,14 @@ def test_cli_export_never_replaces_a_file_without_force(
     bad = invoke("-w", str(ws), "deck", "export", "--anki", str(out))
     assert bad.exit_code == 1  # type: ignore[attr-defined]
     assert bad.output == (  # type: ignore[attr-defined]
-        f"Error: {out}: already exists; give a new file name, or --force to replace it\n"
+        f"Error: {out}: already exists and is not an Anki package made by prep; "
+        "give a new file name, or --force to replace it\n"
     )
     assert out.read_bytes() == b"keep me"
     ok = invoke("-w", str(ws), "deck", "export", "--anki", str(out), "--force")
     assert ok.exit_code == 0, ok.output  # type: ignore[attr-defined]
     assert len(notes_of(out, tmp_path)) == 55
+    # Updating the package Anki imports: an earlier export is replaced without --force.
+    again = invoke("-w", str(ws), "deck", "export", "--anki", str(out), "--deck", "ask")
+    assert again.exit_code == 0, again.output  # type: ignore[attr-defined]
+    assert len(notes_of(out, tmp_path)) == 7

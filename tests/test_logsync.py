@@ -207,13 +207,18 @@ def test_export_never_replaces_a_file_without_force(cli, ws, tmp_path):
     f.write_text("keep me\n", encoding="utf-8")
     p = cli("-w", str(ws), "log", "export", str(f))
     assert p.returncode == 1
-    assert (
-        p.stderr == f"Error: {f}: already exists; give a new file name, or --force to replace it\n"
+    assert p.stderr == (
+        f"Error: {f}: already exists and is not a review log export made by prep; "
+        "give a new file name, or --force to replace it\n"
     )
     assert f.read_text(encoding="utf-8") == "keep me\n"
     p = cli("-w", str(ws), "log", "export", str(f), "--force")
     assert p.returncode == 0 and p.stdout == f"Exported 2 review(s) to {f}.\n", p.stderr
     assert len(f.read_text(encoding="utf-8").splitlines()) == 2
+    # Exporting again to last time's file is the usual way: no --force needed.
+    assert cli("-w", str(ws), "drill", "--new", "1", input="3\n").returncode == 0
+    p = cli("-w", str(ws), "log", "export", str(f))
+    assert p.returncode == 0 and p.stdout == f"Exported 3 review(s) to {f}.\n", p.stderr
 
 
 def test_reviews_under_a_renamed_id_land_on_the_current_card(empty_ws, tmp_path):

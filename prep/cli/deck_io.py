@@ -181,7 +181,10 @@ def register(app: typer.Typer) -> None:
             list[str] | None, typer.Option("--deck", help="Only this deck (repeatable).")
         ] = None,
         force: Annotated[
-            bool, typer.Option("--force", help="Replace the --anki file if it already exists.")
+            bool,
+            typer.Option(
+                "--force", help="Replace the --anki file even if it is not an earlier export."
+            ),
         ] = False,
         json_: Annotated[bool, typer.Option("--json", help="Print one JSON document.")] = False,
     ) -> None:
@@ -206,7 +209,9 @@ def register(app: typer.Typer) -> None:
             decks = [d for d in decks if d.id in deck]
         if not decks:
             raise PrepError("no decks to export")
-        check_output(anki, ".apkg", "an Anki package", force)
+        from ..importers.anki import is_apkg
+
+        check_output(anki, ".apkg", "an Anki package", force, is_apkg)
         report = export_apkg(decks, anki)
         if json_:
             import json

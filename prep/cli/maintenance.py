@@ -72,7 +72,7 @@ def export(
         ),
     ] = None,
     force: Annotated[
-        bool, typer.Option("--force", help="Replace FILE if it already exists.")
+        bool, typer.Option("--force", help="Replace FILE even if it is not an earlier export.")
     ] = False,
 ) -> None:
     """Write every review (with its UUID) as one JSON line, for `prep log import` elsewhere."""
@@ -84,7 +84,9 @@ def export(
     from ..workspace import check_output
 
     if file != "-":
-        check_output(Path(file), ".jsonl", "a review log export", force)
+        from ..logsync import is_export
+
+        check_output(Path(file), ".jsonl", "a review log export", force, is_export)
     _, store = _open_store()
     start = parse_when(since, default_clock().local_tz()) if since else None
     if file == "-":

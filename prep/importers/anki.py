@@ -64,6 +64,17 @@ def _tag(text: str) -> str:
     return re.sub(r"\s+", "_", text.strip())
 
 
+def is_apkg(path: Path) -> bool:
+    """True for an Anki package (a zip holding a collection), such as an earlier export."""
+    import zipfile
+
+    try:
+        with zipfile.ZipFile(path) as z:
+            return any(n.startswith("collection.anki2") for n in z.namelist())
+    except (OSError, zipfile.BadZipFile):
+        return False
+
+
 def export_apkg(decks: list[Deck], path: Path) -> ExportReport:
     try:
         import genanki
