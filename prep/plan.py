@@ -97,16 +97,13 @@ class Plan:
 def set_interview(store: Store, text: str, clock: Clock) -> datetime | None:
     """Store the interview time given on the command line ('none' clears it). Refuses the past.
 
-    prep.yaml's date at this moment is kept alongside: if the file's date is
-    edited later, the file wins again (see `status.interview_at`).
+    It wins over prep.yaml's date until that date is edited (see `status.interview_at`).
     """
     from .clock import parse_when
 
-    written = store.get_meta("interview_date")
     if text.strip().lower() in ("none", "clear", "off"):
         with store.write() as conn:
             store.set_meta(conn, "interview_override", "none")
-            store.set_meta(conn, "interview_override_over", {"yaml": written})
         return None
     when = parse_when(text, clock.local_tz())
     if when <= clock.now():
@@ -117,7 +114,6 @@ def set_interview(store: Store, text: str, clock: Clock) -> datetime | None:
     when = when.astimezone(offset or clock.local_tz())
     with store.write() as conn:
         store.set_meta(conn, "interview_override", when.isoformat())
-        store.set_meta(conn, "interview_override_over", {"yaml": written})
     return when
 
 

@@ -20,9 +20,8 @@ def settings_of(store: Store) -> Settings:
 def interview_at(store: Store, clock: Clock) -> datetime | None:
     """The interview time: the latest of `prep plan --interview` and prep.yaml's date.
 
-    The command line wins over prep.yaml, until prep.yaml's date is edited after
-    it (the file is then the newer word). 'none' on the command line clears a
-    date set in prep.yaml the same way.
+    The command line (a date, or 'none') wins over prep.yaml until prep.yaml's
+    date is edited; sync then drops it (the file is the newer word).
     """
     text = interview_text(store)
     if not text:
@@ -34,13 +33,9 @@ def interview_at(store: Store, clock: Clock) -> datetime | None:
 
 
 def interview_text(store: Store) -> str | None:
-    written = store.get_meta("interview_date")
     override = store.get_meta("interview_override")
     if override is None:
-        return written
-    over = store.get_meta("interview_override_over")  # prep.yaml's date when it was set
-    if isinstance(over, dict) and over.get("yaml") != written:
-        return written
+        return store.get_meta("interview_date")
     return None if override == "none" else override
 
 
@@ -68,8 +63,7 @@ def status(store: Store, clock: Clock) -> dict[str, Any]:
     days_left = None
     due, policy = counts["due"], "fsrs"
     if interview is not None:
-        # Counted from today's study day, as the plan counts study days.
-        days_left = (interview.astimezone(tz).date() - today).days
+        days_left = (interview.astimezone(tz).date() - now.astimezone(tz).date()).days
     if interview is not None and interview > now:
         # Before the interview the drill asks what the deadline policy picks, which is
         # not what plain FSRS finds due nor `new_per_day`: say what the drill will ask.

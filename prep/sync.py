@@ -126,6 +126,10 @@ def _sync_changed(
     with store.write() as conn:
         if profile is not None:
             store.set_meta(conn, "settings", profile.settings.to_dict())
+            if store.get_meta("interview_date") != profile.interview_date:
+                # prep.yaml's date was edited: the file is now the newer word over a date
+                # set (or cleared) with `prep plan --interview`.
+                conn.execute("DELETE FROM meta WHERE key = 'interview_override'")
             store.set_meta(conn, "interview_date", profile.interview_date)
         new_cards: list[Card] = [c for d in decks for c in d.cards]
         new_ids = {c.id for c in new_cards}

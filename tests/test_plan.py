@@ -84,12 +84,18 @@ def test_the_newer_of_prep_yaml_and_the_command_line_sets_the_date(ws, cli):
     write_date("2026-11-20T10:00:00+09:00")  # passed
     assert date_now() == "2026-11-20T10:00:00+09:00"
     r = cli("-w", str(ws), "plan", "--interview", "none", env=ENV)
-    assert "No interview date" in r.stdout  # 'none' clears a date written in prep.yaml too
+    said = " ".join(r.stdout.split())  # 'none' clears a date written in prep.yaml too
+    assert "No interview date: cleared with --interview none. prep.yaml's date" in said
     assert date_now() is None
     write_date("2026-12-15T14:00:00+09:00")  # edited after: the file is the newer word
     assert date_now() == "2026-12-15T14:00:00+09:00"
     cli("-w", str(ws), "plan", "--interview", "2026-12-12T10:00+09:00", env=ENV)
     assert date_now() == "2026-12-12T10:00:00+09:00"  # and now the command line is
+    profile.write_text(text, encoding="utf-8")  # the date taken out of prep.yaml: none at all,
+    assert date_now() is None  # not the command line's older date back
+    cli("-w", str(ws), "plan", "--interview", "2026-12-12T10:00+09:00", env=ENV)
+    profile.write_text(text + "\n# a comment\n", encoding="utf-8")  # the date not touched
+    assert date_now() == "2026-12-12T10:00:00+09:00"
 
 
 def test_a_date_only_means_nine_in_the_morning_local_time(ws, cli):

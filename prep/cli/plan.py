@@ -62,6 +62,13 @@ def register(app: typer.Typer) -> None:
         finally:
             close()
         if result.interview is None:
+            written = store.get_meta("interview_date")
+            if written and store.get_meta("interview_override") == "none":
+                out.print(
+                    f"No interview date: cleared with --interview none. prep.yaml's date "
+                    f"({written[:16].replace('T', ' ')}) counts again once you edit it."
+                )
+                return
             out.print(
                 "No interview date. Set one: prep plan --interview 2026-12-10T10:00+09:00 "
                 "(or interview.date in prep.yaml)."
