@@ -71,6 +71,22 @@ def test_list_and_map_never_break_an_id(invoke, ws: Path, width: int) -> None:
     assert "Jenkins·Kubernetes" in titles  # the title is still there, wrapped
 
 
+@pytest.mark.parametrize("width", [60, 200])
+def test_markup_in_titles_and_topics_is_printed_as_text(invoke, ws: Path, width: int) -> None:
+    path = ws / "answers" / "fastapi-latency.md.j2"
+    text = path.read_text(encoding="utf-8")
+    path.write_text(text.replace("title: ", "title: '[/] [bold]x[/bold] ", 1).replace(
+        "\nvalues:", "'\nvalues:", 1), encoding="utf-8")  # fmt: skip
+    env = {"COLUMNS": str(width)}
+    listed = invoke("-w", str(ws), "answer", "list", env=env)
+    assert listed.exit_code == 0, listed.output
+    assert "[/] [bold]x[/bold]" in listed.output.replace("\n", "")
+    for command in ("map", "check"):
+        result = invoke("-w", str(ws), "answer", command, env=env)
+        assert result.exit_code == 0, result.output
+        assert "fastapi-latency" in result.output
+
+
 def test_show_story_panels_with_seconds(invoke, ws: Path) -> None:
     result = invoke("-w", str(ws), "answer", "show", "fastapi-latency")
     assert result.exit_code == 0, result.output

@@ -99,12 +99,12 @@ def _list_table(rows: list[dict[str, Any]], seconds: dict[str, float], width: in
         table.add_column("cards", no_wrap=True)
         table.add_column("title", min_width=TITLE_MIN, max_width=40, overflow="fold")
         for row in rows:
-            table.add_row(
-                clean(row["id"]),
+            table.add_row(  # Text, not markup: titles and ids are the user's text
+                Text(clean(row["id"])),
                 time(row),
-                clean("\n".join(row["values"])),
-                clean("\n".join(row["cards"])),
-                title(row),
+                Text(clean("\n".join(row["values"]))),
+                Text(clean("\n".join(row["cards"]))),
+                Text(title(row)),
             )
         return table
     # Too narrow for four id columns: values and cards go under the title, where
@@ -115,7 +115,7 @@ def _list_table(rows: list[dict[str, Any]], seconds: dict[str, float], width: in
         for name in ("values", "cards"):
             if row[name]:
                 cell.append(f"\n{name}: " + clean(", ".join(row[name])), style="dim")
-        table.add_row(clean(row["id"]), time(row), cell)
+        table.add_row(Text(clean(row["id"])), time(row), cell)
     return table
 
 
@@ -247,8 +247,10 @@ def new(
 def check() -> None:
     """Lint every story: renders, four STAR sections, speaking time, values and cards; exit 1 on errors."""
     from rich.table import Table
+    from rich.text import Text
 
     from ..answers import STAR, check_report, whole_seconds
+    from ..ui.keys import clean
 
     report = check_report(_ws())
     for problem in report.problems:
@@ -270,7 +272,7 @@ def check() -> None:
                 cells.append(f"{whole_seconds(s.section_seconds[name])}s {s.split[name]:.0f}%")
             else:
                 cells.append("—")
-        table.add_row(s.id, _secs(s.seconds), *cells, flagged.get(s.path, "ok"))
+        table.add_row(Text(clean(s.id)), _secs(s.seconds), *cells, flagged.get(s.path, "ok"))
     out = console()
     out.print(table)
     errors, warnings = len(report.errors), len(report.warnings)
@@ -314,9 +316,11 @@ def map_(
     table = Table(title="Stories × company values", box=None, header_style="bold", pad_edge=False)
     table.add_column("story", no_wrap=True)
     for head in heads:
-        table.add_column(head, justify="center", no_wrap=True)
+        table.add_column(Text(head), justify="center", no_wrap=True)
     for s in data["stories"]:
-        table.add_row(clean(s["id"]), *["✓" if v["id"] in s["values"] else "" for v in values])
+        table.add_row(
+            Text(clean(s["id"])), *["✓" if v["id"] in s["values"] else "" for v in values]
+        )
     table.add_row("stories", *[str(len(v["stories"])) for v in values], style="bold")
     out.print(table)
     if legend is not None:
@@ -339,7 +343,9 @@ def map_(
     topics.add_column("stories")
     for t in data["topics"]:
         topics.add_row(
-            clean(t["topic"]), str(len(t["cards"])), clean(", ".join(t["stories"])) or "—"
+            Text(clean(t["topic"])),
+            str(len(t["cards"])),
+            Text(clean(", ".join(t["stories"])) or "—"),
         )
     out.print(topics)
 
