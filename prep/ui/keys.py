@@ -77,6 +77,16 @@ class KeyReader:
             time.sleep(0.02)
 
 
+def _stop_as_ctrl_z() -> None:
+    # Stop with SIGTSTP itself (the default action, for this one signal) so the shell
+    # reports "Stopped" like any Ctrl-Z; our handler is back once the process continues.
+    handler = signal.signal(signal.SIGTSTP, signal.SIG_DFL)
+    try:
+        os.kill(os.getpid(), signal.SIGTSTP)
+    finally:
+        signal.signal(signal.SIGTSTP, handler)
+
+
 class KeptMode:
     """A terminal mode that survives Ctrl-Z and `fg`.
 
@@ -93,11 +103,11 @@ class KeptMode:
         stop: Callable[[], object] | None = None,
     ) -> None:
         self.enter, self.leave = enter, leave
-        self.stop = stop or (lambda: os.kill(os.getpid(), signal.SIGSTOP))
+        self.stop = stop or _stop_as_ctrl_z
 
     def on_suspend(self, signum: int, frame: object) -> None:
         self.leave()
-        self.stop()  # SIGSTOP cannot be caught: the process waits here for SIGCONT
+        self.stop()  # the process waits here until SIGCONT
 
     def on_continue(self, signum: int, frame: object) -> None:
         self.enter()
