@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import json
 import os
-import shlex
 import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -271,6 +270,8 @@ class Store:
             if name in own:
                 continue
             if name.startswith(stem) and ("conflicted copy" in name or ".sync-conflict-" in name):
+                import shlex  # only for this message
+
                 copy = shlex.quote(str(sibling))
                 raise AccessError(
                     f"{sibling}: a sync conflict copy of the database sits next to it; "
