@@ -149,3 +149,21 @@ def test_cli_export_never_replaces_a_file_without_force(
     again = invoke("-w", str(ws), "deck", "export", "--anki", str(out), "--deck", "ask")
     assert again.exit_code == 0, again.output  # type: ignore[attr-defined]
     assert len(notes_of(out, tmp_path)) == 7
+    # A package made elsewhere (other note types: the user's own deck) is not ours to replace.
+    import genanki
+
+    model = genanki.Model(
+        1234,
+        "Basic",
+        fields=[{"name": "F"}],
+        templates=[{"name": "c", "qfmt": "{{F}}", "afmt": "x"}],
+    )
+    mine = genanki.Deck(99, "mine")
+    mine.add_note(genanki.Note(model=model, fields=["my own card"]))
+    theirs = tmp_path / "mine.apkg"
+    genanki.Package(mine).write_to_file(str(theirs))
+    before = theirs.read_bytes()
+    bad = invoke("-w", str(ws), "deck", "export", "--anki", str(theirs))
+    assert bad.exit_code == 1  # type: ignore[attr-defined]
+    assert "is not an Anki package made by prep" in bad.output  # type: ignore[attr-defined]
+    assert theirs.read_bytes() == before

@@ -65,13 +65,32 @@ def _tag(text: str) -> str:
 
 
 def is_apkg(path: Path) -> bool:
-    """True for an Anki package (a zip holding a collection), such as an earlier export."""
+    """True for a package prep exported: an Anki collection whose only note type is prep's.
+
+    A package made by Anki (your own decks, or a collection that merely holds
+    imported prep notes) has other note types and is not replaced without --force.
+    """
+    import json
+    import sqlite3
+    import tempfile
     import zipfile
 
     try:
         with zipfile.ZipFile(path) as z:
-            return any(n.startswith("collection.anki2") for n in z.namelist())
-    except (OSError, zipfile.BadZipFile):
+            names = [n for n in z.namelist() if n.startswith("collection.anki2")]
+            if not names:
+                return False
+            data = z.read(names[0])
+        with tempfile.TemporaryDirectory() as tmp:
+            db = Path(tmp) / "collection.anki2"
+            db.write_bytes(data)
+            con = sqlite3.connect(db)
+            try:
+                (models,) = con.execute("SELECT models FROM col").fetchone()
+            finally:
+                con.close()
+        return set(json.loads(models)) == {str(model_id())}
+    except (OSError, ValueError, TypeError, zipfile.BadZipFile, sqlite3.Error):
         return False
 
 
