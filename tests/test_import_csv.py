@@ -169,6 +169,36 @@ def test_an_unterminated_quote_is_named_not_read_to_the_end(
     assert str(err.value) == f"{src}:{line}: unterminated quoted field"
 
 
+@pytest.mark.parametrize(
+    "content",
+    [
+        'front,back\n"What is X?,answer one\nq2,a2\nq3,"answer three"\n',
+        'front,back,tags\nq0,a0,t\n"What is X?,answer one,t\nq2,a2,t\nq3,"answer three",t\n',
+    ],
+)
+def test_an_unclosed_quote_mid_file_does_not_swallow_the_rows_after_it(
+    tmp_path: Path, content: str
+) -> None:
+    # The quote pairs with a later one: the rows between would become one card's question.
+    src = tmp_path / "mid.csv"
+    src.write_text(content, encoding="utf-8")
+    with pytest.raises(PrepError) as err:
+        import_file(src)
+    line = 3 if content.startswith("front,back,tags") else 2
+    assert str(err.value).startswith(f"{src}:{line}: unterminated quoted field: the quote opened")
+
+
+def test_a_short_row_with_text_over_several_lines_is_not_taken_for_an_unclosed_quote(
+    tmp_path: Path,
+) -> None:
+    src = tmp_path / "short.csv"
+    src.write_text('front,back,tags\n"multi\nline q","x, y\nz"\nq2,a2,t\n', encoding="utf-8")
+    assert [(d.q, d.a) for d in import_file(src).drafts] == [
+        ("multi\nline q", "x, y\nz"),
+        ("q2", "a2"),
+    ]
+
+
 def test_quoted_fields_may_span_lines(tmp_path: Path) -> None:
     src = tmp_path / "multi.csv"
     src.write_text(

@@ -221,6 +221,32 @@ def _check_last_record(body: str, first: int, sep: str, path: str, start: int) -
             raise PrepError(f"{path}:{start + first + 1}: unterminated quoted field") from None
 
 
+def _check_swallowed_rows(rows: list[tuple[int, list[str]]], sep: str, path: str) -> None:
+    """An unclosed quote mid-file pairs with a later quote and swallows the rows between.
+
+    Such a record is short of columns (the separators went into the field) and its
+    field holds lines with a row's worth of separators: rows, not text. A quoted
+    field over several lines in a row with all its columns is legitimate.
+    """
+    from collections import Counter
+
+    widths = Counter(len(r) for _, r in rows if not any("\n" in c for c in r))
+    if not widths:
+        return
+    usual = widths.most_common(1)[0][0]
+    for line, row in rows:
+        if len(row) >= usual:
+            continue
+        for cell in row:
+            inner = cell.split("\n")
+            # A line inside with as many separators as a row has: a swallowed row.
+            if len(inner) > 1 and any(part.count(sep) >= usual - 1 for part in inner[:-1]):
+                raise PrepError(
+                    f"{path}:{line}: unterminated quoted field: the quote opened here runs over "
+                    f"{len(inner)} lines, and its row has {len(row)} of {usual} columns"
+                )
+
+
 def parse_table(
     text: str, path: str, *, fmt: str = "csv", columns: list[str] | None = None
 ) -> Imported:
@@ -266,6 +292,7 @@ def parse_table(
     except csv.Error as exc:
         raise PrepError(f"{path}:{start + reader.line_num}: {exc}") from None
     _check_last_record(body, last, sep, path, start)
+    _check_swallowed_rows(rows, sep, path)
 
     names: list[str] = []
     header_row = bool(rows) and all(
