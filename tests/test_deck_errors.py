@@ -168,11 +168,14 @@ def test_a_card_without_an_answer_is_a_located_warning(empty_ws, cli):
         empty_ws / "decks" / "a.yaml",
         "deck: a\ncards:\n  - id: noanswer\n    q: Question without answer\n"
         '  - q: empty answer\n    a: ""\n  - q: fine\n    a: an answer\n'
-        "  - q: What do you like about working here?\n    kind: ask\n",
+        "  - q: What do you like about working here?\n    kind: ask\n"
+        "  - q: Tell me about a conflict\n    kind: behavioral\n    story: s1\n",
     )
+    (empty_ws / "answers").mkdir(exist_ok=True)
+    (empty_ws / "answers" / "s1.md.j2").write_text("---\nid: s1\ntitle: t\n---\n", "utf-8")
     r = cli("-w", str(empty_ws), "deck", "check")
     assert r.returncode == 0, r.stderr
-    assert r.stdout == "ok: 1 deck(s), 4 card(s)\n"
+    assert r.stdout == "ok: 1 deck(s), 5 card(s)\n"  # the story is the behavioral card's answer
     assert r.stderr.splitlines() == [
         "decks/a.yaml:3:9: warning: card 'noanswer' has no answer ('a')",
         "decks/a.yaml:5:5: warning: card 'q-e93f42d450' has no answer ('a')",

@@ -191,10 +191,11 @@ def test_reimport_after_editing_keeps_the_review_history(
 def test_an_output_outside_decks_is_said_not_to_be_drilled(
     ws: Path, tmp_path: Path, cli: Callable[..., object]
 ) -> None:
-    txt = ws / "decks" / "x.txt"
-    r = cli("-w", str(ws), "deck", "import", str(FIX / "list_questions.md"), "-o", str(txt))
-    assert r.returncode == 1 and not txt.exists()  # type: ignore[attr-defined]
-    assert r.stderr == f"Error: {txt}: a deck file must end in .yaml\n"  # type: ignore[attr-defined]
+    for name in ("x.txt", "x.YAML"):  # sync reads *.yaml and *.yml, exactly
+        txt = ws / "decks" / name
+        r = cli("-w", str(ws), "deck", "import", str(FIX / "list_questions.md"), "-o", str(txt))
+        assert r.returncode == 1 and not txt.exists()  # type: ignore[attr-defined]
+        assert r.stderr == f"Error: {txt}: a deck file must end in .yaml\n"  # type: ignore[attr-defined]
     out = tmp_path / "out.yaml"
     r = cli("-w", str(ws), "deck", "import", str(FIX / "list_questions.md"), "-o", str(out))
     assert r.returncode == 0 and out.is_file()  # type: ignore[attr-defined]

@@ -100,8 +100,9 @@ def check(
                     )
     for d in decks:
         for c in d.cards:
-            # A question to ask the interviewer needs no model answer; any other card does.
-            if not c.a and c.kind != "ask":
+            # A question to ask the interviewer needs no model answer, and a card with a STAR
+            # story shows the story as its answer; any other card needs one.
+            if not c.a and c.kind != "ask" and not c.story:
                 problems.append(
                     Problem(c.path, c.line, c.col, f"card '{c.id}' has no answer ('a')", "warning")
                 )

@@ -107,7 +107,8 @@ def register(app: typer.Typer) -> None:
         from ..importers import import_file
         from ..importers.writer import deck_slug, plan_import, write
 
-        if output is not None and output.suffix.lower() not in (".yaml", ".yml"):
+        # Exactly: sync reads decks/*.yaml and *.yml, not *.YAML.
+        if output is not None and output.suffix not in (".yaml", ".yml"):
             raise PrepError(f"{output}: a deck file must end in .yaml")
         cols = [c for c in columns.split(",")] if columns else None
         imported = import_file(file, fmt=fmt, kind=kind, columns=cols)
