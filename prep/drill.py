@@ -44,7 +44,8 @@ class Summary:
     reviewed: int = 0
     again: int = 0
     seconds: float = 0.0
-    next_due: datetime | None = None
+    next_due: datetime | None = None  # the first due time after now
+    left: int = 0  # cards this session would still have asked (quit early)
 
     @property
     def again_rate(self) -> float:
@@ -255,8 +256,13 @@ class DrillSession:
         if count != self.summary.reviewed:
             self.summary.reviewed, self.summary.again = count, again
             self.summary.seconds = ms / 1000
+        self.summary.left = len(self.queue) + len(self.learning) + (self.current is not None)
+        # After now: cards due already are either still in the queue (`left`) or held
+        # back by the interview plan; a time in the past would say nothing.
         row = self.store.conn.execute(
-            "SELECT MIN(s.due) FROM card_state s JOIN cards c ON c.id = s.card_id WHERE c.active = 1"
+            "SELECT MIN(s.due) FROM card_state s JOIN cards c ON c.id = s.card_id "
+            "WHERE c.active = 1 AND s.due > ?",
+            (iso(self.clock.now()),),
         ).fetchone()
         if row and row[0]:
             from .clock import parse_iso

@@ -127,6 +127,8 @@ def test_scripted_drill_then_status_then_undo(ws, cli):
     acks = [line for line in r.stdout.splitlines() if line.startswith("✓ ")]
     assert len(acks) == 2 and all(" Good · next in 10m" in a for a in acks)
     assert "Reviewed 2" in r.stdout
+    # Quit with cards left: the line says so (8 new not graded + 2 Goods back in 10 minutes).
+    assert r.stdout.splitlines()[-1].endswith(" · 10 left for today (prep drill goes on)")
     status = json.loads(cli("-w", str(ws), "status", "--json").stdout)
     assert status["reviewed_today"] == 2
     assert set(status) == {
@@ -315,3 +317,20 @@ def test_ctrl_c_in_the_drill_prints_the_summary_and_exits_130(ws):
     assert child.returncode == 130
     last = out.strip().splitlines()[-1]
     assert last.startswith("Interrupted, saved: Reviewed 1 · again 0% · 0m"), out
+
+
+def test_the_summary_says_what_is_left_and_never_a_due_time_gone_by(empty_ws):
+    _deck(empty_ws, 3)
+    clock = FakeClock(T0)
+    s = _session(empty_ws, clock, new_limit=3)
+    s.next()
+    s.reveal()
+    s.grade(4)  # Easy: due in days
+    s.next()  # the second card on screen, then quit
+    early = s.finish()
+    assert early.left == 2  # the card on screen and the one after it
+    # Three days later the Easy card is due, but this session asks nothing more.
+    clock.advance(10 * 86400)
+    later = DrillSession(store=s.store, scheduler=s.scheduler, clock=clock, limit=0).finish()
+    assert later.left == 0
+    assert later.next_due is None or later.next_due > clock.now()

@@ -60,7 +60,9 @@ def run(
         f"{int(summary.seconds) // 60}m{int(summary.seconds) % 60:02d}s",
         style="bold",
     )
-    if summary.next_due:
+    if summary.left:
+        line.append(f" · {summary.left} left for today (prep drill goes on)", style="")
+    elif summary.next_due:
         line.append(
             f" · next due {summary.next_due.astimezone().strftime('%Y-%m-%d %H:%M')}", style=""
         )
