@@ -724,35 +724,42 @@ def after_queue(
     new_room: int,
     tz: tzinfo | None = None,
 ) -> list[str] | None:
-    """Plain FSRS, with due reviews held to the minutes a day, in the days after the interview.
+    """Plain FSRS, held to the minutes a day, in the days after the interview.
 
     None when the interview is not in the last GRACE_DAYS (the plain queue applies).
     """
-    due = after_due(store, scheduler, now, interview, filters, review_room, tz)
-    return None if due is None else due + store.new_ids(filters, new_room)
+    held = after_choice(store, scheduler, now, interview, filters, review_room, new_room, tz)
+    return None if held is None else held[0] + held[1]
 
 
-def after_due(
+def after_choice(
     store: Store,
     scheduler: Scheduler | None,
     now: datetime,
     interview: datetime,
     filters: Filters,
     review_room: int,
+    new_room: int,
     tz: tzinfo | None = None,
-) -> list[str] | None:
-    """The due reviews `after_queue` asks for today (most overdue first, to the minutes left)."""
+) -> tuple[list[str], list[str]] | None:
+    """Due reviews (most overdue first) and new cards, while today's minutes last."""
     if not in_grace(now, interview):
         return None
     ctx = context(store, scheduler, now, tz)
     left = ctx.daily_s - ctx.spent_s
-    queue: list[str] = []
+    due: list[str] = []
     for card_id in store.due_ids(now, filters, review_room):
         if left <= 0:
             break
-        queue.append(card_id)
+        due.append(card_id)
         left -= ctx.costs.pass_s
-    return queue
+    new: list[str] = []
+    for card_id in store.new_ids(filters, new_room):
+        if left <= 0:
+            break
+        new.append(card_id)
+        left -= ctx.costs.new_s
+    return due, new
 
 
 def in_grace(now: datetime, interview: datetime) -> bool:

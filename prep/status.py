@@ -75,13 +75,13 @@ def status(store: Store, clock: Clock) -> dict[str, Any]:
         policy = "deadline"
     elif interview is not None:
         # Just after the interview the drill holds due reviews to the minutes a day.
-        from .deadline import after_due
+        from .deadline import after_choice
         from .store import Filters
 
         room = max(0, settings.max_reviews_per_day - store.scheduled_reviews_since(start))
-        held = after_due(store, None, now, interview, Filters(), room, tz)
+        held = after_choice(store, None, now, interview, Filters(), room, new_today, tz)
         if held is not None:
-            due, policy = len(held), "after"
+            due, new_today, policy = len(held[0]), len(held[1]), "after"
     last = store.conn.execute(
         "SELECT MIN(due) FROM card_state WHERE due > ?", (iso(now),)
     ).fetchone()[0]

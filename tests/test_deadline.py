@@ -419,6 +419,11 @@ def test_after_the_date_a_backlog_drains_at_the_daily_budget(empty_ws):
     sch = Scheduler(fuzz=False)
     queue = after_queue(store, sch, later, interview, Filters(), 200, 0)
     assert queue == due[:15]  # most overdue first, as many as the minutes allow
+    # New cards come only in minutes the backlog leaves: none here, even with room for 10.
+    _deck(empty_ws, 120)  # 30 cards never seen
+    sync(store, find(str(empty_ws)), FakeClock(later))
+    assert len(store.new_ids(Filters(), 10)) == 10
+    assert after_queue(store, sch, later, interview, Filters(), 200, 10) == due[:15]
     beyond = interview + timedelta(days=GRACE_DAYS, hours=1)
     assert after_queue(store, sch, beyond, interview, Filters(), 200, 0) is None
     assert after_queue(store, sch, T0, interview, Filters(), 200, 0) is None  # before the date
