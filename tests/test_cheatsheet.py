@@ -512,6 +512,7 @@ def test_errors_are_one_line(ws, cli, tmp_path):
         (["cheatsheet", "--paper", "a3"], "Error: unknown paper 'a3'"),
         (["cheatsheet", "--at", "soon"], "Error: cannot read date 'soon'"),
         (["cheatsheet", "--format", "docx"], "Error: unknown format 'docx'"),
+        (["cheatsheet", "--deck", "nope"], "Error: no deck 'nope'; decks: ask, concepts, "),
     ]
     for args, message in cases:
         r = cli("-w", str(ws), *args)

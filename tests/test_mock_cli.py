@@ -307,6 +307,7 @@ def test_end_of_input_at_once_records_nothing(ws, cli) -> None:
             ["--kind", "nope"],
             "Error: unknown kind 'nope': use one of technical, behavioral, concept, ask",
         ),
+        (["--deck", "nope"], "Error: no deck 'nope'; decks: ask, concepts, datavent-backend"),
         (["--time", "soon"], "Error: --time 'soon': use seconds (90) or 2m, 1m30s"),
         (["--time", "2"], "Error: --time must be between 5 and 3600 seconds"),
         (["--topic", "없음"], "Error: no cards match: check --deck, --topic, --kind and --tag"),

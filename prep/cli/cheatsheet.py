@@ -6,7 +6,7 @@ from typing import Annotated
 
 import typer
 
-from .common import guard, note, open_workspace, scheduler_for
+from .common import check_decks, guard, note, open_workspace, scheduler_for
 
 SUFFIX_FORMATS = {".md": "md", ".markdown": "md", ".html": "html", ".htm": "html", ".pdf": "pdf"}
 
@@ -112,6 +112,7 @@ def register(app: typer.Typer) -> None:
         clock = default_clock()
         when = parse_when(at, clock.local_tz()) if at else None
         ws, store = open_workspace()
+        check_decks(store, deck)
         options = Options(
             at=when, filters=Filters(tuple(deck or ()), tuple(topic or ())), sections=sections,
             max_cards=max_cards, paper=paper,

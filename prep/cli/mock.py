@@ -8,6 +8,7 @@ from .common import (
     DeckOpt,
     TagOpt,
     TopicOpt,
+    check_decks,
     check_kinds,
     console,
     guard,
@@ -130,6 +131,7 @@ def register(app: typer.Typer) -> None:
             if time_s is None:
                 raise PrepError(f"--time {time!r}: use seconds (90) or 2m, 1m30s")
         ws, store = open_workspace()
+        check_decks(store, deck)
         clock = default_clock()
         scheduler = scheduler_for(store)
         filters = Filters(
