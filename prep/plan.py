@@ -343,6 +343,9 @@ def build(
         plan.needed_minutes = needed_minutes(items, ctx, horizon, days_left, first_left)
         where = sorted(((t.new_on_day, t.topic) for t in plan.topics if t.new_on_day), reverse=True)
         listed = ", ".join(f"{topic} ({n})" for n, topic in where[:4])
+        if len(where) > 4:
+            rest = sum(n for n, _ in where[4:])
+            listed += f" and {rest} in {len(where) - 4} more topic{'s' if len(where) > 5 else ''}"
         plan.warnings.append(
             f"{len(unseen_ids)} of {len(items)} cards would still be new on the day at "
             f"{plan.minutes_per_day} minutes a day: {listed}. Study "

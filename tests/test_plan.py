@@ -216,3 +216,18 @@ def test_plan_topics_and_stats_readiness_use_the_same_model(ws):
     for r in stats["readiness"]:
         assert abs(by_topic[r["topic"]] - r["recall"]) < 1e-3
     assert sum(t["cards"] for t in plan["topics"]) == plan["cards"] == 55
+
+
+def test_what_to_cut_adds_up_to_the_cards_left_new(ws, cli):
+    import re
+
+    r = cli("-w", str(ws), "plan", "--interview", "2026-12-01", "--minutes-per-day", "3",
+            "--json", env=ENV)  # fmt: skip
+    plan = json.loads(r.stdout)
+    warning = plan["warnings"][0]
+    topics = [t for t in plan["topics"] if t["new_on_day"]]
+    assert len(topics) > 4  # more topics than the warning names one by one
+    named = [int(n) for n in re.findall(r"\((\d+)\)", warning)]
+    rest = [int(n) for n in re.findall(r" and (\d+) in \d+ more topic", warning)]
+    assert len(named) == 4 and len(rest) == 1
+    assert sum(named) + rest[0] == plan["new_on_day"] == sum(t["new_on_day"] for t in topics)
