@@ -472,3 +472,16 @@ def test_cards_are_fitted_to_the_deck_limits(tmp_path: Path) -> None:
     plan = plan_import(result, tmp_path / "d.yaml")
     deck, problems = parse_deck(plan.text.encode("utf-8"), "d.yaml")
     assert not problems and deck is not None
+
+
+def test_text_beside_a_list_of_questions_is_said_not_dropped() -> None:
+    text = (
+        "# 백엔드 면접 준비\n## 캐시\n- 캐시 무효화 전략은?\n\n"
+        "캐시는 TTL과 이벤트 기반 무효화를 섞는다.\n## 풀\n"
+        "```python\nprint('x')\n```\n- 커넥션 풀은 왜 필요한가?\n"
+    )
+    result = parse_markdown(text, "n.md")
+    assert [d.q for d in result.drafts] == ["캐시 무효화 전략은?", "커넥션 풀은 왜 필요한가?"]
+    said = {(s.line, s.what) for s in result.skipped}
+    assert (5, "캐시는 TTL과 이벤트 기반 무효화를 섞는다.") in said
+    assert any(line == 7 and "print('x')" in what for line, what in said)

@@ -342,6 +342,9 @@ class _Reader:
                 for n in body[len(lead) + 1 :]:
                     if n.type == "list":
                         self.read_list(sec, n, forced=False)
+                self._skip_beside_lists(
+                    body, [n for n in body[len(lead) + 1 :] if n.type != "list"]
+                )
                 return
             self.titled(sec, lead, body[len(lead) :], sec.line)
             return
@@ -369,6 +372,7 @@ class _Reader:
         if card_lists:
             for n in card_lists:
                 self.read_list(sec, n, forced=sec.role in ("ask", "concept", "questions"))
+            self._skip_beside_lists(body, [n for n in body if n.type != "list"])
             return
         if not leaf or not body:
             if lead_text and question_like(lead_text) and not sec.is_title:
@@ -380,6 +384,16 @@ class _Reader:
             self.titled(sec, lead, body[len(lead) :], sec.line)
             return
         self.note(sec, body)
+
+    def _skip_beside_lists(self, body: list[Node], left: list[Node]) -> None:
+        """Prose or code beside a list of questions belongs to no card: say so, not drop it."""
+        for n in left:
+            what = self.prose(n) if n.type in ("para", "quote") else self.source(n)
+            if what.strip():
+                self.skip(
+                    n.start + 1, what,
+                    "text beside a list of questions: indent it under a question to keep it",
+                )  # fmt: skip
 
     # -- shapes ------------------------------------------------------------
     def titled(self, sec: _Section, lead: list[Node], rest: list[Node], line: int) -> None:
