@@ -20,6 +20,8 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:
     from typing import Any
 
+    from .decks import Card
+
 RENAME_SIMILARITY = 0.6
 
 
@@ -78,7 +80,7 @@ def _sync_changed(
 ) -> SyncReport:
     import hashlib
 
-    from .decks import Card, cross_check, normalize, parse_deck
+    from .decks import cross_check, normalize, parse_deck
     from .workspace import parse_profile
 
     touched: dict[str, tuple[int, int, str]] = {}  # path -> new fingerprint
@@ -168,23 +170,17 @@ def _sync_changed(
                 if c.id in used_new or cid in renamed:
                     continue
                 used_new.add(c.id)
-                renamed[cid] = c.id
-                had = conn.execute(
-                    "SELECT COUNT(*) FROM reviews WHERE card_id = ?", (cid,)
-                ).fetchone()[0]
-                conn.execute("UPDATE reviews SET card_id = ? WHERE card_id = ?", (c.id, cid))
-                conn.execute("UPDATE card_state SET card_id = ? WHERE card_id = ?", (c.id, cid))
-                conn.execute("UPDATE mock_answers SET card_id = ? WHERE card_id = ?", (c.id, cid))
-                conn.execute("UPDATE card_aliases SET new_id = ? WHERE new_id = ?", (c.id, cid))
-                conn.execute(
-                    "INSERT OR REPLACE INTO card_aliases(old_id, new_id, at) VALUES (?, ?, ?)",
-                    (cid, c.id, now),
+                _move_history(
+                    conn, report, renamed, cid, c, now, f"question edited ({ratio:.0%} similar)"
                 )
-                conn.execute("DELETE FROM cards WHERE id = ?", (cid,))
-                report.messages.append(
-                    f"{c.path}:{c.line}:{c.col}: note: question edited; card '{cid}' is now '{c.id}' "
-                    f"({ratio:.0%} similar), {had} review(s) kept"
-                )
+        # A card whose `id:` line was deleted, question unchanged: the same card.
+        taken = set(renamed.values())
+        by_q = {normalize(c.q): c for c in candidates if c.id not in taken}
+        for cid, (q, auto) in gone.items():
+            same = by_q.get(normalize(q)) if not auto and cid not in renamed else None
+            if same is not None and same.id not in taken:
+                taken.add(same.id)
+                _move_history(conn, report, renamed, cid, same, now, "its id line was removed")
         for cid in gone:
             if cid not in renamed:
                 conn.execute("UPDATE cards SET active = 0 WHERE id = ?", (cid,))
@@ -262,3 +258,24 @@ def _reuse(store: Store, path: str) -> Any:
         )  # fmt: skip
         chunks[sha] = (card, start)
     return Reuse(header=saved["header"], chunks=chunks)
+
+
+def _move_history(
+    conn: Any, report: Any, renamed: dict[str, str], cid: str, c: Card, now: str, why: str
+) -> None:
+    """Card `cid` lives on as `c`: its reviews, state and mock answers follow it."""
+    renamed[cid] = c.id
+    had = conn.execute("SELECT COUNT(*) FROM reviews WHERE card_id = ?", (cid,)).fetchone()[0]
+    conn.execute("UPDATE reviews SET card_id = ? WHERE card_id = ?", (c.id, cid))
+    conn.execute("UPDATE card_state SET card_id = ? WHERE card_id = ?", (c.id, cid))
+    conn.execute("UPDATE mock_answers SET card_id = ? WHERE card_id = ?", (c.id, cid))
+    conn.execute("UPDATE card_aliases SET new_id = ? WHERE new_id = ?", (c.id, cid))
+    conn.execute(
+        "INSERT OR REPLACE INTO card_aliases(old_id, new_id, at) VALUES (?, ?, ?)",
+        (cid, c.id, now),
+    )
+    conn.execute("DELETE FROM cards WHERE id = ?", (cid,))
+    report.messages.append(
+        f"{c.path}:{c.line}:{c.col}: note: {why}; card '{cid}' is now '{c.id}', "
+        f"{had} review(s) kept"
+    )

@@ -76,6 +76,20 @@ def test_edit_without_id_is_detected_as_rename(empty_ws):
     assert store.card(old_id) is None
 
 
+def test_deleting_the_id_line_keeps_the_history(empty_ws):
+    _deck(empty_ws, "deck: a\ncards:\n  - id: k\n    q: GIL이란?\n  - id: j\n    q: other\n")
+    w, store = _open(empty_ws)
+    sync(store, w)
+    _grade(store, "k")
+    _deck(empty_ws, "deck: a\ncards:\n  - q: GIL이란?\n  - id: j\n    q: other\n")
+    report = sync(store, w)
+    (new,) = [c for c in store.cards() if c.q == "GIL이란?"]
+    assert new.id != "k" and store.card("k") is None
+    assert [r.card_id for r in store.reviews_of(new.id)] == [new.id]
+    assert report.orphaned == 0
+    assert "its id line was removed; card 'k' is now" in report.messages[0]
+
+
 def test_unrelated_new_question_is_not_a_rename(empty_ws):
     _deck(empty_ws, "deck: a\ncards:\n  - q: Redis Pub/Sub의 전달 보장은?\n")
     w, store = _open(empty_ws)
