@@ -336,7 +336,8 @@ def due_text(result: FollowupResult, now: datetime) -> str:
     if result.interview is None or result.due is None:
         return (
             f"Send it within {hours} hours after the interview "
-            "(no interview date: set interview.date in prep.yaml to know when it is due)."
+            "(no interview date: set one with `prep plan --interview DATETIME` or interview.date "
+            "in prep.yaml to know when it is due)."
         )
     tz = result.interview.tzinfo
     due = result.due.astimezone(tz).strftime("%Y-%m-%d %H:%M")

@@ -334,3 +334,10 @@ def test_the_summary_says_what_is_left_and_never_a_due_time_gone_by(empty_ws):
     later = DrillSession(store=s.store, scheduler=s.scheduler, clock=clock, limit=0).finish()
     assert later.left == 0
     assert later.next_due is None or later.next_due > clock.now()
+
+
+def test_cram_says_that_new_has_no_effect(ws, cli):
+    r = cli("-w", str(ws), "drill", "--cram", "--new", "3", input="q\n")
+    assert r.returncode == 0, r.stderr
+    assert r.stderr.startswith("--new has no effect with --cram")
+    assert "--new" not in cli("-w", str(ws), "drill", "--cram", input="q\n").stderr

@@ -10,6 +10,7 @@ from .common import (
     check_kinds,
     console,
     guard,
+    note,
     note_unmatched,
     open_workspace,
     scheduler_for,
@@ -85,6 +86,10 @@ def register(app: typer.Typer) -> None:
         from ..ui.drill import run
 
         check_kinds(kind)
+        if cram and new is not None:
+            note(
+                "--new has no effect with --cram (every matching card, weakest first; --limit caps it)"
+            )
         ws, store = open_workspace()
         check_decks(store, deck)
         note_unmatched(store, topic, tag)
