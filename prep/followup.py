@@ -346,3 +346,33 @@ def due_text(result: FollowupResult, now: datetime) -> str:
     if now <= result.due:
         return f"Send it by {due}: {_span(result.due - now)} left."
     return f"It was due at {due} ({_span(now - result.due)} ago); send it today anyway."
+
+
+def history(store: Store) -> list[dict[str, Any]]:
+    """Every debrief recorded, newest first: when, interviewer, cards asked, new questions, notes."""
+    out: list[dict[str, Any]] = []
+    rows = store.conn.execute(
+        "SELECT id, recorded_at, interview_at, interviewer, notes FROM debriefs "
+        "ORDER BY recorded_at DESC, id"
+    ).fetchall()
+    for debrief_id, recorded, interview, interviewer, notes in rows:
+        asked: list[dict[str, str]] = []
+        new: list[dict[str, str]] = []
+        for card_id, role, question, current in store.conn.execute(
+            "SELECT d.card_id, d.role, d.question, c.q FROM debrief_cards d "
+            "LEFT JOIN cards c ON c.id = d.card_id WHERE d.debrief_id = ? ORDER BY d.card_id",
+            (debrief_id,),
+        ):
+            item = {"card": card_id, "question": current or question or ""}
+            (asked if role == "asked" else new).append(item)
+        out.append(
+            {
+                "recorded_at": recorded,
+                "interview_at": interview,
+                "interviewer": interviewer,
+                "asked": asked,
+                "new_questions": new,
+                "notes": notes,
+            }
+        )
+    return out

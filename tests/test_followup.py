@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 import sqlite3
 from datetime import datetime, timedelta, timezone
@@ -152,6 +153,27 @@ def test_debrief_lands_in_the_database_and_in_asked_yaml(ws, cli):
     listed = cli("-w", str(ws), "deck", "list", "--json")
     assert listed.returncode == 0, listed.stderr
     assert '"deck": "asked"' in listed.stdout
+
+
+def test_history_shows_the_debriefs_recorded(ws, cli):
+    empty = cli("-w", str(ws), "followup", "--history")
+    assert empty.returncode == 0 and "No debrief recorded yet" in empty.stdout
+    set_interview(ws)
+    env = {"PREP_NOW": "2026-12-10T05:00:00Z"}
+    cli("-w", str(ws), "followup", "--asked", "redis-pubsub-pipeline",
+        "--new-question", "[bold]사내[/bold] 코드 리뷰 문화는?", "--notes", "라이브 코딩 30분",
+        env=env)  # fmt: skip
+    shown = cli("-w", str(ws), "followup", "--history", env=env)
+    assert shown.returncode == 0, shown.stderr
+    assert "감사" not in shown.stdout  # the history only, no thank-you email
+    lines = shown.stdout.splitlines()
+    assert any(line.startswith("  asked redis-pubsub-pipeline  ") for line in lines)
+    assert any("[bold]사내[/bold] 코드 리뷰 문화는?" in line for line in lines)  # as text
+    assert "  notes 라이브 코딩 30분" in lines
+    data = json.loads(cli("-w", str(ws), "followup", "--history", "--json", env=env).stdout)
+    (d,) = data["debriefs"]
+    assert [a["card"] for a in d["asked"]] == ["redis-pubsub-pipeline"]
+    assert d["notes"] == "라이브 코딩 30분" and len(d["new_questions"]) == 1
 
 
 def test_second_debrief_appends_keeps_comments_and_new_ids(ws, cli):
@@ -307,7 +329,7 @@ def test_migration_adds_the_debrief_tables(tmp_path):
 def test_help_text(invoke):
     r = invoke("followup", "--help")
     assert r.exit_code == 0
-    for option in ("--interviewer", "--asked", "--new-question", "--notes"):
+    for option in ("--interviewer", "--asked", "--new-question", "--notes", "--history"):
         assert option in r.output
     assert "Thank-you email" in r.output
 

@@ -2,11 +2,11 @@
 
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
-from .common import check_decks, guard, note, open_workspace, scheduler_for
+from .common import check_decks, console, guard, note, open_workspace, scheduler_for
 
 SUFFIX_FORMATS = {".md": "md", ".markdown": "md", ".html": "html", ".htm": "html", ".pdf": "pdf"}
 
@@ -170,6 +170,15 @@ def register(app: typer.Typer) -> None:
         notes: Annotated[
             str | None, typer.Option("--notes", metavar="TEXT", help="Notes for the debrief.")
         ] = None,
+        show_history: Annotated[
+            bool,
+            typer.Option(
+                "--history", help="Show the debriefs recorded so far (asked, new, notes) and exit."
+            ),
+        ] = False,
+        json_: Annotated[
+            bool, typer.Option("--json", help="With --history: print one JSON document.")
+        ] = False,
     ) -> None:
         """Thank-you email (printed) and the interview debrief: which cards were asked,
         new questions for decks/asked.yaml, notes. The email goes to standard output."""
@@ -179,6 +188,9 @@ def register(app: typer.Typer) -> None:
 
         clock = default_clock()
         ws, store = open_workspace()
+        if show_history:
+            _print_history(store, json_)
+            return
         result = do_followup(
             ws, store, clock, interviewer=interviewer, asked=tuple(asked or ()),
             new_questions=tuple(new_question or ()), notes=notes,
@@ -190,3 +202,32 @@ def register(app: typer.Typer) -> None:
             note(due_text(result, clock.now()))
         for message in result.messages:
             note(message)
+
+
+def _print_history(store: Any, as_json: bool) -> None:
+    import json
+
+    from rich.text import Text
+
+    from ..followup import history
+    from ..ui.keys import clean
+
+    debriefs = history(store)
+    if as_json:
+        typer.echo(json.dumps({"debriefs": debriefs}, ensure_ascii=False))
+        return
+    out = console()
+    if not debriefs:
+        out.print("No debrief recorded yet: prep followup --asked CARD --notes TEXT")
+        return
+    for d in debriefs:
+        when = (d["interview_at"] or d["recorded_at"])[:16].replace("T", " ")
+        head = Text(f"{when}", style="bold")
+        if d["interviewer"]:
+            head.append(" · " + clean(d["interviewer"]))
+        out.print(head)
+        for label, items in (("asked", d["asked"]), ("new", d["new_questions"])):
+            for item in items:
+                out.print(Text(f"  {label:<5} {clean(item['card'])}  {clean(item['question'])}"))
+        if d["notes"]:
+            out.print(Text("  notes " + clean(d["notes"])))
