@@ -714,24 +714,6 @@ def deadline_queue(
 GRACE_DAYS = 14
 
 
-def after_queue(
-    store: Store,
-    scheduler: Scheduler | None,
-    now: datetime,
-    interview: datetime,
-    filters: Filters,
-    review_room: int,
-    new_room: int,
-    tz: tzinfo | None = None,
-) -> list[str] | None:
-    """Plain FSRS, held to the minutes a day, in the days after the interview.
-
-    None when the interview is not in the last GRACE_DAYS (the plain queue applies).
-    """
-    held = after_choice(store, scheduler, now, interview, filters, review_room, new_room, tz)
-    return None if held is None else held[0] + held[1]
-
-
 def after_choice(
     store: Store,
     scheduler: Scheduler | None,
@@ -742,7 +724,11 @@ def after_choice(
     new_room: int,
     tz: tzinfo | None = None,
 ) -> tuple[list[str], list[str]] | None:
-    """Due reviews (most overdue first) and new cards, while today's minutes last."""
+    """Plain FSRS held to the minutes a day, in the days after the interview.
+
+    Due reviews (most overdue first), then new cards, while today's minutes last.
+    None when the interview is not in the last GRACE_DAYS (the plain queue applies).
+    """
     if not in_grace(now, interview):
         return None
     ctx = context(store, scheduler, now, tz)

@@ -113,14 +113,14 @@ class DrillSession:
             self._refill = self.limit is None
         else:
             if interview is not None:  # just after the interview: drain any backlog at the budget
-                from .deadline import after_queue
+                from .deadline import after_choice
 
-                after = after_queue(
+                after = after_choice(
                     self.store, self.scheduler, now, interview, self.filters, review_room,
                     new_room, tz=tz,
                 )  # fmt: skip
             if after is not None:
-                queue = after
+                queue = after[0] + after[1]
             else:
                 queue = self.store.due_ids(now, self.filters, review_room)
                 queue += self.store.new_ids(self.filters, new_room)
