@@ -476,6 +476,10 @@ class _Budget:
     def take(self, pick: Pick) -> bool:
         if self.left <= 0:
             return False
+        # A card that would run past the minutes waits for another day, unless it is the
+        # first (a budget smaller than one new card still gets one) or a step already begun.
+        if pick.seconds > self.left and self.picks and pick.kind != "step":
+            return False
         if pick.kind == "new":
             if self.news <= 0:
                 return False

@@ -310,8 +310,10 @@ def test_last_reviews_land_shortly_before_the_day_and_the_workload_does_not_jump
     # Recall on the day: higher on average and in the weakest tenth.
     assert sum(recall) / n >= sum(plain_recall) / n + 0.01
     assert recall[n // 10] > plain_recall[n // 10]
-    # Back to plain FSRS after the date: no more due, on any day of the week after.
-    assert all(a <= b for a, b in zip(after, plain_after, strict=True))
+    # Back to plain FSRS after the date: no jump. The busiest day of the week after and the
+    # week's total stay at or under plain FSRS's (day by day they may differ by a card).
+    assert max(after) <= max(plain_after) and sum(after) <= sum(plain_after)
+    assert all(a <= b + 1 for a, b in zip(after, plain_after, strict=True))
 
 
 def test_the_day_budget_counts_what_was_already_studied_today(empty_ws):
@@ -431,3 +433,16 @@ def test_after_the_date_a_backlog_drains_at_the_daily_budget(empty_ws):
     beyond = interview + timedelta(days=GRACE_DAYS, hours=1)
     assert after_queue(store, sch, beyond, interview, Filters(), 200, 0) is None
     assert after_queue(store, sch, T0, interview, Filters(), 200, 0) is None  # before the date
+
+
+def test_the_queue_stays_within_the_minutes_but_always_has_a_card():
+    costs = Costs(new_s=43.0, pass_s=20.0, fail_s=40.0)
+    items = [Item(f"n{i}") for i in range(30)]
+
+    def queue(seconds: float) -> list:
+        day = Day(horizon=5.0, days_left=5, daily_s=seconds, left_s=seconds)
+        return choose(items, day, Model(), costs, Mix()).picks
+
+    picks = queue(180.0)  # 4 new cards take 172 s; a fifth would run to 215 s
+    assert len(picks) == 4 and sum(p.seconds for p in picks) <= 180.0
+    assert len(queue(30.0)) == 1  # less than one card's minutes: still one card
