@@ -68,6 +68,7 @@ class Stats:
     study_days: int = 0
     retention: float | None = None
     retention_reviews: int = 0
+    recalled: float | None = None  # Hard counts as recalled, as FSRS's retention does
     by_week: list[Retention] = field(default_factory=list)
     by_topic: list[Retention] = field(default_factory=list)
     forecast: list[tuple[str, int]] = field(default_factory=list)  # (local date, due), from today
@@ -94,6 +95,8 @@ class Stats:
         out["by_topic"] = [ret(r) for r in self.by_topic]
         if self.retention is not None:
             out["retention"] = round(self.retention, 4)
+        if self.recalled is not None:
+            out["recalled"] = round(self.recalled, 4)
         for a in out["answer_times"]:
             a["mean_s"] = round(a["mean_s"], 1)
         for r in out["readiness"]:
@@ -115,7 +118,7 @@ def retention(
     hour: int,
     progress: Callable[[int, int], None] | None = None,
 ) -> tuple[dict[date, list[int]], dict[str, list[int]]]:
-    """[reviews, passed] of Review-state reviews per week (its Monday) and per topic, by replay."""
+    """[reviews, passed, recalled (Hard too)] of Review-state reviews per week (its Monday) and per topic, by replay."""
     from .schedule import NON_SCHEDULING, REVIEW, CardState
     from .schedule import Review as Rev
 
@@ -136,10 +139,10 @@ def retention(
             day = _local_day(at, tz, hour)
             monday = day - timedelta(days=day.weekday())
             ok = 1 if rating >= 3 else 0
-            week = by_week.setdefault(monday, [0, 0])
-            topic = by_topic.setdefault(topics.get(card_id, "?"), [0, 0])
-            week[0], week[1] = week[0] + 1, week[1] + ok
-            topic[0], topic[1] = topic[0] + 1, topic[1] + ok
+            week = by_week.setdefault(monday, [0, 0, 0])
+            topic = by_topic.setdefault(topics.get(card_id, "?"), [0, 0, 0])
+            week[0], week[1], week[2] = week[0] + 1, week[1] + ok, week[2] + (rating >= 2)
+            topic[0], topic[1], topic[2] = topic[0] + 1, topic[1] + ok, topic[2] + (rating >= 2)
         st = scheduler.apply(st, Rev(uuid, card_id, rating, at, 0, source))
         if progress is not None and (n % 500 == 0 or n == total):
             progress(n, total)
@@ -187,12 +190,13 @@ def compute(
     # True retention.
     weekly, topical = retention(store, scheduler, tz, hour, progress)
     stats.by_week = [
-        Retention(monday.isoformat(), n, ok) for monday, (n, ok) in sorted(weekly.items())
+        Retention(monday.isoformat(), n, ok) for monday, (n, ok, _) in sorted(weekly.items())
     ]
-    stats.by_topic = [Retention(t, n, ok) for t, (n, ok) in sorted(topical.items())]
+    stats.by_topic = [Retention(t, n, ok) for t, (n, ok, _) in sorted(topical.items())]
     stats.retention_reviews = sum(r.reviews for r in stats.by_week)
     if stats.retention_reviews:
         stats.retention = sum(r.passed for r in stats.by_week) / stats.retention_reviews
+        stats.recalled = sum(w[2] for w in weekly.values()) / stats.retention_reviews
 
     # Forecast: due cards per study day, overdue ones counted today.
     due: dict[date, int] = {}

@@ -61,6 +61,8 @@ def test_true_retention_counts_only_reviews_of_cards_in_review(empty_ws):
     topics = {t.label: (t.reviews, t.passed) for t in stats.by_topic}
     assert topics == {"Python": (3, 1), "데이터베이스 & 캐시": (1, 1)}
     assert stats.retention == 2 / 4 and stats.retention_reviews == 4
+    assert stats.recalled == 3 / 4  # the Hard is recalled, as FSRS counts it
+    assert compute(store, SCH, FakeClock(T0 + timedelta(days=13))).to_dict()["recalled"] == 0.75
 
 
 def test_heatmap_days_follow_the_study_day_and_the_streak(empty_ws):

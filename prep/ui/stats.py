@@ -105,6 +105,8 @@ def stats_view(data: dict[str, Any], width: int = 80) -> RenderableType:
         head.append(" · true retention ")
         head.append(_pct(data["retention"]), style="bold")
         head.append(f" of {data['retention_reviews']} reviews (Good or Easy on review cards)")
+        if data.get("recalled") is not None:
+            head.append(f" · recalled {_pct(data['recalled'])} (Hard counts, as FSRS does)")
     parts += [head, Text(""), heatmap(data["days"]), Text("")]
 
     weekly = [w for w in data["by_week"] if w["reviews"]][-8:]
