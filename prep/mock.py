@@ -238,10 +238,6 @@ class Summary:
         return sum(a.skipped for a in self.answers)
 
     @property
-    def used_ms(self) -> int:
-        return sum(a.used_ms for a in self.answers if not a.skipped)
-
-    @property
     def limit_s(self) -> int:
         return sum(a.limit_s for a in self.answers if not a.skipped)
 

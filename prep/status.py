@@ -64,12 +64,12 @@ def status(store: Store, clock: Clock) -> dict[str, Any]:
     due, policy = counts["due"], "fsrs"
     if interview is not None:
         days_left = (interview.astimezone(tz).date() - now.astimezone(tz).date()).days
+        room = max(0, settings.max_reviews_per_day - store.scheduled_reviews_since(start))
     if interview is not None and interview > now:
         # Before the interview the drill asks what the deadline policy picks, which is
         # not what plain FSRS finds due nor `new_per_day`: say what the drill will ask.
         from .deadline import today_choice
 
-        room = max(0, settings.max_reviews_per_day - store.scheduled_reviews_since(start))
         choice = today_choice(store, None, now, interview, None, room, None, tz)[0]
         due, new_today = choice.count("step", "review", "final", "spare"), choice.count("new")
         policy = "deadline"
@@ -78,7 +78,6 @@ def status(store: Store, clock: Clock) -> dict[str, Any]:
         from .deadline import after_choice
         from .store import Filters
 
-        room = max(0, settings.max_reviews_per_day - store.scheduled_reviews_since(start))
         held = after_choice(store, None, now, interview, Filters(), room, new_today, tz)
         if held is not None:
             due, new_today, policy = len(held[0]), len(held[1]), "after"

@@ -192,7 +192,7 @@ def register(app: typer.Typer) -> None:
         """Write decks as an Anki package; exporting again updates the same notes in Anki."""
         from ..decks import load_all
         from ..errors import DeckError, PrepError
-        from ..importers.anki import export_apkg
+        from ..importers.anki import export_apkg, is_apkg
         from ..workspace import check_output, find
 
         ws = find(GLOBALS.workspace, GLOBALS.db)
@@ -210,8 +210,6 @@ def register(app: typer.Typer) -> None:
             decks = [d for d in decks if d.id in deck]
         if not decks:
             raise PrepError("no decks to export")
-        from ..importers.anki import is_apkg
-
         check_output(anki, ".apkg", "an Anki package", force, is_apkg)
         report = export_apkg(decks, anki)
         if json_:
