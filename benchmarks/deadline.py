@@ -1,46 +1,51 @@
-"""Does the interview-date policy help? A simulation of learners, policy against policy.
+"""Does the interview-date policy help? The product itself, driven by simulated learners.
 
-In the style of the FSRS simulator (open-spaced-repetition/fsrs-optimizer,
-`fsrs_simulator.py`): each day a learner works through the queue a policy
-gives, until the day's time budget is spent. Recall is a Bernoulli draw from
-the learner's forgetting curve; a recalled card is rated Hard/Good/Easy in the
-simulator's proportions; a new card's first rating and its learning and
-relearning steps follow the simulator's transition tables; every rating costs
-the simulator's seconds for its state.
+Every policy here is prep: its real store (SQLite in a temporary folder), its
+real queue, its real cost measurement, its real daily budget and stopping,
+driven through the public API (`prep.api`) with a fake clock, one session a
+day, as a person would use it:
 
-No policy is graded by its own model: each learner's TRUE memory runs on
-FSRS-6 parameters drawn around the defaults (every weight scaled by a
-log-normal factor), with per-card noise on top (initial stability, growth
-after a recall, difficulty). The policies see only the ratings and keep their
-own FSRS-6 default state, exactly as `prep` does.
+- prep: an interview date and the daily minutes set (the interview-date policy);
+- fsrs-0.80 / 0.85 / 0.90 / 0.95: no interview date, plain FSRS at that
+  desired retention, the same minutes a day (due cards first, then new cards,
+  with no new-card cap, until the minutes are used: the most coverage a fixed
+  retention can get).
 
-Policies, all at the same daily budget on the same learners (every card has
-its own random stream, so the policies face the same coin flips as far as
-their histories agree):
+The learners' true memory is not the policy's model. Four families:
 
-- fsrs-0.80 / 0.90 / 0.95: plain FSRS at that desired retention; due cards
-  first, then new cards while the budget lasts (no new-card cap, which is the
-  most coverage a fixed policy can get);
-- sm2: Anki's SM-2 (the simulator's rules), same order;
-- deadline: `prep.deadline.choose`, the function the drill calls, fed the
-  same state the drill builds from its store.
-- fsrs-best (printed with its retention, e.g. fsrs-0.92): the best fixed
-  desired retention on a finer grid (0.70, 0.72, ... 0.98) among those that
-  use no more minutes a day than the deadline policy: the comparison at equal
-  minutes actually used;
-- every-day: every card every day with no budget. Not a policy: a ceiling
-  that shows how much recall on the day there is to win at all.
+- fsrs6: FSRS-6 equations with weights drawn around the defaults (each weight
+  times a log-normal factor) and per-card noise (initial stability, growth,
+  difficulty), written out here, not taken from prep;
+- fsrs6-far: FSRS-6 far from the defaults: initial stabilities a quarter,
+  slower growth, half the stability after a lapse, and a higher decay (0.5-0.8
+  against 0.15), so recall falls faster and on a different curve;
+- hlr: half-life regression (Settles & Meeder 2016): the half-life grows with
+  the square roots of the counts of recalls and failures, with no spacing
+  effect and no difficulty dynamics;
+- actr: an ACT-R-style power law with a spacing effect (Pavlik & Anderson 2005):
+  every show leaves a trace that decays as a power of its age, faster when it
+  was laid down while the memory was still strong.
 
-Reported per setting (mean over seeds, ± standard error): true recall over the
-whole deck on interview day (cards never studied count 0), minutes used per
-study day, true recall 30 days after the interview with no study in between,
-and how many reviews plain FSRS (0.90) finds due in the week after the date
-(the workload when the drill goes back to plain FSRS).
+Every learner: a first sight that is usually not known (Again half the time)
+and costs a long read; learning and relearning steps that cost time; reviews
+in seconds drawn around 18 s (recalled) and 30 s (forgotten); every other
+learner twice as slow; 10% of study days skipped (the same days for every
+policy). Recall is a coin flip on the learner's true recall; ratings of a
+recall are Hard/Good/Easy in the FSRS simulator's proportions.
 
-    .venv/bin/python benchmarks/deadline.py            # 20 seeds, 3 settings
-    .venv/bin/python benchmarks/deadline.py --quick    # 5 seeds
+Reported per memory model and setting (mean over learners; ± is the paired
+standard error of prep's difference to the best fixed retention of that
+cell): true recall over the whole deck on interview day (never-studied cards
+count 0), minutes used per study day as a multiple of the budget (mean and
+the worst single day), and true recall 30 days after the interview with no
+study in between. "Equal minutes" is the minutes actually used: each policy's
+figure is printed beside its recall.
+
+    .venv/bin/python benchmarks/deadline.py                 # 4 learners per cell
+    .venv/bin/python benchmarks/deadline.py --learners 8 --jobs 2
+    .venv/bin/python benchmarks/deadline.py --model hlr --setting 300/21/15
     .venv/bin/python benchmarks/deadline.py --json out.json
-    .venv/bin/python benchmarks/deadline.py --speed    # the drill's queue on 10k cards
+    .venv/bin/python benchmarks/deadline.py --speed         # the drill's queue on 10k cards
 """
 
 from __future__ import annotations
@@ -51,6 +56,7 @@ import math
 import random
 import statistics
 import sys
+import tempfile
 import time
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
@@ -59,54 +65,32 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from prep.deadline import (  # noqa: E402
-    FSRS6_DEFAULTS,
-    Costs,
-    Day,
-    Item,
-    Mix,
-    Model,
-    choose,
-)
-from prep.schedule import CardState, Review, Scheduler  # noqa: E402
+from prep import api  # noqa: E402
+from prep.schedule import Scheduler  # noqa: E402
 
-# --- the simulator's constants (fsrs-optimizer fsrs_simulator.py defaults) -------
-FIRST_RATING_PROB = (0.24, 0.094, 0.495, 0.171)
-REVIEW_RATING_PROB = (0.224, 0.631, 0.145)  # Hard, Good, Easy when recalled
-LEARNING_STEP_TRANSITIONS = (
-    (0.3687, 0.0628, 0.5108, 0.0577),
-    (0.0441, 0.4553, 0.4457, 0.0549),
-    (0.0518, 0.0470, 0.8462, 0.0550),
-)
-RELEARNING_STEP_TRANSITIONS = (
-    (0.2157, 0.0643, 0.6595, 0.0605),
-    (0.0500, 0.4638, 0.4475, 0.0387),
-    (0.1056, 0.1434, 0.7266, 0.0244),
-)
-STATE_RATING_COSTS = (  # seconds by state (learning, review, relearning) and rating
-    (12.75, 12.26, 8.0, 6.38),
-    (13.05, 11.74, 7.42, 5.6),
-    (10.56, 10.0, 7.37, 5.4),
-)
-LEARNING_STEPS, RELEARNING_STEPS, MAX_STEPS = 2, 1, 5
+SETTINGS = ((300, 21, 15), (800, 28, 20), (150, 7, 30), (2000, 30, 30), (60, 3, 20))
+MODELS = ("fsrs6", "fsrs6-far", "hlr", "actr")
+FIXED = (0.80, 0.85, 0.90, 0.95)
+POLICIES = ("prep",) + tuple(f"fsrs-{k:.2f}" for k in FIXED)
+EPOCH = datetime(2027, 1, 4, tzinfo=timezone.utc)
+SESSION_HOUR = 9  # the learner studies at 09:00 (UTC, the workspace's zone here)
+INTERVIEW_HOUR = 10  # the interview is at 10:00 on day D
+AFTER = 30
+SKIP = 0.10
 
-# Parameter bounds of FSRS-6 (fsrs package), to keep drawn learners valid.
+# --- the learner's behaviour ------------------------------------------------------
+FIRST_RATING = (0.50, 0.15, 0.28, 0.07)  # a first sight is usually not known
+PASS_RATING = (0.224, 0.631, 0.145)  # Hard, Good, Easy when recalled (FSRS simulator)
+SECONDS = {"first": 45.0, "step": 15.0, "pass": 18.0, "fail": 30.0}
+
+FSRS6 = (
+    0.212, 1.2931, 2.3065, 8.2956, 6.4133, 0.8334, 3.0194, 0.001, 1.8722, 0.1666, 0.796,
+    1.4835, 0.0614, 0.2629, 1.6483, 0.6014, 1.8729, 0.5425, 0.0912, 0.0658, 0.1542,
+)  # fmt: skip
 LOWER = (0.001, 0.001, 0.001, 0.001, 1.0, 0.001, 0.001, 0.001, 0.0, 0.0, 0.001, 0.001,
          0.001, 0.001, 0.0, 0.0, 1.0, 0.0, 0.0, 0.0, 0.1)  # fmt: skip
 UPPER = (100.0, 100.0, 100.0, 100.0, 10.0, 4.0, 4.0, 0.75, 4.5, 0.8, 3.5, 5.0, 0.25, 0.9,
          4.0, 1.0, 6.0, 2.0, 2.0, 0.8, 0.8)  # fmt: skip
-
-SETTINGS = ((300, 21, 15), (800, 28, 20), (150, 7, 30))  # cards, days, minutes a day
-POLICIES = ("fsrs-0.80", "fsrs-0.90", "fsrs-0.95", "sm2", "deadline", "every-day")
-FIXED = ("fsrs-0.80", "fsrs-0.90", "fsrs-0.95")
-# The fixed retention whose minutes a day match the deadline policy's is searched in this range.
-# The finer grid of fixed retentions searched for the best one at no more minutes.
-GRID = tuple(round(0.70 + 0.02 * k, 2) for k in range(15))
-EPOCH = datetime(2026, 1, 1, tzinfo=timezone.utc)
-SESSION_AT = 9 / 24  # the learner studies at 09:00
-INTERVIEW_AT = 10 / 24  # the interview is at 10:00 on day D
-AFTER = 30
-STEP_GAP = 5 / 1440  # minutes between same-day steps, in days
 
 
 def pick(rng: random.Random, probs: tuple[float, ...]) -> int:
@@ -118,549 +102,387 @@ def pick(rng: random.Random, probs: tuple[float, ...]) -> int:
     return len(probs)
 
 
-# --- the learner's true memory --------------------------------------------------
-@dataclass
-class Learner:
-    w: tuple[float, ...]
-    s_factor: list[float]  # per card: initial stability multiplier
-    growth: list[float]  # per card: multiplier of stability growth after a recall
-    d_shift: list[float]  # per card: difficulty offset
+# --- true memory: four families -------------------------------------------------------
+class Memory:
+    """One learner's memory of n cards. Times are days (floats)."""
 
-    @classmethod
-    def draw(cls, seed: int, n: int) -> Learner:
-        rng = random.Random(f"learner-{seed}")
+    def p(self, i: int, t: float) -> float:
+        raise NotImplementedError
+
+    def show(self, i: int, t: float, rating: int, first: bool) -> None:
+        raise NotImplementedError
+
+    def seen(self, i: int) -> bool:
+        return getattr(self, "last", [-1.0] * (i + 1))[i] >= 0
+
+
+class FSRSMemory(Memory):
+    def __init__(self, rng: random.Random, n: int, far: bool):
         w = []
-        for i, (x, lo, hi) in enumerate(zip(FSRS6_DEFAULTS, LOWER, UPPER, strict=True)):
+        for i, (x, lo, hi) in enumerate(zip(FSRS6, LOWER, UPPER, strict=True)):
             sigma = 0.15 if i == 20 else 0.25
-            w.append(min(hi, max(lo, x * math.exp(rng.gauss(0.0, sigma)))))
-        return cls(
-            w=tuple(w),
-            s_factor=[math.exp(rng.gauss(0.0, 0.35)) for _ in range(n)],
-            growth=[math.exp(rng.gauss(0.0, 0.25)) for _ in range(n)],
-            d_shift=[rng.gauss(0.0, 1.0) for _ in range(n)],
-        )
+            v = x * math.exp(rng.gauss(0.0, sigma))
+            if far:
+                if i < 4:
+                    v *= 0.25  # initial stabilities: a quarter
+                elif i == 8:
+                    v -= 0.6  # slower growth after a recall
+                elif i == 11:
+                    v *= 0.5  # less left after a lapse
+                elif i == 20:
+                    v = rng.uniform(0.5, 0.8)  # a steeper, different curve
+            w.append(min(hi, max(lo, v)))
+        self.w = w
+        self.decay = w[20]
+        self.factor = 0.9 ** (-1.0 / w[20]) - 1.0
+        self.s_factor = [math.exp(rng.gauss(0.0, 0.35)) for _ in range(n)]
+        self.growth = [math.exp(rng.gauss(0.0, 0.25)) for _ in range(n)]
+        self.d_shift = [rng.gauss(0.0, 1.0) for _ in range(n)]
+        self.s = [0.0] * n
+        self.d = [0.0] * n
+        self.last = [-1.0] * n
+
+    def p(self, i: int, t: float) -> float:
+        if self.last[i] < 0:
+            return 0.0
+        dt = max(0.0, t - self.last[i])
+        return (1.0 + self.factor * dt / self.s[i]) ** -self.decay
+
+    def _d(self, d: float, rating: int) -> float:
+        w = self.w
+        d2 = d + (10.0 - d) * (-w[6] * (rating - 3)) / 9.0
+        easy = w[4] - math.exp(w[5] * 3) + 1
+        return min(10.0, max(1.0, w[7] * easy + (1 - w[7]) * d2))
+
+    def show(self, i: int, t: float, rating: int, first: bool) -> None:
+        w = self.w
+        if first:
+            self.s[i] = max(0.001, w[rating - 1] * self.s_factor[i])
+            d0 = w[4] - math.exp(w[5] * (rating - 1)) + 1 + self.d_shift[i]
+            self.d[i] = min(10.0, max(1.0, d0))
+            self.last[i] = t
+            return
+        s, d = self.s[i], self.d[i]
+        dt = t - self.last[i]
+        if dt < 0.5:  # a same-day step
+            inc = math.exp(w[17] * (rating - 3 + w[18])) * s ** -w[19]
+            if rating >= 2:
+                inc = max(inc, 1.0)
+            s = max(0.001, s * inc)
+        else:
+            p = self.p(i, t)
+            if rating > 1:
+                bonus = w[15] if rating == 2 else w[16] if rating == 4 else 1.0
+                gain = math.exp(w[8]) * (11 - d) * s ** -w[9] * (math.exp((1 - p) * w[10]) - 1)
+                s = s * (1 + gain * bonus * self.growth[i])
+            else:
+                long = w[11] * d ** -w[12] * ((s + 1) ** w[13] - 1) * math.exp((1 - p) * w[14])
+                s = max(0.001, min(long, s / math.exp(w[17] * w[18])))
+        self.s[i], self.d[i], self.last[i] = s, self._d(d, rating), t
 
 
+class HLRMemory(Memory):
+    """p = 2^(-lag / h), log2 h = theta0 + theta1 sqrt(1 + right) + theta2 sqrt(1 + wrong) + card."""
+
+    def __init__(self, rng: random.Random, n: int):
+        self.t0 = -1.6 + rng.gauss(0.0, 0.3)
+        self.t1 = 2.0 * math.exp(rng.gauss(0.0, 0.15))
+        self.t2 = -0.4 + rng.gauss(0.0, 0.1)
+        self.card = [rng.gauss(0.0, 0.5) for _ in range(n)]
+        self.right = [0] * n
+        self.wrong = [0] * n
+        self.last = [-1.0] * n
+
+    def p(self, i: int, t: float) -> float:
+        if self.last[i] < 0:
+            return 0.0
+        x = self.t0 + self.t1 * math.sqrt(1 + self.right[i])
+        x += self.t2 * math.sqrt(1 + self.wrong[i]) + self.card[i]
+        h = 2.0 ** min(20.0, x)
+        return 2.0 ** (-max(0.0, t - self.last[i]) / h)
+
+    def show(self, i: int, t: float, rating: int, first: bool) -> None:
+        if rating > 1:
+            self.right[i] += 1
+        else:
+            self.wrong[i] += 1
+        self.last[i] = t
+
+
+class ACTRMemory(Memory):
+    """m = ln sum_j age_j^-d_j, d_j = c e^{m(t_j)} + a;  p = 1 / (1 + e^{(tau - m) / s})."""
+
+    MIN_AGE = 1.0 / 1440  # a minute
+
+    def __init__(self, rng: random.Random, n: int):
+        self.a = 0.18 * math.exp(rng.gauss(0.0, 0.1))
+        self.c = 0.25 * math.exp(rng.gauss(0.0, 0.1))
+        self.tau = rng.gauss(-0.1, 0.2)
+        self.sc = 0.25
+        self.card = [rng.gauss(0.0, 0.3) for _ in range(n)]
+        self.traces: list[list[tuple[float, float]]] = [[] for _ in range(n)]  # (time, decay)
+
+    def seen(self, i: int) -> bool:
+        return bool(self.traces[i])
+
+    def _m(self, i: int, t: float) -> float:
+        total = 0.0
+        for tj, dj in self.traces[i]:
+            total += max(self.MIN_AGE, t - tj) ** -dj
+        return math.log(total) if total > 0 else -math.inf
+
+    def p(self, i: int, t: float) -> float:
+        if not self.traces[i]:
+            return 0.0
+        m = self._m(i, t)
+        z = (self.tau + self.card[i] - m) / self.sc
+        return 1.0 / (1.0 + math.exp(min(50.0, z)))
+
+    def show(self, i: int, t: float, rating: int, first: bool) -> None:
+        m = self._m(i, t) if self.traces[i] else -math.inf
+        d = self.c * math.exp(min(5.0, m)) + self.a if m > -math.inf else self.a
+        self.traces[i].append((t, d))
+
+
+def memory(model: str, seed: int, n: int) -> Memory:
+    rng = random.Random(f"{model}-{seed}")
+    if model == "fsrs6":
+        return FSRSMemory(rng, n, far=False)
+    if model == "fsrs6-far":
+        return FSRSMemory(rng, n, far=True)
+    if model == "hlr":
+        return HLRMemory(rng, n)
+    if model == "actr":
+        return ACTRMemory(rng, n)
+    raise ValueError(model)
+
+
+# --- one learner, one policy, one setting: the product driven through its API --------
 @dataclass
-class TrueCard:
-    s: float = 0.0
-    d: float = 0.0
-    last: float = -1.0  # day (float) of the last review; -1: never studied
-
-
-def true_recall(m: Model, c: TrueCard, at: float) -> float:
-    return 0.0 if c.last < 0 else m.r(at - c.last, c.s)
-
-
-# --- one policy's run -------------------------------------------------------------
-@dataclass
-class Run:
+class Result:
     recall_day: float = 0.0
     recall_after: float = 0.0
-    minutes: float = 0.0
-    due_week_after: int = 0
-    peak_after: float = 0.0  # minutes, busiest day of the week after
+    day_s: list[float] = field(default_factory=list)  # seconds used, per study day
+    budget_s: float = 0.0
+    reviews: int = 0
     learned: int = 0
+    stops: int = 0  # study days the drill ended because the minutes were used
+    cpu_s: float = 0.0
+
+    @property
+    def ratio_mean(self) -> float:
+        return statistics.fmean(self.day_s) / self.budget_s if self.day_s else 0.0
+
+    @property
+    def ratio_worst(self) -> float:
+        return max(self.day_s) / self.budget_s if self.day_s else 0.0
 
 
-@dataclass
-class Sim:
-    policy: str
-    n: int
-    days: int
-    budget_s: float
-    learner: Learner
-    seed: int
-    truth: Model = field(init=False)
-    cards: list[TrueCard] = field(init=False)
-    rngs: list[random.Random] = field(init=False)
-    states: list[CardState] = field(init=False)
-    sm2: list[list[float]] = field(init=False)  # ivl, ease, due day
-    spent_log: dict[str, list[float]] = field(init=False)
-    ratings_first: list[int] = field(init=False)
-    ratings_pass: list[int] = field(init=False)
-
-    def __post_init__(self) -> None:
-        self.truth = Model(self.learner.w)
-        self.cards = [TrueCard() for _ in range(self.n)]
-        self.rngs = [random.Random(f"{self.seed}-{i}") for i in range(self.n)]
-        self.states = [CardState(card_id=str(i)) for i in range(self.n)]
-        self.sm2 = [[0.0, 0.0, math.inf] for _ in range(self.n)]
-        retention = float(self.policy[5:]) if self.policy.startswith("fsrs-") else 0.9
-        self.scheduler = Scheduler(retention, fuzz=False)
-        self.spent_log = {"new": [], "pass": [], "fail": []}
-        self.ratings_first = [0, 0, 0, 0]
-        self.ratings_pass = [0, 0, 0]
-        self._uuid = 0
-        self.spent_today = 0.0
-
-    # --- applying ratings to truth and to the policy's state -------------------
-    # A day's grades of one card are stamped so that the last lands at the
-    # session time and the steps before it minutes earlier: the next day's
-    # review is then a full day later, which FSRS (whole days elapsed) needs
-    # to treat it as a new day rather than a same-day step.
-    def _model(self, i: int, ratings: list[int], t: float) -> None:
-        if self.policy == "sm2":
-            return
-        st = self.states[i]
-        for j, rating in enumerate(ratings):
-            self._uuid += 1
-            at = EPOCH + timedelta(days=t - (len(ratings) - 1 - j) * STEP_GAP)
-            st = self.scheduler.apply(
-                st, Review(uuid=str(self._uuid), card_id=str(i), rating=rating, at=at)
-            )
-        self.states[i] = st
-
-    def _steps(self, i: int, rating: int, relearning: bool, out: list[int]) -> float:
-        """Same-day (re)learning steps until graduation; returns their seconds."""
-        m, c, rng = self.truth, self.cards[i], self.rngs[i]
-        table = RELEARNING_STEP_TRANSITIONS if relearning else LEARNING_STEP_TRANSITIONS
-        costs = STATE_RATING_COSTS[2] if relearning else STATE_RATING_COSTS[0]
-        need = RELEARNING_STEPS if relearning else LEARNING_STEPS - (0, 0, 1, 1)[rating - 1]
-        done = steps = 0
-        cost = 0.0
-        while steps < MAX_STEPS and done < need and rating < 4:
-            rating = pick(rng, table[rating - 1])
-            c.s = m.short_term(c.s, rating)
-            c.d = m.next_d(c.d, rating)
-            cost += costs[rating - 1]
-            steps += 1
-            out.append(rating)
-            if rating > 2:
-                done += 1
-            elif rating == 1:
-                done = 0
-        return cost
-
-    def learn(self, i: int, t: float) -> float:
-        m, c, rng, lr = self.truth, self.cards[i], self.rngs[i], self.learner
-        first = pick(rng, FIRST_RATING_PROB)
-        self.ratings_first[first - 1] += 1
-        c.s = max(0.001, lr.w[first - 1] * lr.s_factor[i])
-        c.d = min(10.0, max(1.0, m.init_d(first) + lr.d_shift[i]))
-        c.last = t
-        ratings = [first]
-        cost = STATE_RATING_COSTS[0][first - 1] + self._steps(i, first, False, ratings)
-        self._model(i, ratings, t)
-        if self.policy == "sm2":
-            self.sm2[i] = [
-                4.0 if first == 4 else 1.0,
-                2.5,
-                math.floor(t) + (4 if first == 4 else 1),
-            ]
-        self.spent_log["new"].append(cost)
-        return cost
-
-    def review(self, i: int, t: float) -> float:
-        m, c, rng = self.truth, self.cards[i], self.rngs[i]
-        elapsed = t - c.last
-        p = m.r(elapsed, c.s)
-        ok = rng.random() < p
-        rating = 1 + pick(rng, REVIEW_RATING_PROB) if ok else 1
-        if ok:
-            self.ratings_pass[rating - 2] += 1
-        same_day = math.floor(t) == math.floor(c.last)
-        if ok:
-            if same_day:
-                c.s = m.short_term(c.s, rating)
-            else:
-                grown = m.passed(c.s, c.d, p, rating)
-                c.s = c.s + (grown - c.s) * self.learner.growth[i]
-            c.d = m.next_d(c.d, rating)
-        else:
-            if same_day:
-                c.s = m.short_term(c.s, 1)
-            else:
-                w = m.w
-                long = w[11] * c.d ** -w[12] * ((c.s + 1) ** w[13] - 1) * math.exp((1 - p) * w[14])
-                c.s = max(0.001, min(long, c.s / math.exp(w[17] * w[18])))
-            c.d = m.next_d(c.d, 1)
-        c.last = t
-        cost = STATE_RATING_COSTS[1][rating - 1]
-        ratings = [rating]
-        if not ok:
-            cost += self._steps(i, 1, True, ratings)
-        elif self.policy != "sm2" and self.states[i].state in (1, 3) and rating < 4:
-            # A card left mid-steps on an earlier day finishes them now.
-            cost += self._steps(i, rating, self.states[i].state == 3, ratings)
-        self._model(i, ratings, t)
-        if self.policy == "sm2":
-            self._sm2(i, t, elapsed, rating)
-        self.spent_log["pass" if ok else "fail"].append(cost)
-        return cost
-
-    def _sm2(self, i: int, t: float, real: float, rating: int) -> None:
-        ivl, ease, _ = self.sm2[i]
-        if rating == 1:
-            new, ease = 1.0, max(1.3, ease - 0.2)
-        else:
-            delay = real - ivl
-            hard = max(round(ivl * 1.2 + 0.01), ivl + 1)
-            good = max(round((ivl + delay / 2) * ease + 0.01), hard + 1)
-            easy = max(round(real * ease * 1.3 + 0.01), good + 1)
-            new = (hard, good, easy)[rating - 2]
-            ease = max(1.3, ease + (-0.15, 0.0, 0.15)[rating - 2])
-        self.sm2[i] = [float(new), ease, math.floor(t) + new]
-
-    # --- the daily queue ------------------------------------------------------
-    def queue(self, k: int, now: float) -> list[int]:
-        if self.policy == "deadline":
-            return self._deadline(k, now)
-        if self.policy == "every-day":
-            return list(range(self.n))
-        unseen = [i for i, c in enumerate(self.cards) if c.last < 0]
-        if self.policy == "sm2":
-            due = [i for i in range(self.n) if self.sm2[i][2] <= k and self.cards[i].last >= 0]
-            due.sort(key=lambda i: self.sm2[i][2])
-            return due + unseen
-        end = EPOCH + timedelta(days=k + 1)
-        due = [
-            i
-            for i, st in enumerate(self.states)
-            if st.due is not None and st.due < end and self.cards[i].last >= 0
-        ]
-        due.sort(key=lambda i: (self.states[i].state == 2, self.states[i].due))
-        return due + unseen
-
-    def _measured(self) -> tuple[Costs, Mix]:
-        base, prior = Mix(), 20.0
-        n1, n2 = sum(self.ratings_first), sum(self.ratings_pass)
-        first = tuple(
-            (self.ratings_first[r] + prior * base.first[r]) / (n1 + prior) for r in range(4)
-        )
-        passed = tuple(
-            (self.ratings_pass[r] + prior * base.passed[r]) / (n2 + prior) for r in range(3)
-        )
-
-        def mean(xs: list[float], default: float) -> float:
-            return statistics.fmean(xs[-500:]) if len(xs) >= 10 else default
-
-        costs = Costs(
-            new_s=mean(self.spent_log["new"], 30.0),
-            pass_s=mean(self.spent_log["pass"], 8.0),
-            fail_s=mean(self.spent_log["fail"], 25.0),
-        )
-        return costs, Mix(first=first, passed=passed)  # type: ignore[arg-type]
-
-    def _deadline(self, k: int, now: float) -> list[int]:
-        at = EPOCH + timedelta(days=now)
-        items = []
-        for i, st in enumerate(self.states):
-            if st.state == 0 or st.last_review is None:
-                items.append(Item(str(i)))
-                continue
-            last = (st.last_review - EPOCH).total_seconds() / 86400
-            items.append(
-                Item(
-                    id=str(i),
-                    state=st.state,
-                    s=st.stability or 0.001,
-                    d=st.difficulty or 5.0,
-                    elapsed=now - last,
-                    last_day=k - math.floor(last),
-                    step_due=st.state in (1, 3) and st.due is not None and st.due <= at,
-                )
-            )
-        costs, mix = self._measured()
-        day = Day(
-            horizon=self.days + INTERVIEW_AT - now,
-            days_left=self.days - k,
-            daily_s=self.budget_s,
-            left_s=self.budget_s - self.spent_today,
-        )
-        choice = choose(items, day, Model(FSRS6_DEFAULTS), costs, mix)
-        return [int(x) for x in choice.ids]
-
-    # --- the whole run --------------------------------------------------------------
-    def day(self, k: int, t: float) -> float:
-        """One study session; returns its seconds.
-
-        When the queue runs out with minutes left, the deadline policy is asked
-        again for the minutes left, as the drill does.
-        """
-        self.spent_today = spent = 0.0
-        done: set[int] = set()
-        while True:
-            queue = [i for i in self.queue(k, t) if i not in done]
-            if not queue:
-                return spent
-            for i in queue:
-                # Costs are only known once done (the simulator's rule): the
-                # card that would overrun the budget is not done, and the day ends.
-                snapshot = (self.cards[i].s, self.cards[i].d, self.cards[i].last, self.states[i],
-                            list(self.sm2[i]), self.rngs[i].getstate(), self._uuid)  # fmt: skip
-                logs = {key: len(v) for key, v in self.spent_log.items()}
-                firsts, passes = list(self.ratings_first), list(self.ratings_pass)
-                cost = self.learn(i, t) if self.cards[i].last < 0 else self.review(i, t)
-                if spent + cost > self.budget_s:
-                    c = self.cards[i]
-                    c.s, c.d, c.last, self.states[i], self.sm2[i] = snapshot[:5]
-                    self.rngs[i].setstate(snapshot[5])
-                    self._uuid = snapshot[6]
-                    for key, n in logs.items():
-                        del self.spent_log[key][n:]
-                    self.ratings_first, self.ratings_pass = firsts, passes
-                    return spent
-                spent += cost
-                done.add(i)
-                self.spent_today = spent
-            if self.policy != "deadline":
-                return spent
-
-    def run(self) -> Run:
-        spent_total = sum(self.day(k, k + SESSION_AT) for k in range(self.days))
-        interview = self.days + INTERVIEW_AT
-        out = Run()
-        out.recall_day = sum(true_recall(self.truth, c, interview) for c in self.cards) / self.n
-        out.recall_after = (
-            sum(true_recall(self.truth, c, interview + AFTER) for c in self.cards) / self.n
-        )
-        out.minutes = spent_total / self.days / 60
-        out.learned = sum(1 for c in self.cards if c.last >= 0)
-        # After the date the drill is plain FSRS (0.90 for the deadline policy) on
-        # the state the policy left: how many reviews come due in the next week,
-        # and the minutes of the busiest day if every due card is done (measured
-        # last: the recall 30 days after, above, is without any study).
-        week = EPOCH + timedelta(days=self.days + 8)
-        if self.policy == "sm2":
-            out.due_week_after = sum(1 for x in self.sm2 if x[2] < self.days + 8)
-        else:
-            out.due_week_after = sum(
-                1 for st in self.states if st.due is not None and st.due < week
-            )
-        out.peak_after = self.week_after()
-        return out
-
-    def week_after(self) -> float:
-        """Minutes of the busiest of the 7 days after the interview, doing every due card."""
-        if self.policy in ("deadline", "every-day"):
-            self.policy = "fsrs-0.90"
-        peak = 0.0
-        for k in range(self.days, self.days + 7):
-            t = k + SESSION_AT
-            spent = sum(self.review(i, t) for i in self.queue(k, t) if self.cards[i].last >= 0)
-            peak = max(peak, spent / 60)
-        return peak
+def _workspace(root: Path, n: int, retention: float) -> None:
+    (root / "decks").mkdir(parents=True)
+    (root / "prep.yaml").write_text(
+        "candidate: {name: Learner}\n"
+        "settings: {new_per_day: 1000, max_reviews_per_day: 100000, "
+        f"desired_retention: {retention}, day_starts_at: 4}}\n",
+        encoding="utf-8",
+    )
+    body = "".join(
+        f"  - {{id: c{i:05d}, q: question {i}, a: answer {i}, topic: T{i % 10}}}\n"
+        for i in range(n)
+    )
+    (root / "decks" / "bench.yaml").write_text(f"deck: bench\ncards:\n{body}", encoding="utf-8")
 
 
-def one(task: tuple[int, int, int, int, str]) -> tuple[tuple[int, int, int], str, int, Run]:
-    n, days, minutes, seed, policy = task
-    learner = Learner.draw(seed * 1000 + n, n)
-    # every-day is a reference, not a policy: every card every day, no budget.
-    budget = math.inf if policy == "every-day" else minutes * 60.0
-    return ((n, days, minutes), policy, seed, Sim(policy, n, days, budget, learner, seed).run())
+def _tmp_dir() -> str | None:
+    shm = Path("/dev/shm")
+    return str(shm) if shm.is_dir() else None
 
 
-def best_fixed(
-    results: dict[tuple[int, int, int], dict[str, list[Run]]], seeds: int, run_all
-) -> dict[tuple[int, int, int], float]:
-    """Per setting, the fixed retention on GRID with the best recall on the day among those
-    using no more minutes a day (mean over learners) than the deadline policy.
+def run(job: tuple[str, str, tuple[int, int, int], int]) -> Result:
+    policy, model, (n, days, minutes), seed = job
+    cpu0 = time.process_time()
+    mem = memory(model, seed, n)
+    slow = 2.0 if seed % 2 else 1.0  # every other learner answers twice as slowly
+    rngs = [random.Random(f"card-{model}-{seed}-{i}") for i in range(n)]
+    skip = {k for k in range(1, days) if random.Random(f"skip-{seed}-{k}").random() < SKIP}
+    retention = float(policy[5:]) if policy.startswith("fsrs-") else 0.9
+    out = Result(budget_s=minutes * 60.0)
+    interview = EPOCH + timedelta(days=days, hours=INTERVIEW_HOUR)
+    with tempfile.TemporaryDirectory(dir=_tmp_dir()) as tmp:
+        _workspace(Path(tmp), n, retention)
+        clock = api.FakeClock(EPOCH)
+        ws = api.open(tmp, clock=clock, fuzz=False)
+        try:
+            ws.set_minutes(minutes)
+            if policy == "prep":
+                ws.set_interview(interview.isoformat())
+            for k in range(days):
+                if k in skip:
+                    continue
+                start = EPOCH + timedelta(days=k, hours=SESSION_HOUR)
+                clock.advance((start - clock.now()).total_seconds())
+                session = ws.drill()
+                spent = 0.0
+                while (shown := session.next()) is not None:
+                    i = int(shown.card.id[1:])
+                    rng = rngs[i]
+                    t = (clock.now() - EPOCH).total_seconds() / 86400.0
+                    first = shown.state.state == 0
+                    if first:
+                        rating, kind = pick(rng, FIRST_RATING), "first"
+                    else:
+                        ok = rng.random() < mem.p(i, t)
+                        rating = 1 + pick(rng, PASS_RATING) if ok else 1
+                        kind = "step" if shown.state.state in (1, 3) else "pass" if ok else "fail"
+                    seconds = SECONDS[kind] * slow * math.exp(rng.gauss(0.0, 0.3))
+                    clock.advance(seconds)
+                    mem.show(i, t + seconds / 86400.0, rating, first)
+                    session.reveal()
+                    session.grade(rating)
+                    spent += seconds
+                summary = session.finish()
+                out.stops += summary.stopped
+                out.reviews += summary.reviewed
+                out.day_s.append(spent)
+        finally:
+            ws.close()
+    at = (interview - EPOCH).total_seconds() / 86400.0
+    out.recall_day = sum(mem.p(i, at) for i in range(n)) / n
+    out.recall_after = sum(mem.p(i, at + AFTER) for i in range(n)) / n
+    out.learned = sum(1 for i in range(n) if mem.seen(i))
+    out.cpu_s = time.process_time() - cpu0
+    return out
 
-    Its runs are filed as "fsrs-best"; the retention found is returned.
-    """
-    tasks = [
-        (*key, seed, f"fsrs-{r}")
-        for key, by in results.items()
-        for r in GRID
-        if f"fsrs-{r}" not in by
-        for seed in range(seeds)
+
+# --- the report -----------------------------------------------------------------------
+def _mean_se(xs: list[float]) -> tuple[float, float]:
+    m = statistics.fmean(xs)
+    se = statistics.stdev(xs) / math.sqrt(len(xs)) if len(xs) > 1 else 0.0
+    return m, se
+
+
+def cell(results: dict[str, list[Result]]) -> dict:
+    """One model x setting: every policy's means, and prep against the best fixed retention."""
+    row: dict = {"policies": {}}
+    for policy, rs in results.items():
+        row["policies"][policy] = {
+            "recall_day": statistics.fmean(r.recall_day for r in rs),
+            "recall_after": statistics.fmean(r.recall_after for r in rs),
+            "minutes_ratio_mean": statistics.fmean(r.ratio_mean for r in rs),
+            "minutes_ratio_worst": max(r.ratio_worst for r in rs),
+            "minutes_per_day": statistics.fmean(
+                statistics.fmean(r.day_s) / 60 if r.day_s else 0.0 for r in rs
+            ),
+            "learned": statistics.fmean(r.learned for r in rs),
+            "stop_days": statistics.fmean(r.stops / max(1, len(r.day_s)) for r in rs),
+        }
+    fixed = [p for p in results if p.startswith("fsrs-")]
+    best = max(fixed, key=lambda p: row["policies"][p]["recall_day"])
+    diffs = [
+        a.recall_day - b.recall_day for a, b in zip(results["prep"], results[best], strict=True)
     ]
-    runs: dict[tuple[tuple[int, int, int], str], list[Run]] = {}
-    for key, policy, _, run in run_all(tasks):
-        runs.setdefault((key, policy), []).append(run)
-    found: dict[tuple[int, int, int], float] = {}
-    for key, by in results.items():
-        limit = statistics.fmean(r.minutes for r in by["deadline"]) + 1e-9
-        best: tuple[float, float, list[Run]] | None = None
-        for r in GRID:
-            rs = by.get(f"fsrs-{r}") or runs[(key, f"fsrs-{r}")]
-            recall = statistics.fmean(x.recall_day for x in rs)
-            if statistics.fmean(x.minutes for x in rs) <= limit and (
-                best is None or recall > best[0]
-            ):
-                best = (recall, r, rs)
-        if best is not None:
-            by["fsrs-best"] = best[2]
-            found[key] = best[1]
-    return found
+    after = [
+        a.recall_after - b.recall_after for a, b in zip(results["prep"], results[best], strict=True)
+    ]
+    row["best_fixed"] = best
+    row["margin"], row["margin_se"] = _mean_se(diffs)
+    row["after_gap"], row["after_gap_se"] = _mean_se(after)
+    prep = row["policies"]["prep"]
+    row["meets"] = {
+        "minutes_mean": prep["minutes_ratio_mean"] <= 1.05,
+        "minutes_worst": prep["minutes_ratio_worst"] <= 1.25,
+        "recall_day": row["margin"] >= 0.0,
+        "recall_after": row["after_gap"] >= -0.03,
+    }
+    return row
 
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("--seeds", type=int, default=20, help="learners per setting (default 20)")
-    ap.add_argument("--quick", action="store_true", help="5 seeds: a rough look in seconds")
-    ap.add_argument("--jobs", type=int, default=0, help="worker processes (default: all CPUs)")
-    ap.add_argument("--json", metavar="PATH", help="also write the results as JSON here")
-    ap.add_argument(
-        "--speed", action="store_true", help="time the drill's queue and the plan on 10k cards"
-    )
-    ap.add_argument(
-        "--setting", action="append", metavar="CARDS/DAYS/MIN",
-        help="a setting such as 300/21/15 (repeatable; default: the three standard ones)",
-    )  # fmt: skip
+    ap.add_argument("--learners", type=int, default=4, help="learners per cell (default 4)")
+    ap.add_argument("--model", action="append", choices=MODELS, help="memory model (repeatable)")
+    ap.add_argument("--setting", action="append", help="CARDS/DAYS/MINUTES (repeatable)")
+    ap.add_argument("--policy", action="append", choices=POLICIES, help="policies (repeatable)")
+    ap.add_argument("--jobs", type=int, default=2, help="processes (default 2)")
+    ap.add_argument("--json", metavar="FILE", help="write the report as JSON")
+    ap.add_argument("--speed", action="store_true", help="time the drill's queue on 10k cards")
     args = ap.parse_args(argv)
     if args.speed:
         return speed()
-    seeds = 5 if args.quick else args.seeds
-    settings = SETTINGS
-    if args.setting:
-        settings = tuple(tuple(int(x) for x in s.split("/")) for s in args.setting)  # type: ignore[assignment]
-    tasks = [
-        (n, d, m, seed, p) for (n, d, m) in settings for seed in range(seeds) for p in POLICIES
+    settings = (
+        [tuple(int(x) for x in s.split("/")) for s in args.setting] if args.setting else SETTINGS
+    )
+    models = args.model or list(MODELS)
+    policies = args.policy or list(POLICIES)
+    if "prep" not in policies:
+        policies.insert(0, "prep")
+    jobs = [
+        (p, m, s, seed)
+        for m in models
+        for s in settings
+        for seed in range(args.learners)
+        for p in policies
     ]
-    started = time.perf_counter()
-    results: dict[tuple[int, int, int], dict[str, list[Run]]] = {
-        s: {p: [] for p in POLICIES} for s in settings
-    }
-    jobs = args.jobs or None
-    with ProcessPoolExecutor(max_workers=jobs) as pool:
-
-        def run_all(ts: list) -> list:
-            return list(map(one, ts) if jobs == 1 else pool.map(one, ts, chunksize=2))
-
-        for key, policy, _, run in run_all(tasks):
-            results[key][policy].append(run)
-        retention = best_fixed(results, seeds, run_all)
-    elapsed = time.perf_counter() - started
-    report = summarize(results, seeds, retention)
-    print_table(report, seeds, elapsed)
+    t0 = time.perf_counter()
+    with ProcessPoolExecutor(max_workers=max(1, args.jobs)) as pool:
+        results = list(pool.map(run, jobs, chunksize=1))
+    by: dict[tuple[str, tuple], dict[str, list[Result]]] = {}
+    for (p, m, s, _), r in zip(jobs, results, strict=True):
+        by.setdefault((m, s), {}).setdefault(p, []).append(r)
+    report: dict = {"learners": args.learners, "cells": [], "seconds": 0.0}
+    for (m, s), res in by.items():
+        row = cell(res)
+        row["model"], row["setting"] = m, "/".join(map(str, s))
+        report["cells"].append(row)
+    report["seconds"] = round(time.perf_counter() - t0, 1)
+    report["cpu_s"] = round(sum(r.cpu_s for r in results), 1)
+    _print(report)
     if args.json:
-        Path(args.json).write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
+        Path(args.json).write_text(json.dumps(report, indent=1), encoding="utf-8")
     return 0
 
 
-def _stats(xs: list[float]) -> dict[str, float]:
-    mean = statistics.fmean(xs)
-    se = statistics.stdev(xs) / math.sqrt(len(xs)) if len(xs) > 1 else 0.0
-    return {"mean": mean, "se": se}
-
-
-def summarize(results: dict, seeds: int, retention: dict | None = None) -> dict:
-    out: dict = {"seeds": seeds, "settings": [], "summary": {}}
-    margins, after_gaps, minute_ok = [], [], []
-    for (n, days, minutes), by_policy in results.items():
-        row: dict = {"cards": n, "days": days, "minutes_per_day": minutes, "policies": {}}
-        for policy, runs in by_policy.items():
-            row["policies"][policy] = {
-                "recall_on_day": _stats([r.recall_day for r in runs]),
-                "minutes_used": _stats([r.minutes for r in runs]),
-                "recall_30_days_after": _stats([r.recall_after for r in runs]),
-                "due_week_after": _stats([float(r.due_week_after) for r in runs]),
-                "busiest_day_after_min": _stats([r.peak_after for r in runs]),
-                "cards_studied": _stats([float(r.learned) for r in runs]),
-            }
-        fixed = FIXED
-        best = max(fixed, key=lambda p: row["policies"][p]["recall_on_day"]["mean"])
-        best_after = max(row["policies"][p]["recall_30_days_after"]["mean"] for p in fixed)
-        dl = row["policies"]["deadline"]
-        margin = dl["recall_on_day"]["mean"] - row["policies"][best]["recall_on_day"]["mean"]
-        paired = [
-            a.recall_day - b.recall_day
-            for a, b in zip(by_policy["deadline"], by_policy[best], strict=True)
-        ]
-        row["best_fixed"] = best
-        row["margin_points"] = 100 * margin
-        row["margin_se_points"] = 100 * _stats(paired)["se"]
-        row["after_gap_points"] = 100 * (dl["recall_30_days_after"]["mean"] - best_after)
-        row["minutes_vs_best"] = (
-            dl["minutes_used"]["mean"] - row["policies"][best]["minutes_used"]["mean"]
-        )
-        if "fsrs-best" in by_policy and retention:
-            mt = row["policies"]["fsrs-best"]
-            row["best_retention_at_minutes"] = retention[(n, days, minutes)]
-            row["margin_at_minutes_points"] = 100 * (
-                dl["recall_on_day"]["mean"] - mt["recall_on_day"]["mean"]
-            )
-        if "every-day" in by_policy:
-            row["room_points"] = 100 * (
-                row["policies"]["every-day"]["recall_on_day"]["mean"]
-                - row["policies"][best]["recall_on_day"]["mean"]
-            )
-        margins.append(margin)
-        after_gaps.append(row["after_gap_points"])
-        minute_ok.append(row["minutes_vs_best"] <= 1e-9)
-        out["settings"].append(row)
-    out["summary"] = {
-        "mean_margin_points": 100 * statistics.fmean(margins),
-        "beats_best_fixed_everywhere": all(m > 0 for m in margins),
-        "worst_after_gap_points": min(after_gaps),
-        "no_more_minutes": all(minute_ok),
-    }
-    margins_at_minutes = [
-        r["margin_at_minutes_points"] for r in out["settings"] if "margin_at_minutes_points" in r
-    ]
-    if margins_at_minutes:
-        out["summary"]["mean_margin_at_no_more_minutes_points"] = statistics.fmean(
-            margins_at_minutes
-        )
-    rooms = [r["room_points"] for r in out["settings"] if "room_points" in r]
-    if rooms:
-        out["summary"]["mean_room_points"] = statistics.fmean(rooms)
-    s = out["summary"]
-    s["target_met"] = (
-        s["beats_best_fixed_everywhere"]
-        and s["mean_margin_points"] >= 3
-        and s["worst_after_gap_points"] >= -5
-        and s["no_more_minutes"]
-    )
-    return out
-
-
-def print_table(report: dict, seeds: int, elapsed: float) -> None:
-    def pct(x: dict) -> str:
-        return f"{100 * x['mean']:5.1f} ±{100 * x['se']:.1f}"
-
-    print(f"Interview-day recall by policy ({seeds} learners per setting, {elapsed:.0f} s)\n")
-    head = (
-        f"{'policy':<10} {'recall on day':>14} {'min/day':>8} {'recall +30d':>12} "
-        f"{'due week after':>15} {'busiest day after':>18} {'studied':>8}"
-    )
-    for row in report["settings"]:
-        print(f"{row['cards']} cards, {row['days']} days, {row['minutes_per_day']} min/day")
-        print(head)
-        for policy, v in row["policies"].items():
-            name = policy
-            if policy == "fsrs-best":
-                name = f"fsrs-{row['best_retention_at_minutes']:.2f}*"
-            print(
-                f"{name:<10} {pct(v['recall_on_day']):>14} {v['minutes_used']['mean']:8.1f} "
-                f"{pct(v['recall_30_days_after']):>12} {v['due_week_after']['mean']:15.0f} "
-                f"{v['busiest_day_after_min']['mean']:14.1f} min {v['cards_studied']['mean']:8.0f}"
-            )
-        print(
-            f"deadline vs best fixed ({row['best_fixed']}): {row['margin_points']:+.1f} points "
-            f"(±{row['margin_se_points']:.1f}) on the day, {row['after_gap_points']:+.1f} points "
-            f"30 days after vs the best fixed, {row['minutes_vs_best']:+.1f} min/day"
-        )
-        if "margin_at_minutes_points" in row:
-            print(
-                f"deadline vs the best fixed retention on a 0.02 grid at no more minutes "
-                f"(fsrs-{row['best_retention_at_minutes']:.2f}*): "
-                f"{row['margin_at_minutes_points']:+.1f} points"
-            )
-        if "room_points" in row:
-            print(
-                f"every-day (every card every day, no budget: a ceiling, not a policy) is "
-                f"{row['room_points']:+.1f} points above the best fixed"
-            )
-        print()
-    s = report["summary"]
+def _print(report: dict) -> None:
     print(
-        f"mean margin {s['mean_margin_points']:+.1f} points; beats the best fixed retention in every "
-        f"setting: {'yes' if s['beats_best_fixed_everywhere'] else 'NO'}; worst 30-day gap "
-        f"{s['worst_after_gap_points']:+.1f} points; no more minutes: {'yes' if s['no_more_minutes'] else 'NO'}; "
-        f"target met: {'yes' if s['target_met'] else 'NO'}"
+        f"{report['learners']} learners per cell; recall on interview day % (minutes used per "
+        f"study day / budget: mean, worst day); 30 days later %"
     )
-    if "mean_margin_at_no_more_minutes_points" in s:
+    head = (
+        "| model | setting | "
+        + " | ".join(p for p in report["cells"][0]["policies"])
+        + " | prep - best fixed | 30 d later, prep - best |"
+    )
+    print(head)
+    print("|" + "---|" * (head.count("|") - 1))
+    for row in report["cells"]:
+        cells = []
+        for v in row["policies"].values():
+            cells.append(
+                f"{100 * v['recall_day']:.1f} ({v['minutes_ratio_mean']:.2f}, "
+                f"{v['minutes_ratio_worst']:.2f})"
+            )
         print(
-            f"mean margin over the best fixed retention at no more minutes: "
-            f"{s['mean_margin_at_no_more_minutes_points']:+.1f} points"
+            f"| {row['model']} | {row['setting']} | " + " | ".join(cells) + " | "
+            f"{100 * row['margin']:+.1f} ±{100 * row['margin_se']:.1f} ({row['best_fixed']}) | "
+            f"{100 * row['after_gap']:+.1f} ±{100 * row['after_gap_se']:.1f} |"
         )
-    if "mean_room_points" in s:
+    cells = report["cells"]
+    mean_margin = statistics.fmean(r["margin"] for r in cells)
+    print()
+    print(f"mean margin over all cells: {100 * mean_margin:+.1f} points (target +3.0)")
+    for key, label in (
+        ("minutes_mean", "minutes at most 1.05x the budget on average"),
+        ("minutes_worst", "no study day over 1.25x"),
+        ("recall_day", "recall on the day at least the best fixed retention's"),
+        ("recall_after", "30 days later no more than 3 points below"),
+    ):
+        misses = [f"{r['model']} {r['setting']}" for r in cells if not r["meets"][key]]
+        met = len(cells) - len(misses)
         print(
-            f"mean room above the best fixed (every-day ceiling): {s['mean_room_points']:+.1f} points"
+            f"{label}: {met}/{len(cells)} cells"
+            + (f" (misses: {', '.join(misses)})" if misses else "")
         )
+    print(f"{report['seconds']} s wall, {report['cpu_s']} s CPU")
 
 
 def speed(n: int = 10_000, studied: int = 7_000) -> int:

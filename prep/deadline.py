@@ -53,17 +53,31 @@ SLACK = 0.01
 # A review must buy at least this much recall on the day per second it takes
 # (0.001: one more card recalled on the day for every ~17 minutes).
 MIN_RATE = 0.001
-# Share of the days left that the minimum pace of new cards keeps free, for last reviews.
+# Share of the days left that the minimum pace of new cards keeps free, for last reviews,
+# and the most of a day's minutes that pace may take ahead of the reviews.
 RESERVE = 0.25
+PACE_SHARE = 0.5
 # Share of a day's minutes the last reviews may count on (the rest: lapses, new cards).
 FINAL_SHARE = 0.7
 # Recall levels to review at, highest first: the first whose workload fits the
-# budget is used. Below 0.85 lapses cost more than the reviews they save.
-KEEP_GRID = (0.95, 0.93, 0.9, 0.87, 0.85)
+# budget is used; when none fits (a deck too big for the minutes), the level
+# that learns the most cards well (see `keep_for`).
+KEEP_GRID = (0.95, 0.93, 0.9, 0.87, 0.85, 0.82, 0.8, 0.77, 0.75, 0.72, 0.7)
 # Cards sampled to estimate a workload (it is a sum; a sample scales).
 SAMPLE = 400
 # Seconds one card is shown, when the log has too few timed reviews.
 DEFAULT_SHOW_S = 20.0
+# Conservative priors for what a show costs until the log says otherwise: a first
+# sight is a long read, usually not known, followed by its learning steps; a
+# lapse is the failed answer plus its relearning step.
+PRIOR_NEW_S = 90.0
+PRIOR_PASS_S = 20.0
+PRIOR_FAIL_S = 50.0
+PRIOR_WEIGHT = 5.0  # the priors count as this many observed shows of each kind
+# Reviews read from the log for costs and the rating mix (the most recent).
+COST_WINDOW = 3000
+# Minutes a day suggested when an interview date is set and none was chosen.
+SUGGESTED_MINUTES = 20
 # Durations outside this range are a card left on screen, not an answer.
 MAX_SHOW_S = 600.0
 
@@ -75,17 +89,23 @@ FSRS6_DEFAULTS = (
 
 
 class Costs(Record):
-    """Expected seconds: a new card with its same-day learning steps, a review recalled, one forgotten."""
+    """Expected seconds: a new card with its same-day learning steps, a review recalled,
+    one forgotten (with its relearning), and one learning step.
 
-    __slots__ = ("new_s", "pass_s", "fail_s")
+    Measured from the person's own log by kind of show (`measured`).
+    """
+
+    __slots__ = ("new_s", "pass_s", "fail_s", "step_s")
     _defaults = {
-        "new_s": 2.16 * DEFAULT_SHOW_S,
-        "pass_s": DEFAULT_SHOW_S,
-        "fail_s": 2 * DEFAULT_SHOW_S,
+        "new_s": PRIOR_NEW_S,
+        "pass_s": PRIOR_PASS_S,
+        "fail_s": PRIOR_FAIL_S,
+        "step_s": PRIOR_PASS_S,
     }
     new_s: float
     pass_s: float
     fail_s: float
+    step_s: float
 
     def review(self, p: float) -> float:
         return p * self.pass_s + (1.0 - p) * self.fail_s
@@ -110,11 +130,14 @@ class Model:
     with continuous elapsed time: the interview is at an hour, not a day.
     """
 
-    def __init__(self, params: Sequence[float] = FSRS6_DEFAULTS):
+    def __init__(self, params: Sequence[float] = FSRS6_DEFAULTS, scale: float = 1.0):
+        """`scale` multiplies every stability where recall is forecast: the person's own
+        calibration (`calibrate`), 1.0 for a memory that forgets as FSRS-6 predicts."""
         w = tuple(float(x) for x in params)
         if len(w) != 21:
             raise ValueError(f"FSRS-6 needs 21 parameters, got {len(w)}")
         self.w = w
+        self.scale = float(scale)
         self.decay = w[20]
         self.factor = 0.9 ** (-1.0 / w[20]) - 1.0
         self._e8 = math.exp(w[8])
@@ -128,7 +151,7 @@ class Model:
         """Recall probability `t` days after a review that left stability `s`."""
         if t <= 0:
             return 1.0
-        return (1.0 + self.factor * t / s) ** -self.decay
+        return (1.0 + self.factor * t / (s * self.scale)) ** -self.decay
 
     def init_d(self, rating: int) -> float:
         return min(10.0, max(1.0, self.w[4] - math.exp(self.w[5] * (rating - 1)) + 1))
@@ -267,7 +290,7 @@ class Choice(Record):
 
 def interval(model: Model, s: float, keep: float) -> float:
     """Days until recall falls to `keep` after a review that left stability `s`."""
-    return s / model.factor * (keep ** (-1.0 / model.decay) - 1.0)
+    return s * model.scale / model.factor * (keep ** (-1.0 / model.decay) - 1.0)
 
 
 def _reviews_until(model: Model, s: float, d: float, t: float, until: float, keep: float) -> int:
@@ -280,14 +303,10 @@ def _reviews_until(model: Model, s: float, d: float, t: float, until: float, kee
     return n
 
 
-def workload(
+def _learned_and_new(
     items: Sequence[Item], day: Day, model: Model, costs: Costs, mix: Mix, keep: float
-) -> float:
-    """Seconds of study from now to the last study day if cards are reviewed at recall `keep`.
-
-    New cards count their learning and reviews (each comes in, on average,
-    halfway), and every card one last review. Above SAMPLE cards, a sample.
-    """
+) -> tuple[float, float, int]:
+    """(seconds the learned cards need to the last study day, seconds per new card, new cards)."""
     until = max(0.0, float(day.days_left - 1))
     learned = [it for it in items if it.state != NEW]
     unseen = len(items) - len(learned)
@@ -297,23 +316,71 @@ def workload(
     for it in learned[::step]:
         t = interval(model, it.s, keep) - it.elapsed
         total += (_reviews_until(model, it.s, it.d, t, until, keep) + 1) * review_s * step
-    if unseen:
-        per_new = costs.new_s + review_s
-        for first, prob in zip((1, 2, 3, 4), mix.first, strict=True):
-            s, d = model.learned(first)
-            n = _reviews_until(model, s, d, interval(model, s, keep), until / 2, keep)
-            per_new += prob * n * review_s
-        total += unseen * per_new
-    return total
+    per_new = costs.new_s + review_s
+    for first, prob in zip((1, 2, 3, 4), mix.first, strict=True):
+        s, d = model.learned(first)
+        n = _reviews_until(model, s, d, interval(model, s, keep), until / 2, keep)
+        per_new += prob * n * review_s
+    return total, per_new, unseen
+
+
+def workload(
+    items: Sequence[Item], day: Day, model: Model, costs: Costs, mix: Mix, keep: float
+) -> float:
+    """Seconds of study from now to the last study day if cards are reviewed at recall `keep`.
+
+    New cards count their learning and reviews (each comes in, on average,
+    halfway), and every card one last review. Above SAMPLE cards, a sample.
+    """
+    learned_s, per_new, unseen = _learned_and_new(items, day, model, costs, mix, keep)
+    return learned_s + unseen * per_new
+
+
+# Levels the projection compares, and its size: a sample of the cards, a bounded horizon.
+PROJECT_GRID = (0.95, 0.9, 0.85, 0.8, 0.75, 0.7)
+PROJECT_SAMPLE = 240
+PROJECT_DAYS = 40
 
 
 def keep_for(items: Sequence[Item], day: Day, model: Model, costs: Costs, mix: Mix) -> float:
-    """The highest recall to review at whose workload fits the minutes left before the interview."""
-    available = day.left_s + day.daily_s * (max(1, day.days_left) - 1)
-    for keep in KEEP_GRID:
-        if workload(items, day, model, costs, mix, keep) <= available:
-            return keep
-    return KEEP_GRID[-1]
+    """The recall level to review at before the interview: the one whose plan gives
+    the most recall on the day.
+
+    For each level the days to the interview are projected (as `prep plan`
+    does: the queue `choose` gives each day, applied to the expected memory
+    state), on a sample of the cards with the minutes scaled to it. A deck the
+    minutes cannot cover gets a low level, so that more cards are learned; a
+    small one a high level. Ties go to the higher level (it keeps better after
+    the day).
+    """
+    from .plan import project, recall_on_day
+
+    if not items:
+        return PROJECT_GRID[0]
+    step = max(1, math.ceil(len(items) / PROJECT_SAMPLE))
+    sample = list(items[::step])
+    share = len(sample) / len(items)
+    days = min(max(1, day.days_left), PROJECT_DAYS)
+    horizon = day.horizon - (day.days_left - days)
+    best, best_recall = PROJECT_GRID[0], -1.0
+    for keep in PROJECT_GRID:
+        proj = project(
+            sample, _Forecast(model, costs, mix), horizon, days, day.left_s * share,
+            day.daily_s * share, keep=keep,
+        )  # fmt: skip
+        recall = sum(recall_on_day(sample, proj, horizon, model).values())
+        if recall > best_recall + 1e-9:
+            best, best_recall = keep, recall
+    return best
+
+
+class _Forecast(Record):
+    """What `plan.project` reads of a Context."""
+
+    __slots__ = ("model", "costs", "mix")
+    model: Model
+    costs: Costs
+    mix: Mix
 
 
 def choose(
@@ -328,9 +395,11 @@ def choose(
 ) -> Choice:
     """Today's queue (see the module notes). `items` lists new cards in the order to introduce them.
 
-    Learning steps due come first, then new cards at the pace that
-    introduces them all by the last study day, then due cards by gain in
-    recall on the day per second, then more new cards while minutes are left.
+    Learning steps due come first, then the reviews the learned cards need
+    (due at `keep`, by gain in recall on the day per second), then last
+    reviews that cannot all wait for the last days, then new cards while
+    minutes are left, then spare reviews. The drill stops at the day's
+    minutes, so what the person's pace leaves out is the end of this order.
     """
     horizon, days_left = day.horizon, max(1, day.days_left)
     if keep is None:
@@ -358,43 +427,47 @@ def choose(
             continue
         if it.state in (LEARNING, RELEARNING):
             if it.step_due:
-                steps.append(Pick(it.id, "step", costs.pass_s, 0.0))
+                steps.append(Pick(it.id, "step", costs.step_s, 0.0))
             continue
         if it.last_day == 0 and it.elapsed < 0.5:
             continue  # reviewed today already
         p = model.r(it.elapsed, it.s)
         r_day = model.r(it.elapsed + horizon, it.s)
-        if p > keep and 1.0 - r_day < SLACK:
-            continue  # sure enough on the day: no review can gain SLACK
-        now = model.after_review(it.s, it.d, p, horizon, mix)
-        if p <= keep:
-            kind = "review"
-            gain = now - r_day
-        else:
-            # Its last review: once going today costs almost nothing against the last day.
-            gain = now - r_day
-            cost = costs.review(p)
-            if last > 0:
-                p_last = model.r(it.elapsed + last, it.s)
-                later = model.after_review(it.s, it.d, p_last, to_day, mix)
-                if later - r_day < SLACK:
-                    continue
-                final_s += costs.review(p_last)
-                if now < later - SLACK:
-                    early.append(((later - now) / cost, Pick(it.id, "final", cost, gain)))
-                    continue
-            elif gain < SLACK:
-                continue
-            kind = "final"
         cost = costs.review(p)
-        if gain / cost < MIN_RATE:
-            continue  # minutes that would buy (almost) nothing on the day
-        due.append((gain / cost, Pick(it.id, kind, cost, gain)))
+        now = model.after_review(it.s, it.d, p, horizon, mix)
+        gain = now - r_day
+        if p <= keep and last > 0:
+            # Due at the level the minutes afford: the review a learned card needs
+            # to stay learned. Always asked (ranked by its gain on the day), so a
+            # forecast that is off cannot starve the cards already learned.
+            due.append((gain / cost, Pick(it.id, "review", cost, gain)))
+            continue
+        if last == 0:
+            # The last study day: every review is a last review, weighed against
+            # learning one more card (see below).
+            if gain >= SLACK:
+                due.append((gain / cost, Pick(it.id, "final", cost, gain)))
+            continue
+        if 1.0 - r_day < SLACK:
+            continue  # sure enough on the day: no review can gain SLACK
+        # Its last review: once going today costs almost nothing against the last day.
+        if last > 0:
+            p_last = model.r(it.elapsed + last, it.s)
+            later = model.after_review(it.s, it.d, p_last, to_day, mix)
+            if later - r_day < SLACK:
+                continue
+            final_s += costs.review(p_last)
+            if now < later - SLACK:
+                early.append(((later - now) / cost, Pick(it.id, "final", cost, gain)))
+                continue
+        elif gain < SLACK:
+            continue
+        due.append((gain / cost, Pick(it.id, "final", cost, gain)))
 
     # Learning steps still to come today (cards shown today, next step not yet due) are
     # today's minutes too: a card shown again in ten minutes has not been paid for.
     pending = sum(
-        costs.pass_s
+        costs.step_s
         for it in items
         if it.state in (LEARNING, RELEARNING) and not it.step_due and it.last_day == 0
     )
@@ -402,27 +475,43 @@ def choose(
     for pick in steps:  # steps due now first: a reservation must not crowd them out
         budget.take(pick)
     budget.left -= pending
-    pace = math.ceil(len(new) / max(1.0, last - round(last * RESERVE)))
-    for pick in new[:pace]:
-        if not budget.take(pick):
-            break
+    if last == 0 and new:
+        # The last study day: a card learned today is worth its recall tomorrow, a
+        # last review what it adds to its card's; the minutes go where they buy most.
+        rate = new_value / costs.new_s
+        due.extend((rate - k * 1e-12, pick) for k, pick in enumerate(new))
+        new = []
+    # New cards at the pace that brings them all in by three quarters of the way
+    # (time for their reviews), ahead of the reviews, but never more than
+    # PACE_SHARE of the day: the reviews the learned cards need keep the rest.
+    if last > 0 and new:
+        pace = math.ceil(len(new) / max(1.0, last - round(last * RESERVE)))
+        pace = min(pace, int(PACE_SHARE * max(0.0, budget.left) / costs.new_s))
+        for pick in new[:pace]:
+            if not budget.take(pick):
+                break
+        new = new[pace:]
     due.sort(key=lambda x: -x[0])
+    waiting = False  # reviews due that today's minutes do not hold
     for _, pick in due:
-        budget.take(pick)
+        if not budget.take(pick):
+            waiting = True
+            break  # in order of gain per second: nothing after it jumps the line
     # Last reviews that the remaining days cannot all hold start today: those
     # that lose least by going early first.
     excess = final_s - last * day.daily_s * FINAL_SHARE
     early.sort(key=lambda x: x[0])
     for _, pick in early:
-        if excess <= 0 or not budget.take(pick):
+        if waiting or excess <= 0 or not budget.take(pick):
             break
         excess -= pick.seconds
-    for pick in new[pace:]:
-        if not budget.take(pick):
+    # New cards while minutes are left.
+    for pick in new:
+        if waiting or not budget.take(pick):
             break
     # Minutes still left today (the plan holds reviews back for the last days) go
     # to more reviews while they buy MIN_RATE: the cards gaining most, first.
-    if budget.left >= costs.pass_s:
+    if budget.left >= costs.pass_s and not waiting:
         chosen = {p.id for p in budget.picks}
         # The weakest cards on the day first; only as many as could fill the minutes left
         # (four times over) are valued in full, which keeps a big deck quick.
@@ -508,61 +597,229 @@ class Context(Record):
     day_hour: int
 
 
-def measured(store: Store) -> tuple[Costs, Mix]:
-    """Seconds per card shown and the rating mix, from the log (defaults until there is enough)."""
+class Calibration(Record):
+    """How the person's recall compares with the forecast: `scale` multiplies stability.
+
+    `bands` holds, per stability band, (label, reviews, forecast pass rate with the
+    plain model, with the calibrated one, observed pass rate).
+    """
+
+    __slots__ = ("scale", "reviews", "bands")
+    _defaults = {"scale": 1.0, "reviews": 0, "bands": Factory(list)}
+    scale: float
+    reviews: int
+    bands: list[tuple[str, int, float, float, float]]
+
+
+# Stability bands (days) for the calibration table, and the scales searched.
+CAL_BANDS = ((0.0, 2.0, "< 2 d"), (2.0, 7.0, "2-7 d"), (7.0, 21.0, "7-21 d"), (21.0, 1e9, "> 21 d"))
+CAL_SCALES = tuple(round(math.exp(k / 10.0), 4) for k in range(-25, 21))  # 0.08 .. 7.4
+CAL_CARDS = 600  # cards whose whole history is replayed (the most recently reviewed)
+CAL_MIN = 20  # reviews before the calibration moves away from 1
+CAL_PRIOR_SD = 0.6  # on log(scale): the plain model is believed until the log says otherwise
+
+
+def _observations(store: Store, scheduler: Scheduler | None) -> list[tuple[float, float, bool]]:
+    """(days since the last review, stability then, recalled) for reviews of graduated cards.
+
+    The histories of the most recently reviewed cards are replayed through the
+    scheduler, so each review is judged against the state the card was in then
+    (learning and relearning steps are not forecasts and are left out).
+    """
+    from .schedule import REVIEW as REVIEWING
+    from .schedule import CardState, Review
+    from .schedule import Scheduler as _Scheduler
+
+    sch = _Scheduler(fuzz=False) if scheduler is None else scheduler
+    ids = [
+        r[0]
+        for r in store.conn.execute(
+            "SELECT card_id FROM card_state WHERE last_review IS NOT NULL "
+            "ORDER BY last_review DESC LIMIT ?",
+            (CAL_CARDS,),
+        )
+    ]
+    out: list[tuple[float, float, bool]] = []
+    if not ids:
+        return out
+    marks = ",".join("?" * len(ids))
     rows = store.conn.execute(
-        "SELECT duration_ms FROM reviews WHERE source != 'cram' AND duration_ms > 0 "
-        "AND duration_ms <= ? ORDER BY reviewed_at DESC LIMIT 1000",
-        (int(MAX_SHOW_S * 1000),),
+        f"SELECT card_id, rating, reviewed_at, uuid FROM reviews WHERE card_id IN ({marks}) "
+        "AND source != 'cram' ORDER BY card_id, reviewed_at, uuid",
+        ids,
     ).fetchall()
-    if len(rows) >= 20:
-        ms = sorted(r[0] for r in rows)
-        show = ms[len(ms) // 2] / 1000.0
-    else:
-        show = DEFAULT_SHOW_S
-    # One pass over the log: each card's first grade (its first rating as a new card)
-    # and the later ones that were recalled (Hard, Good, Easy).
-    firsts: dict[int, int] = {}
-    passes: dict[int, int] = {}
-    for rating, first, n in store.conn.execute(
-        "SELECT rating, first, COUNT(*) FROM (SELECT rating, ROW_NUMBER() OVER "
-        "(PARTITION BY card_id ORDER BY reviewed_at, uuid) = 1 AS first FROM reviews "
-        "WHERE source != 'cram') GROUP BY rating, first"
-    ):
-        if first:
-            firsts[rating] = n
-        elif rating > 1:
-            passes[rating] = n
+    st: CardState | None = None
+    for cid, rating, at, uuid in rows:
+        when = parse_iso(at)
+        if st is None or st.card_id != cid:
+            st = CardState(cid)
+        elif st.state == REVIEWING and st.last_review is not None and st.stability:
+            elapsed = (when - st.last_review).total_seconds() / 86400.0
+            if elapsed >= 0.5:
+                out.append((elapsed, float(st.stability), rating > 1))
+        st = sch.apply(st, Review(uuid=uuid, card_id=cid, rating=rating, at=when), fuzz=False)
+    return out
+
+
+def calibrate(
+    store: Store, params: Sequence[float] = FSRS6_DEFAULTS, scheduler: Scheduler | None = None
+) -> Calibration:
+    """Fit the stability scale to the person's own pass rates (maximum a posteriori).
+
+    A person who forgets faster than FSRS-6 predicts gets a scale below 1 (shorter
+    forecasts), one who remembers better, above 1. With fewer than CAL_MIN reviews
+    of learned cards the scale stays 1.
+    """
+    plain = Model(params)
+    obs = _observations(store, scheduler)
+    scale = 1.0
+    if len(obs) >= CAL_MIN:
+        best = -math.inf
+        for c in CAL_SCALES:
+            m = Model(params, c)
+            ll = -((math.log(c) / CAL_PRIOR_SD) ** 2) / 2.0
+            for t, st, ok in obs:
+                p = min(1.0 - 1e-6, max(1e-6, m.r(t, st)))
+                ll += math.log(p if ok else 1.0 - p)
+            if ll > best:
+                best, scale = ll, c
+    fitted = Model(params, scale)
+    bands = []
+    for lo, hi, label in CAL_BANDS:
+        sel = [(t, st, ok) for t, st, ok in obs if lo <= st < hi]
+        if sel:
+            n = len(sel)
+            bands.append(
+                (
+                    label,
+                    n,
+                    sum(plain.r(t, st) for t, st, _ in sel) / n,
+                    sum(fitted.r(t, st) for t, st, _ in sel) / n,
+                    sum(ok for *_, ok in sel) / n,
+                )
+            )
+    return Calibration(scale=scale, reviews=len(obs), bands=bands)
+
+
+def cached_calibration(
+    store: Store, params: Sequence[float], scheduler: Scheduler | None = None
+) -> Calibration:
+    """`calibrate`, cached in meta until the log has grown by a tenth (it is a slow fit)."""
+    n = store.conn.execute("SELECT COUNT(*) FROM reviews").fetchone()[0]
+    cached = store.get_meta("calibration")
+    if isinstance(cached, dict) and cached.get("params") == list(params):
+        at = cached.get("log_reviews", -1)
+        if isinstance(at, int) and 0 <= at <= n <= at + max(10, at // 10):
+            return Calibration(
+                scale=float(cached.get("scale", 1.0)),
+                reviews=int(cached.get("reviews", 0)),
+                bands=[tuple(b) for b in cached.get("bands", [])],
+            )
+    cal = calibrate(store, params, scheduler)
+    try:
+        with store.write() as conn:
+            store.set_meta(
+                conn,
+                "calibration",
+                {
+                    "params": list(params), "log_reviews": n, "scale": cal.scale,
+                    "reviews": cal.reviews, "bands": [list(b) for b in cal.bands],
+                },
+            )  # fmt: skip
+    except Exception:  # a read-only database still plans, uncached
+        pass
+    return cal
+
+
+def measured(store: Store) -> tuple[Costs, Mix]:
+    """Seconds per kind of show and the rating mix, from the person's recent log.
+
+    The last COST_WINDOW reviews are read as episodes: a card's first study day
+    (its first sight with every learning step that day), a later review
+    recalled (with any same-day repeats), a lapse (Again with its relearning
+    that day). Each kind's mean seconds is shrunk toward a conservative prior,
+    so a handful of quick answers cannot make the plan promise too much.
+    """
+    rows = store.conn.execute(
+        "SELECT r.card_id, r.rating, r.reviewed_at, r.duration_ms, (SELECT MIN(f.reviewed_at) "
+        "FROM reviews f WHERE f.card_id = r.card_id AND f.source != 'cram') "
+        "FROM reviews r WHERE r.source != 'cram' ORDER BY r.reviewed_at DESC LIMIT ?",
+        (COST_WINDOW,),
+    ).fetchall()
+    rows.reverse()
+    by_card: dict[str, list[tuple[int, float, int, str | None, str]]] = {}
+    for cid, rating, at, ms, first in rows:
+        by_card.setdefault(cid, []).append((rating, parse_iso(at).timestamp(), ms, first, at))
+    sums = {"new": [0.0, 0], "pass": [0.0, 0], "fail": [0.0, 0]}
+    steps = [0.0, 0]
+    firsts = [0, 0, 0, 0]
+    passes = [0, 0, 0]
+    cap = MAX_SHOW_S * 1000
+    for seq in by_card.values():
+        k = 0
+        while k < len(seq):
+            rating, t0, ms, first, at = seq[k]
+            j = k + 1
+            while j < len(seq) and seq[j][1] - t0 < 43200:  # the same day (12 hours)
+                j += 1
+            episode = seq[k:j]
+            kind = "new" if first is not None and at == first else (
+                "fail" if rating == 1 else "pass"
+            )  # fmt: skip
+            if kind == "new":
+                firsts[rating - 1] += 1
+            elif rating > 1:
+                passes[rating - 2] += 1
+            timed = [e[2] for e in episode]
+            if all(0 < x <= cap for x in timed):
+                sums[kind][0] += sum(timed) / 1000.0
+                sums[kind][1] += 1
+                for x in timed[1:]:
+                    steps[0] += x / 1000.0
+                    steps[1] += 1
+            k = j
+
+    def shrunk(kind: str, prior: float) -> float:
+        total, n = sums[kind]
+        return (total + PRIOR_WEIGHT * prior) / (n + PRIOR_WEIGHT)
+
     base = Mix()
     prior = 20.0  # pseudo-counts: a handful of grades does not swing the forecast
-    n1 = sum(firsts.values())
-    first = tuple(
-        (firsts.get(r, 0) + prior * base.first[r - 1]) / (n1 + prior) for r in (1, 2, 3, 4)
+    n1, n2 = sum(firsts), sum(passes)
+    mix = Mix(
+        first=tuple((firsts[r] + prior * base.first[r]) / (n1 + prior) for r in range(4)),
+        passed=tuple((passes[r] + prior * base.passed[r]) / (n2 + prior) for r in range(3)),
     )
-    n2 = sum(passes.values())
-    passed = tuple(
-        (passes.get(r, 0) + prior * base.passed[r - 2]) / (n2 + prior) for r in (2, 3, 4)
+    pass_s = shrunk("pass", PRIOR_PASS_S)
+    costs = Costs(
+        new_s=shrunk("new", PRIOR_NEW_S),
+        pass_s=pass_s,
+        fail_s=max(pass_s, shrunk("fail", PRIOR_FAIL_S)),
+        step_s=(steps[0] + PRIOR_WEIGHT * pass_s) / (steps[1] + PRIOR_WEIGHT),
     )
-    mix = Mix(first=first, passed=passed)
-    shows = mix.first[0] * 3 + mix.first[1] * 3 + mix.first[2] * 2 + mix.first[3] * 1
-    return Costs(new_s=shows * show, pass_s=show, fail_s=2 * show), mix
+    return costs, mix
 
 
-def default_minutes(new_per_day: int, costs: Costs) -> int:
-    """A daily budget from the settings: what `new_per_day` new cards and their early reviews take."""
-    return max(5, round(new_per_day * (costs.new_s + 4 * costs.pass_s) / 60))
-
-
-def budget_minutes(store: Store, costs: Costs | None = None) -> int:
-    """Minutes a day: set by `prep plan --minutes-per-day`, else derived from the settings."""
+def budget_minutes(store: Store) -> int:
+    """Minutes a day: `prep plan --minutes-per-day`, else settings.minutes_per_day, else
+    the suggestion. The person's choice; never derived from how fast they answered."""
     value = store.get_meta("minutes_per_day")
     if isinstance(value, (int, float)) and not isinstance(value, bool) and value > 0:
         return int(value)
     from .status import settings_of
 
-    if costs is None:
-        costs, _ = measured(store)
-    return default_minutes(settings_of(store).new_per_day, costs)
+    chosen = settings_of(store).minutes_per_day
+    return int(chosen) if chosen else SUGGESTED_MINUTES
+
+
+def budget_source(store: Store) -> str:
+    """Where the minutes come from: 'set' (command line), 'settings' (prep.yaml), 'suggested'."""
+    value = store.get_meta("minutes_per_day")
+    if isinstance(value, (int, float)) and not isinstance(value, bool) and value > 0:
+        return "set"
+    from .status import settings_of
+
+    return "settings" if settings_of(store).minutes_per_day else "suggested"
 
 
 def spent_today(store: Store, since: datetime, show_s: float) -> float:
@@ -592,11 +849,13 @@ def context(
     settings = settings_of(store)
     costs, mix = measured(store)
     today = day_start(now, tz, settings.day_starts_at)
+    params = scheduler_params(scheduler)
+    cal = cached_calibration(store, params, scheduler)
     return Context(
-        model=Model(scheduler_params(scheduler)),
+        model=Model(params, cal.scale),
         costs=costs,
         mix=mix,
-        daily_s=budget_minutes(store, costs) * 60.0,
+        daily_s=budget_minutes(store) * 60.0,
         spent_s=spent_today(store, today, costs.pass_s),
         today=today,
         tz=tz,
@@ -669,14 +928,17 @@ def today_choice(
     review_room: int | None = None,
     new_room: int | None = None,
     tz: tzinfo | None = None,
+    left_s: float | None = None,
 ) -> tuple[Choice, Context, list[Item], dict[str, Any]]:
+    """The policy's queue for now. `left_s` overrides the seconds left today (going on
+    past the budget on purpose)."""
     ctx = context(store, scheduler, now, tz)
     items, meta = items_of(store, filters, now, ctx)
     day = Day(
         horizon=(interview - now).total_seconds() / 86400.0,
         days_left=study_days_left(now, interview, ctx),
         daily_s=ctx.daily_s,
-        left_s=max(0.0, ctx.daily_s - ctx.spent_s),
+        left_s=max(0.0, ctx.daily_s - ctx.spent_s) if left_s is None else left_s,
     )
     return (
         choose(items, day, ctx.model, ctx.costs, ctx.mix, review_room, new_room),
@@ -697,6 +959,7 @@ def deadline_queue(
     *,
     new_is_limit: bool = False,
     tz: tzinfo | None = None,
+    left_s: float | None = None,
 ) -> list[str]:
     """Today's drill queue before an interview (see the module notes).
 
@@ -706,7 +969,7 @@ def deadline_queue(
     """
     choice, *_ = today_choice(
         store, scheduler, now, interview, filters, review_room,
-        new_room if new_is_limit else None, tz,
+        new_room if new_is_limit else None, tz, left_s,
     )  # fmt: skip
     return choice.ids
 

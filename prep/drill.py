@@ -22,6 +22,12 @@ if TYPE_CHECKING:
 # within this window are shown now instead of ending the session.
 LEARN_AHEAD = timedelta(minutes=20)
 CRAM_DEFAULT_LIMIT = 50
+# Past the day's minutes, on purpose: each time the queue runs out the policy is
+# asked for this many more seconds of the most useful cards.
+EXTRA_CHUNK_S = 300.0
+# A refill that brought nothing while learning steps were pending is asked again
+# after this many seconds of study.
+REFILL_RETRY_S = 60.0
 
 
 @dataclass
@@ -46,6 +52,14 @@ class Summary:
     seconds: float = 0.0
     next_due: datetime | None = None  # the first due time after now
     left: int = 0  # cards this session would still have asked (quit early)
+    budget_s: float | None = None  # the day's minutes, in seconds (None: no budget)
+    used_s: float = 0.0  # seconds studied today, this session and earlier ones
+    stopped: bool = False  # ended because the day's minutes were used
+
+    @property
+    def extra_s(self) -> float:
+        """Seconds studied today past the budget."""
+        return max(0.0, self.used_s - self.budget_s) if self.budget_s is not None else 0.0
 
     @property
     def again_rate(self) -> float:
@@ -61,11 +75,15 @@ class DrillSession:
     new_limit: int | None = None
     limit: int | None = None
     cram: bool = False
+    extra: bool = False  # go on past the day's minutes (the person's choice)
     id: str = field(default_factory=lambda: str(uuidlib.uuid4()))
 
     def __post_init__(self) -> None:
         self.introduced: set[str] = set()  # new cards shown in this session
         self._built_at = ""  # iso time the queue was last built
+        self.stopped = False  # the day's minutes ran out (see `next`)
+        self._retry_at = 0.0
+        self.budget_s, self.spent_before_s, self.new_s = self._day_budget()
         self.queue: list[str] = self._build()
         self.learning: list[tuple[datetime, str]] = []
         self.history: list[str] = []
@@ -80,6 +98,45 @@ class DrillSession:
     @property
     def source(self) -> str:
         return "cram" if self.cram else "drill"
+
+    def _day_budget(self) -> tuple[float | None, float, float]:
+        """(the day's budget in seconds or None, seconds studied today before this session,
+        the expected seconds of a new card with its learning steps).
+
+        The budget holds whenever an interview date is set or the person chose their
+        minutes a day (`prep plan --minutes-per-day`, settings.minutes_per_day).
+        """
+        if self.cram:
+            return None, 0.0, 0.0
+        from .deadline import budget_minutes, budget_source, measured, spent_today
+
+        if interview_at(self.store, self.clock) is None and budget_source(self.store) not in (
+            "set",
+            "settings",
+        ):
+            return None, 0.0, 0.0
+        costs, _ = measured(self.store)
+        now = self.clock.now()
+        start = day_start(now, self.clock.local_tz(), settings_of(self.store).day_starts_at)
+        spent = spent_today(self.store, start, costs.pass_s)
+        return budget_minutes(self.store) * 60.0, spent, costs.new_s
+
+    @property
+    def used_s(self) -> float:
+        """Seconds studied today: earlier sessions and the answers of this one."""
+        return self.spent_before_s + self.summary.seconds
+
+    @property
+    def left_s(self) -> float | None:
+        """Seconds left of the day's budget (None: no budget)."""
+        return None if self.budget_s is None else self.budget_s - self.used_s
+
+    def go_on(self) -> None:
+        """Go on past the day's minutes, on purpose: the next cards are asked for."""
+        self.extra = True
+        self.stopped = False
+        if not self.queue and not self.cram:
+            self.queue = self._build()
 
     def _build(self) -> list[str]:
         now = self.clock.now()
@@ -107,6 +164,7 @@ class DrillSession:
             queue = deadline_queue(
                 self.store, self.scheduler, now, interview, self.filters, review_room, new_room,
                 new_is_limit=self.new_limit is not None, tz=tz,
+                left_s=EXTRA_CHUNK_S if self.extra else None,
             )  # fmt: skip
             # The policy sizes its queue from estimated seconds; if it runs out
             # before the day's minutes do, it is asked again (see `next`).
@@ -144,6 +202,9 @@ class DrillSession:
         while True:
             now = self.clock.now()
             self.learning.sort()
+            if self._out_of_minutes():
+                self.current = None
+                return None
             card_id: str | None = None
             if self.learning and self.learning[0][0] <= now:
                 card_id = self.learning.pop(0)[1]
@@ -160,6 +221,11 @@ class DrillSession:
             state = self.store.state(card_id)
             if self._graded_elsewhere(state, now):
                 continue
+            if state.state == NEW and self._no_room_for_new():
+                self.queue.insert(0, card_id)  # left for tomorrow, counted in `left`
+                self.stopped = True
+                self.current = None
+                return None
             break
         self.current = card_id
         self.revealed = False
@@ -172,6 +238,18 @@ class DrillSession:
             card=card, state=state, index=self.done + 1,
             total=self.done + 1 + len(self.queue) + len(self.learning),
         )  # fmt: skip
+
+    def _out_of_minutes(self) -> bool:
+        """The day's minutes are used (and the person has not chosen to go on)."""
+        if self.extra or self.budget_s is None or self.used_s < self.budget_s:
+            return False
+        self.stopped = True
+        return True
+
+    def _no_room_for_new(self) -> bool:
+        """Less than half a new card's expected time is left: do not start one."""
+        left = self.left_s
+        return not self.extra and left is not None and left < self.new_s / 2
 
     def _graded_elsewhere(self, state: CardState, now: datetime) -> bool:
         """Another terminal graded this card since we queued it, and it is not due yet.
@@ -191,10 +269,16 @@ class DrillSession:
         """
         if not self._refill:
             return False
+        if self.learning and self.used_s < self._retry_at:
+            return False  # asked lately with steps still to come: wait for them
         graded = set(self.history)
         waiting = {c for _, c in self.learning}
         self.queue = [c for c in self._build() if c not in graded and c not in waiting]
-        self._refill = self._refill and bool(self.queue)
+        if not self.queue:
+            # The minutes were held for the learning steps still to come; ask again
+            # once they are done or a minute of study later, else stop asking.
+            self._refill = bool(self.learning)
+            self._retry_at = self.used_s + REFILL_RETRY_S
         return bool(self.queue)
 
     def reveal(self) -> None:
@@ -204,11 +288,16 @@ class DrillSession:
         """The interval each grade would give now (for the buttons, once revealed)."""
         return self.scheduler.preview(shown.state, self.clock.now(), uuid=self._uuid)
 
-    def grade(self, rating: int) -> Graded:
+    def grade(self, rating: int, duration_s: float | None = None) -> Graded:
+        """Grade the card on screen (1-4). The answer time is the clock's since `next`,
+        or `duration_s` when given (a harness that knows it)."""
         if self.current is None:
             raise RuntimeError("no card is shown")
+        if rating not in (1, 2, 3, 4):
+            raise ValueError(f"rating must be 1, 2, 3 or 4, not {rating!r}")
         now = self.clock.now()
-        elapsed = self.clock.monotonic() - self._shown_at
+        elapsed = self.clock.monotonic() - self._shown_at if duration_s is None else duration_s
+        elapsed = max(0.0, float(elapsed))
         review, state = self.store.grade(
             self.scheduler, self.current, rating, now,
             duration_ms=int(elapsed * 1000), source=self.source, session=self.id, uuid=self._uuid,
@@ -257,6 +346,9 @@ class DrillSession:
             self.summary.reviewed, self.summary.again = count, again
             self.summary.seconds = ms / 1000
         self.summary.left = len(self.queue) + len(self.learning) + (self.current is not None)
+        self.summary.budget_s = self.budget_s
+        self.summary.used_s = self.used_s
+        self.summary.stopped = self.stopped
         # After now: cards due already are either still in the queue (`left`) or held
         # back by the interview plan; a time in the past would say nothing.
         row = self.store.conn.execute(

@@ -68,7 +68,11 @@ class Plan:
     held_until: str | None = None  # after the date: due reviews held to the budget until then
     days_left: int = 0
     minutes_per_day: int = 0
-    minutes_source: str = "settings"  # "set" by --minutes-per-day, or from the settings
+    minutes_source: str = "settings"  # "set" (--minutes-per-day), "settings", "suggested"
+    minutes_today: float = 0.0  # minutes studied today so far
+    extra_minutes_today: float = 0.0  # past the budget, on purpose (prep drill --extra)
+    costs: dict[str, float] = field(default_factory=dict)  # seconds by kind of show
+    calibration: float = 1.0  # stability scale fitted to the person's pass rates
     seconds_per_card: float = 0.0
     keep: float = 0.0
     queue: list[str] = field(default_factory=list)
@@ -139,7 +143,7 @@ def _log_mix(pairs: list[tuple[float, float]]) -> float:
     return math.exp(sum(w * math.log(max(v, 1e-6)) for w, v in pairs) / total)
 
 
-def _after(model: Model, it: Item, kind: str, horizon: float, ctx: Context) -> tuple[Item, float]:
+def _after(model: Model, it: Item, kind: str, horizon: float, ctx: Any) -> tuple[Item, float]:
     """The expected state after today's pick, and the expected recall on the day if it is the last."""
     mix = ctx.mix
     if kind == "new":
@@ -165,14 +169,17 @@ def _after(model: Model, it: Item, kind: str, horizon: float, ctx: Context) -> t
 
 def project(
     items: list[Item],
-    ctx: Context,
+    ctx: Any,
     horizon: float,
     days_left: int,
     first_left_s: float,
     daily_s: float,
     review_room: int | None = None,
     progress: Callable[[int, int], None] | None = None,
+    keep: float | None = None,
 ) -> Projection:
+    """The days ahead as the drill's policy plans them. `keep` fixes the recall level
+    (else each day's `choose` picks it)."""
     model = ctx.model
     state = {it.id: it for it in items}
     order = [it.id for it in items]
@@ -190,7 +197,7 @@ def project(
         # New cards keep their introduction order ahead of the rest, as from the store.
         current.sort(key=lambda it: it.state != NEW)
         choice = choose(
-            current, day, model, ctx.costs, ctx.mix, review_room if k == 0 else None, None
+            current, day, model, ctx.costs, ctx.mix, review_room if k == 0 else None, None, keep
         )
         for pick in choice.picks:
             it = state[pick.id]
@@ -212,7 +219,7 @@ def project(
     return Projection(days, estimate, [state[i] for i in order], n < days_left)
 
 
-def _recall_on_day(items: list[Item], proj: Projection, horizon: float, model: Model) -> dict:
+def recall_on_day(items: list[Item], proj: Projection, horizon: float, model: Model) -> dict:
     out = {}
     for it in items:
         if it.id in proj.estimate:
@@ -266,7 +273,7 @@ def build(
     progress: Callable[[int, int], None] | None = None,
 ) -> Plan:
     """The plan from now to the interview, following the drill's policy."""
-    from .deadline import context
+    from .deadline import budget_source, context
     from .status import interview_at, settings_of
 
     now = clock.now()
@@ -295,7 +302,7 @@ def build(
     first_left = max(0.0, ctx.daily_s - ctx.spent_s)
     proj = project(items, ctx, horizon, days_left, first_left, ctx.daily_s, review_room, progress)
     model = ctx.model
-    recall = _recall_on_day(items, proj, horizon, model)
+    recall = recall_on_day(items, proj, horizon, model)
     now_recall = {
         it.id: (model.r(it.elapsed + horizon, it.s) if it.state != NEW else 0.0) for it in items
     }
@@ -305,7 +312,15 @@ def build(
         interview=interview.isoformat(),
         days_left=days_left,
         minutes_per_day=round(ctx.daily_s / 60),
-        minutes_source="set" if store.get_meta("minutes_per_day") else "settings",
+        minutes_source=budget_source(store),
+        minutes_today=round(ctx.spent_s / 60, 1),
+        extra_minutes_today=round(max(0.0, ctx.spent_s - ctx.daily_s) / 60, 1),
+        costs={
+            "new_s": round(ctx.costs.new_s, 1),
+            "pass_s": round(ctx.costs.pass_s, 1),
+            "fail_s": round(ctx.costs.fail_s, 1),
+        },  # fmt: skip
+        calibration=round(ctx.model.scale, 3),
         seconds_per_card=ctx.costs.pass_s,
         keep=proj.days[0][0].keep if proj.days else 0.0,
         queue=proj.days[0][0].ids if proj.days else [],
@@ -348,7 +363,9 @@ def build(
             listed += f" and {rest} in {len(where) - 4} more topic{'s' if len(where) > 5 else ''}"
         plan.warnings.append(
             f"{len(unseen_ids)} of {len(items)} cards would still be new on the day at "
-            f"{plan.minutes_per_day} minutes a day: {listed}. Study "
+            f"{plan.minutes_per_day} minutes a day: {listed}. The minutes go first to the "
+            "reviews the cards already learned need and to their last reviews, so that "
+            "what you learn is kept; new cards come in their decks' order. Study "
             f"{plan.needed_minutes} minutes a day (prep plan --minutes-per-day "
             f"{plan.needed_minutes}), or cut {len(unseen_ids)} cards (remove them from the "
             f"decks, or drill only what matters with --deck/--topic)."

@@ -79,6 +79,11 @@ class Stats:
     interview: bool = False
     readiness: list[Readiness] = field(default_factory=list)
     readiness_all: float = 0.0
+    # The forecast against what happened: the stability scale fitted to the person's
+    # pass rates, and per stability band (forecast plain, calibrated, observed).
+    calibration: dict[str, Any] = field(default_factory=dict)
+    # The daily budget and the minutes studied past it (on purpose) in the last 30 days.
+    minutes: dict[str, Any] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         def ret(r: Retention) -> dict[str, Any]:
@@ -187,6 +192,9 @@ def compute(
     stats.study_days = len(all_days)
     stats.streak_days = streak(sorted(all_days), today)
 
+    stats.calibration = _calibration(store, scheduler)
+    stats.minutes = _minutes(store, now, tz, hour)
+
     # True retention.
     weekly, topical = retention(store, scheduler, tz, hour, progress)
     stats.by_week = [
@@ -261,3 +269,50 @@ def compute(
     if n_all:
         stats.readiness_all = sum(r.recall * r.cards for r in stats.readiness) / n_all
     return stats
+
+
+def _calibration(store: Store, scheduler: Scheduler) -> dict[str, Any]:
+    from .deadline import cached_calibration, scheduler_params
+
+    cal = cached_calibration(store, scheduler_params(scheduler), scheduler)
+    return {
+        "scale": round(cal.scale, 3),
+        "reviews": cal.reviews,
+        "bands": [
+            {
+                "stability": label,
+                "reviews": n,
+                "forecast": round(plain, 4),
+                "calibrated": round(fitted, 4),
+                "observed": round(observed, 4),
+            }  # fmt: skip
+            for label, n, plain, fitted, observed in cal.bands
+        ],
+    }
+
+
+def _minutes(store: Store, now: datetime, tz: Any, hour: int) -> dict[str, Any]:
+    """Minutes studied per study day in the last 30 days, against the daily budget."""
+    from .deadline import MAX_SHOW_S, budget_minutes, budget_source
+
+    if budget_source(store) == "suggested" and store.get_meta("interview_override") is None and (
+        store.get_meta("interview_date") is None
+    ):  # fmt: skip
+        return {}
+    budget = budget_minutes(store)
+    since = day_start(now, tz, hour) - timedelta(days=29)
+    per_day: dict[date, float] = {}
+    for at_text, ms in store.conn.execute(
+        "SELECT reviewed_at, duration_ms FROM reviews WHERE reviewed_at >= ? AND source != 'cram'",
+        (iso(since),),
+    ):
+        day = _local_day(parse_iso(at_text), tz, hour)
+        per_day[day] = per_day.get(day, 0.0) + min(ms, MAX_SHOW_S * 1000) / 60000.0
+    extra = {d: m - budget for d, m in per_day.items() if m > budget}
+    return {
+        "per_day": budget,
+        "study_days": len(per_day),
+        "mean": round(sum(per_day.values()) / len(per_day), 1) if per_day else 0.0,
+        "extra": round(sum(extra.values()), 1),
+        "days_with_extra": len(extra),
+    }

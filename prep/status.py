@@ -61,6 +61,7 @@ def status(store: Store, clock: Clock) -> dict[str, Any]:
     new_today = max(0, min(settings.new_per_day - counts["introduced_today"], counts["unseen"]))
     interview = interview_at(store, clock)
     days_left = None
+    minutes: tuple[float, float] | None = None  # (the day's budget, seconds used), in seconds
     due, policy = counts["due"], "fsrs"
     if interview is not None:
         days_left = (interview.astimezone(tz).date() - now.astimezone(tz).date()).days
@@ -70,9 +71,10 @@ def status(store: Store, clock: Clock) -> dict[str, Any]:
         # not what plain FSRS finds due nor `new_per_day`: say what the drill will ask.
         from .deadline import today_choice
 
-        choice = today_choice(store, None, now, interview, None, room, None, tz)[0]
+        choice, ctx, *_ = today_choice(store, None, now, interview, None, room, None, tz)
         due, new_today = choice.count("step", "review", "final", "spare"), choice.count("new")
         policy = "deadline"
+        minutes = (ctx.daily_s, ctx.spent_s)
     elif interview is not None:
         # Just after the interview the drill holds due reviews to the minutes a day.
         from .deadline import after_choice
@@ -81,6 +83,12 @@ def status(store: Store, clock: Clock) -> dict[str, Any]:
         held = after_choice(store, None, now, interview, Filters(), room, new_today, tz)
         if held is not None:
             due, new_today, policy = len(held[0]), len(held[1]), "after"
+    if minutes is None and (interview is not None or settings.minutes_per_day or (
+        store.get_meta("minutes_per_day")
+    )):  # fmt: skip
+        from .deadline import budget_minutes, spent_today
+
+        minutes = (budget_minutes(store) * 60.0, spent_today(store, start, 20.0))
     last = store.conn.execute(
         "SELECT MIN(due) FROM card_state WHERE due > ?", (iso(now),)
     ).fetchone()[0]
@@ -94,4 +102,12 @@ def status(store: Store, clock: Clock) -> dict[str, Any]:
         "interview_date": interview.isoformat() if interview else None,
         "days_left": days_left,
         "next_due": parse_iso(last).isoformat() if last else None,
+        "minutes_per_day": round(minutes[0] / 60) if minutes else None,
+        "minutes_today": round(minutes[1] / 60, 1) if minutes else None,
+        # Minutes past the budget today: the person chose to go on (prep drill --extra).
+        "extra_minutes_today": round(max(0.0, minutes[1] - minutes[0]) / 60, 1)
+        if minutes
+        else None,
+        # Before an interview the plan paces new cards, not settings.new_per_day.
+        "new_from": "interview plan" if policy == "deadline" else "new_per_day",
     }

@@ -18,10 +18,17 @@ PROFILE = "prep.yaml"
 
 
 class Settings(Record):
-    __slots__ = ("new_per_day", "max_reviews_per_day", "desired_retention", "day_starts_at")
+    __slots__ = (
+        "new_per_day", "max_reviews_per_day", "desired_retention", "day_starts_at",
+        "minutes_per_day",
+    )  # fmt: skip
     _defaults = {
         "new_per_day": 10, "max_reviews_per_day": 200, "desired_retention": 0.9, "day_starts_at": 4,
+        "minutes_per_day": 0,
     }  # fmt: skip
+    # minutes_per_day: the drill's daily budget (0: not chosen; with an interview
+    # date the suggestion applies until the person chooses)
+    minutes_per_day: int
     new_per_day: int
     max_reviews_per_day: int
     desired_retention: float
@@ -156,6 +163,7 @@ def parse_profile(raw: bytes, path: str = PROFILE) -> tuple[Profile | None, list
             _int(raw_settings, "new_per_day", 0, 1000, pos, path, problems)
             _int(raw_settings, "max_reviews_per_day", 0, 100000, pos, path, problems)
             _int(raw_settings, "day_starts_at", 0, 23, pos, path, problems)
+            _int(raw_settings, "minutes_per_day", 0, 1440, pos, path, problems)
             dr = raw_settings.get("desired_retention")
             if dr is not None and (
                 isinstance(dr, bool) or not isinstance(dr, (int, float)) or not 0.7 <= dr <= 0.99

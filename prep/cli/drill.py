@@ -78,6 +78,13 @@ def register(app: typer.Typer) -> None:
                 help="Study ahead, weakest cards first; grades are logged but do not move the schedule.",
             ),
         ] = False,
+        extra: Annotated[
+            bool,
+            typer.Option(
+                "--extra",
+                help="Go on past today's minutes on purpose (shown as extra in status and stats).",
+            ),
+        ] = False,
     ) -> None:
         """Today's drill: due cards, then new ones. Keys: space reveals, 1-4 grade, u undoes, q quits."""
         from ..clock import default_clock
@@ -96,6 +103,6 @@ def register(app: typer.Typer) -> None:
         session = DrillSession(
             store=store, scheduler=scheduler_for(store), clock=default_clock(),
             filters=Filters(tuple(deck or ()), tuple(topic or ()), tuple(tag or ()), tuple(kind or ())),
-            new_limit=new, limit=limit, cram=cram,
+            new_limit=new, limit=limit, cram=cram, extra=extra,
         )  # fmt: skip
         run(session, console(), _story_renderer(ws, store))

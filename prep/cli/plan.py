@@ -1,7 +1,7 @@
 """`prep plan` (interview date, daily budget, the plan to the day) and `prep stats`."""
 
 import json
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -32,7 +32,8 @@ def register(app: typer.Typer) -> None:
                 metavar="M",
                 min=1,
                 max=1440,
-                help="Set the daily study budget in minutes (default: from settings.new_per_day).",
+                help="Set the daily study budget in minutes: the drill stops when they are used "
+                "(default: settings.minutes_per_day, else 20).",
             ),
         ] = None,
         json_: Annotated[bool, typer.Option("--json", help="Print one JSON document.")] = False,
@@ -45,10 +46,12 @@ def register(app: typer.Typer) -> None:
         clock = default_clock()
         if minutes is not None:
             set_minutes(store, minutes)
-        if interview is not None:
-            set_interview(store, interview, clock)
         out = console()
         err = console(stderr=True)
+        if interview is not None:
+            set_at = set_interview(store, interview, clock)
+            if set_at is not None and minutes is None:
+                _ask_minutes(store, quiet=json_)
         if json_:
             result = build(store, scheduler_for(store), clock)
             typer.echo(json.dumps(result.to_dict(), ensure_ascii=False))
@@ -121,3 +124,29 @@ def register(app: typer.Typer) -> None:
             return
         out = console()
         out.print(stats_view(result.to_dict(), out.width))
+
+
+def _ask_minutes(store: Any, quiet: bool) -> None:
+    """A date set with no daily minutes chosen yet: ask for them (a suggestion as default)."""
+    import sys
+
+    import click
+
+    from ..deadline import SUGGESTED_MINUTES, budget_source
+    from ..plan import set_minutes
+    from .common import note
+
+    if budget_source(store) != "suggested":
+        return
+    if sys.stdin.isatty() and sys.stdout.isatty() and not quiet:
+        chosen = typer.prompt(
+            "Minutes a day for the drill (it stops when they are used)",
+            default=SUGGESTED_MINUTES,
+            type=click.IntRange(1, 1440),
+        )
+        set_minutes(store, chosen)
+        return
+    note(
+        f"note: the drill plans on {SUGGESTED_MINUTES} minutes a day (a suggestion); choose yours "
+        "with prep plan --minutes-per-day M or settings.minutes_per_day in prep.yaml"
+    )

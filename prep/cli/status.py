@@ -16,14 +16,26 @@ def render(data: dict[str, Any]) -> str:
         f"reviews today  {data['due']}"
         if data.get("policy") in ("deadline", "after")
         else f"due now        {data['due']}",
-        f"new today      {data['new']}",
+        f"new today      {data['new']}"
+        + (
+            " (paced by the interview plan, not settings.new_per_day)"
+            if data.get("new_from") == "interview plan"
+            else ""
+        ),
         f"reviewed today {data['reviewed_today']}",
         f"streak         {data['streak_days']} day{'s' if data['streak_days'] != 1 else ''}",
         f"cards          {data['cards']}",
     ]
+    if data.get("minutes_per_day"):
+        extra = data.get("extra_minutes_today") or 0
+        lines.append(
+            f"minutes today  {data['minutes_today']:g} of {data['minutes_per_day']}"
+            + (f" ({extra:g} extra)" if extra else "")
+        )
     if data.get("interview_date"):
         left = data["days_left"]
-        when = "today" if left == 0 else f"in {left} days" if left > 0 else f"{-left} days ago"
+        days = f"{abs(left)} day{'s' if abs(left) != 1 else ''}"
+        when = "today" if left == 0 else f"in {days}" if left > 0 else f"{days} ago"
         lines.append(f"interview      {data['interview_date'][:16].replace('T', ' ')} ({when})")
     if data["due"] or data["new"]:
         lines.append("next: prep drill")

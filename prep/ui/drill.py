@@ -60,7 +60,13 @@ def run(
         f"{int(summary.seconds) // 60}m{int(summary.seconds) % 60:02d}s",
         style="bold",
     )
-    if summary.left:
+    if summary.stopped and summary.budget_s is not None:
+        line.append(
+            f" · {_budget_words(summary.budget_s, summary.used_s)}; {summary.left} left for "
+            "another day (prep drill --extra goes on)",
+            style="",
+        )
+    elif summary.left:
         line.append(f" · {summary.left} left for today (prep drill goes on)", style="")
     elif summary.next_due:
         line.append(
@@ -77,16 +83,25 @@ def _drill(
     tty = reader.tty
     shown = session.next()
     last_ack = ""
+    if shown is None and session.stopped and tty:
+        shown = _offer_extra(session, console, reader)
     if shown is None:
-        console.print("Nothing to drill now. ", end="")
+        if session.stopped:
+            console.print("Today's minutes are used. ", end="")
+        else:
+            console.print("Nothing to drill now. ", end="")
     while shown is not None:
         spent = int(time.monotonic() - started)
         if tty:
             console.clear()
-        head = Text(
-            f"prep drill  {shown.index}/{shown.total}  ·  {spent // 60:02d}:{spent % 60:02d}",
-            style="bold",
-        )
+        if session.budget_s is not None:
+            used, budget = int(session.used_s), int(session.budget_s)
+            clock = f"{used // 60:02d}:{used % 60:02d} of {budget // 60} min today"
+        else:
+            clock = f"{spent // 60:02d}:{spent % 60:02d}"
+        head = Text(f"prep drill  {shown.index}/{shown.total}  ·  {clock}", style="bold")
+        if session.extra and session.budget_s is not None:
+            head.append("  ·  past today's minutes", style="yellow")
         if session.cram:
             head.append("  ·  cram: the schedule is not changed", style="yellow")
         console.rule(head, align="left")
@@ -128,6 +143,39 @@ def _drill(
         last_ack = f"✓ {shown.card.id} {RATINGS[rating]} · {nxt}"
         console.print(last_ack, style="green", highlight=False)
         shown = session.next()
+        if shown is None and session.stopped and tty:
+            shown = _offer_extra(session, console, reader)
+
+
+def _budget_words(budget_s: float, used_s: float) -> str:
+    """'today's 10 minutes are used', or how much is left when it is less than a new card."""
+    minutes = round(budget_s / 60)
+    name = f"{minutes} minute{'s' if minutes != 1 else ''}"
+    used = int(used_s)
+    if used_s >= budget_s:
+        return (
+            f"today's {name} {'are' if minutes != 1 else 'is'} used ({used // 60}m{used % 60:02d}s)"
+        )
+    left = int(budget_s - used_s)
+    return f"{left} s of today's {name} left: too little for a new card"
+
+
+def _offer_extra(session: DrillSession, console: Console, reader: KeyReader) -> Any:
+    """The day's minutes are used: say so, and go on only if the person asks."""
+    words = _budget_words(session.budget_s or 0.0, session.used_s)
+    console.print(
+        Text(
+            f"{words[0].upper()}{words[1:]}.   [c] go on past them   [q] stop here",
+            style="bold yellow",
+        )
+    )
+    while True:
+        key = reader.read()
+        if key is None or key.strip().lower() in ("q", "quit", ""):
+            return None
+        if key.strip().lower() in ("c", "continue"):
+            session.go_on()
+            return session.next()
 
 
 def _undo(session: DrillSession, console: Console, tty: bool) -> tuple[str | None, str]:

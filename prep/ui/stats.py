@@ -107,6 +107,18 @@ def stats_view(data: dict[str, Any], width: int = 80) -> RenderableType:
         head.append(f" of {data['retention_reviews']} reviews (Good or Easy on review cards)")
         if data.get("recalled") is not None:
             head.append(f" · recalled {_pct(data['recalled'])} (Hard counts, as FSRS does)")
+    minutes = data.get("minutes") or {}
+    if minutes.get("study_days"):
+        head.append("\nMinutes ", style="bold")
+        head.append(
+            f"{minutes['mean']:g} a study day in the last 30 days, budget {minutes['per_day']}"
+        )
+        if minutes.get("extra"):
+            days_x = minutes["days_with_extra"]
+            head.append(
+                f" · {minutes['extra']:g} past it on {days_x} day{'s' if days_x != 1 else ''}"
+                " (the card on screen when they ran out, or prep drill --extra)"
+            )
     parts += [head, Text(""), heatmap(data["days"]), Text("")]
 
     weekly = [w for w in data["by_week"] if w["reviews"]][-8:]
@@ -187,6 +199,36 @@ def stats_view(data: dict[str, Any], width: int = 80) -> RenderableType:
         _pct(data["readiness_all"]),
     )
     parts.append(table)
+    cal = data.get("calibration") or {}
+    if cal.get("bands"):
+        parts.append(Text(""))
+        scale = cal["scale"]
+        how = (
+            "you forget faster than FSRS-6 predicts"
+            if scale < 0.9
+            else "you remember longer than FSRS-6 predicts"
+            if scale > 1.1
+            else "you forget about as FSRS-6 predicts"
+        )
+        parts.append(
+            Text(
+                f"Forecast against your reviews ({cal['reviews']} of graduated cards): {how}; "
+                f"the plan scales stability by {scale:.2f}",
+                style="italic",
+            )
+        )
+        table = Table(box=None, pad_edge=False)
+        table.add_column("stability")
+        table.add_column("reviews", justify="right")
+        table.add_column("forecast", justify="right")
+        table.add_column("calibrated", justify="right")
+        table.add_column("observed", justify="right")
+        for b in cal["bands"]:
+            table.add_row(
+                b["stability"], str(b["reviews"]), _pct(b["forecast"]), _pct(b["calibrated"]),
+                _pct(b["observed"]),
+            )  # fmt: skip
+        parts.append(table)
     return Group(*parts)
 
 
@@ -199,8 +241,26 @@ def plan_view(data: dict[str, Any], max_rows: int = 21) -> RenderableType:
     head.append(f" · {left} study day{'s' if left != 1 else ''} left\n")
     head.append("Budget ", style="bold")
     head.append(f"{data['minutes_per_day']} min a day")
-    source = "--minutes-per-day" if data["minutes_source"] == "set" else "from settings.new_per_day"
-    head.append(f" ({source}) · ~{data['seconds_per_card']:.0f} s a card", style="dim")
+    source = {
+        "set": "--minutes-per-day",
+        "settings": "settings.minutes_per_day",
+        "suggested": "a suggestion: choose with --minutes-per-day",
+    }.get(data["minutes_source"], data["minutes_source"])
+    head.append(f" ({source})", style="dim")
+    if data.get("minutes_today"):
+        extra = data.get("extra_minutes_today") or 0
+        head.append(f" · {data['minutes_today']:g} used today", style="dim")
+        if extra:
+            head.append(f" ({extra:g} extra)", style="dim")
+    costs = data.get("costs") or {}
+    if costs:
+        head.append(
+            f"\nSeconds (your answers; estimates until there are enough): a new card {costs['new_s']:.0f} (with its "
+            f"learning steps), a review {costs['pass_s']:.0f}, a lapse {costs['fail_s']:.0f}",
+            style="dim",
+        )
+    else:
+        head.append(f" · ~{data['seconds_per_card']:.0f} s a card", style="dim")
     head.append(
         f" · cards reviewed at {_pct(data['keep'])} recall until their last review", style="dim"
     )
