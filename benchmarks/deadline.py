@@ -377,6 +377,10 @@ def cell(results: dict[str, list[Result]]) -> dict:
             "stop_days": statistics.fmean(r.stops / max(1, len(r.day_s)) for r in rs),
         }
     fixed = [p for p in results if p.startswith("fsrs-")]
+    if not fixed:  # prep alone (--policy prep): its own figures only
+        row.update(best_fixed="-", margin=0.0, margin_se=0.0, after_gap=0.0, after_gap_se=0.0)
+        row["meets"] = {}
+        return row
     best = max(fixed, key=lambda p: row["policies"][p]["recall_day"])
     diffs = [
         a.recall_day - b.recall_day for a, b in zip(results["prep"], results[best], strict=True)
@@ -476,7 +480,7 @@ def _print(report: dict) -> None:
         ("recall_day", "recall on the day at least the best fixed retention's"),
         ("recall_after", "30 days later no more than 3 points below"),
     ):
-        misses = [f"{r['model']} {r['setting']}" for r in cells if not r["meets"][key]]
+        misses = [f"{r['model']} {r['setting']}" for r in cells if not r["meets"].get(key, True)]
         met = len(cells) - len(misses)
         print(
             f"{label}: {met}/{len(cells)} cells"

@@ -30,6 +30,7 @@ runs. `deadline_queue` feeds it from the store.
 from __future__ import annotations
 
 import math
+import os
 from collections.abc import Sequence
 from datetime import datetime, tzinfo
 
@@ -53,6 +54,12 @@ SLACK = 0.01
 # A review must buy at least this much recall on the day per second it takes
 # (0.001: one more card recalled on the day for every ~17 minutes).
 MIN_RATE = 0.001
+# On the last study day every learned card that would be below this recall on the day
+# (or below the level reviews were made at) has its last review before any new card.
+FINAL_FLOOR = 0.85
+# On the last study day, new cards and last reviews share the minutes by value per
+# second (else last reviews come first).
+LAST_DAY_BY_VALUE = os.environ.get("PREP_LAST_DAY", "value") == "value"
 # Share of the days left that the minimum pace of new cards keeps free, for last reviews,
 # and the most of a day's minutes that pace may take ahead of the reviews.
 RESERVE = 0.25
@@ -338,7 +345,7 @@ def workload(
 
 # Levels the projection compares, and its size: a sample of the cards, a bounded horizon.
 PROJECT_GRID = (0.95, 0.9, 0.85, 0.8, 0.75, 0.7)
-PROJECT_SAMPLE = 240
+PROJECT_SAMPLE = 150
 PROJECT_DAYS = 40
 
 
@@ -413,6 +420,7 @@ def choose(
         tuple[float, Pick]
     ] = []  # last reviews not due yet (recall lost by going now, per second)
     new: list[Pick] = []
+    shaky: list[Pick] = []  # on the last study day: cards below `keep` on the day
     final_s = 0.0  # seconds the last reviews still to come will take
 
     # A new card's worth: learned now and reviewed once more on the last study day.
@@ -443,9 +451,12 @@ def choose(
             due.append((gain / cost, Pick(it.id, "review", cost, gain)))
             continue
         if last == 0:
-            # The last study day: every review is a last review, weighed against
-            # learning one more card (see below).
-            if gain >= SLACK:
+            # The last study day: every review is a last review. A card that would be
+            # below `keep` (or FINAL_FLOOR) on the day gets it first; the others are
+            # weighed against learning one more card (see below).
+            if r_day < max(keep, FINAL_FLOOR):
+                shaky.append(Pick(it.id, "final", cost, gain))
+            elif gain >= SLACK:
                 due.append((gain / cost, Pick(it.id, "final", cost, gain)))
             continue
         if 1.0 - r_day < SLACK:
@@ -475,18 +486,26 @@ def choose(
     for pick in steps:  # steps due now first: a reservation must not crowd them out
         budget.take(pick)
     budget.left -= pending
-    if last == 0 and new:
+    shaky.sort(key=lambda p: -p.gain / p.seconds)
+    for pick in shaky:
+        budget.take(pick)
+    if last == 0 and new and LAST_DAY_BY_VALUE:
         # The last study day: a card learned today is worth its recall tomorrow, a
         # last review what it adds to its card's; the minutes go where they buy most.
         rate = new_value / costs.new_s
         due.extend((rate - k * 1e-12, pick) for k, pick in enumerate(new))
         new = []
+    # Last reviews the days left cannot all hold (see below) come before any new card.
+    excess = final_s - last * day.daily_s * FINAL_SHARE
     # New cards at the pace that brings them all in by three quarters of the way
     # (time for their reviews), ahead of the reviews, but never more than
     # PACE_SHARE of the day: the reviews the learned cards need keep the rest.
-    if last > 0 and new:
+    if last > 0 and new and excess <= 0:
         pace = math.ceil(len(new) / max(1.0, last - round(last * RESERVE)))
-        pace = min(pace, int(PACE_SHARE * max(0.0, budget.left) / costs.new_s))
+        # Near the date a card learned now is worth more than a review (and a day
+        # missed would leave it unlearned): the share grows in the last days.
+        share = PACE_SHARE if last >= 3 else 0.6 if last == 2 else 0.75
+        pace = min(pace, int(share * max(0.0, budget.left) / costs.new_s))
         for pick in new[:pace]:
             if not budget.take(pick):
                 break
@@ -499,7 +518,6 @@ def choose(
             break  # in order of gain per second: nothing after it jumps the line
     # Last reviews that the remaining days cannot all hold start today: those
     # that lose least by going early first.
-    excess = final_s - last * day.daily_s * FINAL_SHARE
     early.sort(key=lambda x: x[0])
     for _, pick in early:
         if waiting or excess <= 0 or not budget.take(pick):
@@ -940,12 +958,42 @@ def today_choice(
         daily_s=ctx.daily_s,
         left_s=max(0.0, ctx.daily_s - ctx.spent_s) if left_s is None else left_s,
     )
+    keep = day_keep(store, items, day, ctx, filters)
     return (
-        choose(items, day, ctx.model, ctx.costs, ctx.mix, review_room, new_room),
+        choose(items, day, ctx.model, ctx.costs, ctx.mix, review_room, new_room, keep),
         ctx,
         items,
         meta,
     )
+
+
+def day_keep(
+    store: Store, items: Sequence[Item], day: Day, ctx: Context, filters: Filters | None = None
+) -> float:
+    """`keep_for`, chosen once a study day (it projects the days ahead) and kept in meta.
+
+    The drill's refills, `prep status` and `prep plan` then use the level the
+    day began with. A different filter, card count or budget chooses again.
+    """
+    key = [
+        iso(ctx.today), len(items), round(ctx.daily_s), round(ctx.model.scale, 3),
+        repr(filters.sql() if filters is not None else None),
+    ]  # fmt: skip
+    cached = store.get_meta("keep_today")
+    if isinstance(cached, dict) and cached.get("key") == key:
+        value = cached.get("keep")
+        if isinstance(value, (int, float)) and 0.5 <= value <= 0.99:
+            return float(value)
+    start = Day(
+        horizon=day.horizon, days_left=day.days_left, daily_s=day.daily_s, left_s=day.daily_s
+    )
+    keep = keep_for(items, start, ctx.model, ctx.costs, ctx.mix)
+    try:
+        with store.write() as conn:
+            store.set_meta(conn, "keep_today", {"key": key, "keep": keep})
+    except Exception:  # a read-only database still plans, uncached
+        pass
+    return keep
 
 
 def deadline_queue(

@@ -27,7 +27,9 @@ from .deadline import (
     Item,
     Model,
     choose,
+    day_keep,
     items_of,
+    keep_for,
     study_days_left,
 )
 from .errors import PrepError
@@ -236,12 +238,17 @@ def _unseen_on_day(proj: Projection) -> int:
 
 
 def needed_minutes(
-    items: list[Item], ctx: Context, horizon: float, days_left: int, first_left_s: float
+    items: list[Item],
+    ctx: Context,
+    horizon: float,
+    days_left: int,
+    first_left_s: float,
+    keep: float | None = None,
 ) -> int:
     """The smallest daily budget that introduces every card before the interview."""
     daily = ctx.daily_s / 60.0
     if len(items) > SEARCH_LIMIT:
-        proj = project(items, ctx, horizon, days_left, first_left_s, ctx.daily_s)
+        proj = project(items, ctx, horizon, days_left, first_left_s, ctx.daily_s, keep=keep)
         unseen = _unseen_on_day(proj)
         total = sum(1 for it in items if it.state == NEW)
         reached = max(1, total - unseen)
@@ -249,7 +256,11 @@ def needed_minutes(
 
     def covers(minutes: int) -> bool:
         extra = (minutes - daily) * 60.0
-        proj = project(items, ctx, horizon, days_left, first_left_s + extra, minutes * 60.0)
+        start = Day(horizon, days_left, minutes * 60.0, first_left_s + extra)
+        level = keep_for(items, start, ctx.model, ctx.costs, ctx.mix)
+        proj = project(
+            items, ctx, horizon, days_left, first_left_s + extra, minutes * 60.0, keep=level
+        )
         return _unseen_on_day(proj) == 0
 
     lo, hi = max(1, math.floor(daily)), max(2, math.ceil(daily) * 2)
@@ -300,7 +311,13 @@ def build(
     horizon = (interview - now).total_seconds() / 86400.0
     days_left = study_days_left(now, interview, ctx)
     first_left = max(0.0, ctx.daily_s - ctx.spent_s)
-    proj = project(items, ctx, horizon, days_left, first_left, ctx.daily_s, review_room, progress)
+    # The level the drill reviews at today, kept for the days projected (the drill
+    # chooses it again each day; the plan shows the course it sets out on).
+    day0 = Day(horizon, days_left, ctx.daily_s, first_left)
+    keep = day_keep(store, items, day0, ctx)
+    proj = project(
+        items, ctx, horizon, days_left, first_left, ctx.daily_s, review_room, progress, keep
+    )
     model = ctx.model
     recall = recall_on_day(items, proj, horizon, model)
     now_recall = {
@@ -355,7 +372,7 @@ def build(
         )
     plan.topics.sort(key=lambda t: (t.recall, t.topic))
     if unseen_ids:
-        plan.needed_minutes = needed_minutes(items, ctx, horizon, days_left, first_left)
+        plan.needed_minutes = needed_minutes(items, ctx, horizon, days_left, first_left, keep)
         where = sorted(((t.new_on_day, t.topic) for t in plan.topics if t.new_on_day), reverse=True)
         listed = ", ".join(f"{topic} ({n})" for n, topic in where[:4])
         if len(where) > 4:

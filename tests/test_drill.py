@@ -140,6 +140,10 @@ def test_scripted_drill_then_status_then_undo(ws, cli):
         "interview_date",
         "days_left",
         "policy",
+        "minutes_per_day",
+        "minutes_today",
+        "extra_minutes_today",
+        "new_from",
     }
     assert status["policy"] == "fsrs"  # no interview date in the example: plain FSRS
     db = ws / ".prep" / "prep.db"
