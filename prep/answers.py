@@ -84,9 +84,18 @@ class StoryMeta:
     id_line: int = 1
     value_lines: list[int] = field(repr=False, default_factory=list)
     card_lines: list[int] = field(repr=False, default_factory=list)
+    # Example figures still to replace: dotted var names, the line of each, and
+    # passages the template marks with the `example` filter.
+    examples: list[str] = field(default_factory=list)
+    example_lines: list[int] = field(repr=False, default_factory=list)
+    example_passages: int = 0
+
+    @property
+    def example_count(self) -> int:
+        return len(self.examples) + self.example_passages
 
     def to_dict(self) -> dict[str, Any]:
-        return {k: getattr(self, k) for k in PUBLIC_FIELDS}
+        return {**{k: getattr(self, k) for k in PUBLIC_FIELDS}, "examples": self.examples}
 
 
 @dataclass
@@ -111,6 +120,7 @@ class RenderedStory:
     parts: list[Section]
     seconds: float
     preamble: str = ""
+    examples: list[str] = field(default_factory=list)  # marked example figures, as rendered
 
     @property
     def sections(self) -> list[tuple[str, str]]:
@@ -137,6 +147,7 @@ class RenderedStory:
                 for s in self.parts
             ],
             "markdown": self.markdown,
+            "examples": self.examples,
         }
 
 
@@ -298,7 +309,7 @@ def parse_meta(text: str, rel: str, file: Path) -> tuple[StoryMeta | None, list[
 
     stem = file.name.removesuffix(SUFFIX)
     try:
-        front, n, _ = split_front_matter(text)
+        front, n, body = split_front_matter(text)
     except ValueError as exc:
         return None, [Problem(rel, 1, 0, str(exc))]
     if front is None:
@@ -380,6 +391,7 @@ def parse_meta(text: str, rel: str, file: Path) -> tuple[StoryMeta | None, list[
     elif not isinstance(variables, dict):
         err(data.val_pos["vars"], "'vars' must be a mapping of story variables")
         variables = {}
+    variables, examples = _example_vars(variables, data.val_pos.get("vars"), line_of)
     if problems:
         return None, problems
     meta = StoryMeta(
@@ -392,13 +404,199 @@ def parse_meta(text: str, rel: str, file: Path) -> tuple[StoryMeta | None, list[
         topic=topic,
         path=rel,
         file=file,
-        vars=plain(variables),
+        vars=variables,
         body_line=n + 1,
         id_line=id_line,
         value_lines=value_lines,
         card_lines=card_lines,
+        examples=[name for name, _ in examples],
+        example_lines=[line for _, line in examples],
+        example_passages=len(_EXAMPLE_FILTER.findall(body)),
     )
     return meta, []
+
+
+# ---------------------------------------------------------------- example figures
+#
+# A figure or a situation the author invented, to be replaced with their own
+# before the interview: `vars: {p95_ms: {example: 85}}` in the front matter, or
+# `{{ "text" | example }}` / `{% filter example %}...{% endfilter %}` in the body.
+# Rendered, an example reads `✎85` inside a code span, so every screen that
+# shows Markdown (answer show, drill, mock) highlights it, and arithmetic or
+# filters applied to it keep the mark: a figure computed from an example is
+# an example too.
+
+EXAMPLE_MARK = "\u270e"  # ✎
+EXAMPLE_KEYS = frozenset({"example", "note"})
+_EXAMPLE_FILTER = re.compile(r"\|\s*example\b|\bfilter\s+example\b")
+_MARKED = re.compile(r"(`+) ?" + EXAMPLE_MARK + r"(.*?) ?\1(?!`)", re.DOTALL)
+
+
+def mark_example(text: str) -> str:
+    """`text` as a marked example: a code span (long enough for any backticks inside)."""
+    text = unmark(text)
+    run = max((len(m) for m in re.findall(r"`+", text)), default=0)
+    fence = "`" * (run + 1)
+    pad = " " if text.endswith("`") else ""
+    return f"{fence}{EXAMPLE_MARK}{text}{pad}{fence}"
+
+
+def unmark(text: str) -> str:
+    """Rendered text with every example mark taken off (the figures stay)."""
+    return _MARKED.sub(lambda m: m.group(2), text)
+
+
+def example_spans(text: str) -> list[str]:
+    """The marked examples in rendered text, in order."""
+    return [m.group(2) for m in _MARKED.finditer(text)]
+
+
+class _Example:
+    """Mixin: prints marked; arithmetic and formatting give marked results."""
+
+    __slots__ = ()
+
+    def _raw(self) -> Any:
+        raise NotImplementedError
+
+    def __str__(self) -> str:
+        return mark_example(str(self._raw()))
+
+    def __format__(self, spec: str) -> str:
+        return mark_example(format(self._raw(), spec))
+
+
+class ExampleInt(_Example, int):
+    __slots__ = ()
+
+    def _raw(self) -> int:
+        return int(self)
+
+
+class ExampleFloat(_Example, float):
+    __slots__ = ()
+
+    def _raw(self) -> float:
+        return float(self)
+
+
+class ExampleStr(_Example, str):
+    __slots__ = ()
+
+    def _raw(self) -> str:
+        return self[:]
+
+
+def as_example(value: Any) -> Any:
+    """A plain value as an example; containers have their items marked."""
+    if isinstance(value, _Example) or isinstance(value, bool) or value is None:
+        return value
+    if isinstance(value, int):
+        return ExampleInt(value)
+    if isinstance(value, float):
+        return ExampleFloat(value)
+    if isinstance(value, str):
+        return ExampleStr(value)
+    if isinstance(value, list):
+        return [as_example(v) for v in value]
+    if isinstance(value, dict):
+        return {k: as_example(v) for k, v in value.items()}
+    return value
+
+
+def raw_value(value: Any) -> Any:
+    return value._raw() if isinstance(value, _Example) else value
+
+
+def is_example(value: Any) -> bool:
+    return isinstance(value, _Example)
+
+
+def _touches_example(values: Iterable[Any]) -> bool:
+    for v in values:
+        if isinstance(v, _Example):
+            return True
+        if isinstance(v, (list, tuple)) and any(isinstance(i, _Example) for i in v):
+            return True
+    return False
+
+
+def _remark(result: Any) -> Any:
+    """The result of an operation on an example: marked, unless it already carries a mark."""
+    if isinstance(result, str) and not isinstance(result, _Example):
+        return result if EXAMPLE_MARK in result else ExampleStr(result)
+    if isinstance(result, (int, float)) and not isinstance(result, (bool, _Example)):
+        return as_example(result)
+    return result
+
+
+def _arith(op: Any, reverse: bool = False) -> Any:
+    def method(self: Any, other: Any) -> Any:
+        a, b = (raw_value(other), self._raw()) if reverse else (self._raw(), raw_value(other))
+        return _remark(op(a, b))
+
+    return method
+
+
+def _unary(op: Any) -> Any:
+    def method(self: Any, *args: Any) -> Any:
+        return _remark(op(self._raw(), *args))
+
+    return method
+
+
+def _install_arithmetic() -> None:
+    import math
+    import operator as o
+
+    binary = {
+        "add": o.add, "sub": o.sub, "mul": o.mul, "truediv": o.truediv,
+        "floordiv": o.floordiv, "mod": o.mod, "pow": o.pow,
+    }  # fmt: skip
+    for cls in (ExampleInt, ExampleFloat):
+        for name, op in binary.items():
+            setattr(cls, f"__{name}__", _arith(op))
+            setattr(cls, f"__r{name}__", _arith(op, reverse=True))
+        for name, op in {
+            "neg": o.neg, "pos": o.pos, "abs": abs, "round": round,
+            "floor": math.floor, "ceil": math.ceil, "trunc": math.trunc,
+        }.items():  # fmt: skip
+            setattr(cls, f"__{name}__", _unary(op))
+    for name, op in {"add": o.add, "mul": o.mul, "mod": o.mod}.items():
+        setattr(ExampleStr, f"__{name}__", _arith(op))
+    ExampleStr.__radd__ = _arith(o.add, reverse=True)  # type: ignore[attr-defined]
+    ExampleStr.__rmul__ = _arith(o.mul, reverse=True)  # type: ignore[attr-defined]
+
+
+_install_arithmetic()
+
+
+def _example_vars(
+    variables: Any, pos: tuple[int, int] | None, line_of: Any
+) -> tuple[dict[str, Any], list[tuple[str, int]]]:
+    """Plain story vars with `{example: x}` leaves turned into examples, and where each is."""
+    from .yamlsafe import LDict, plain
+
+    found: list[tuple[str, int]] = []
+    default_line = line_of(pos) if pos else 2
+
+    def walk(value: Any, name: str, line: int) -> Any:
+        if isinstance(value, dict):
+            keys = set(value)
+            if "example" in keys and keys <= EXAMPLE_KEYS:
+                found.append((name, line))
+                return as_example(plain(value["example"]))
+            out = {}
+            for key, item in value.items():
+                where = line
+                if isinstance(value, LDict) and key in value.val_pos:
+                    where = line_of(value.val_pos[key])
+                out[key] = walk(item, f"{name}.{key}" if name else str(key), where)
+            return out
+        return plain(value)
+
+    result = walk(variables, "", default_line) if variables else {}
+    return (result if isinstance(result, dict) else {}), found
 
 
 def story_files(ws: Workspace) -> list[Path]:
@@ -526,7 +724,8 @@ def _make_environment(folder: Path) -> Any:
             return _template_source(text), filename, uptodate
 
     class AnswersEnvironment(ImmutableSandboxedEnvironment):
-        intercepted_binops = frozenset({"*", "**", "%"})
+        # "+", "-", "/", "//" only so that 2.5 * example stays an example (see _Example).
+        intercepted_binops = frozenset({"*", "**", "%", "+", "-", "/", "//"})
 
         def getattr(self, obj: Any, attribute: str) -> Any:
             # `company.values` is the profile's list, not dict.values: data keys win
@@ -560,7 +759,10 @@ def _make_environment(folder: Path) -> Any:
                 raise SecurityError("the power is too large")
             if operator == "%" and isinstance(left, str):
                 _check_format(left)
-            return super().call_binop(context, operator, left, right)
+            result = super().call_binop(context, operator, left, right)
+            if _touches_example((left, right)):
+                return _remark(result)
+            return result
 
         def call(__self, __context: Any, __obj: Any, *args: Any, **kwargs: Any) -> Any:
             # 'x'.ljust(10**9), '{:>999999999}'.format(1), lipsum(10**9): refuse sizes
@@ -574,7 +776,10 @@ def _make_environment(folder: Path) -> Any:
                     _check_sizes(args, kwargs)
             elif target is __self.globals.get("lipsum"):
                 _check_sizes(args, kwargs)
-            return super().call(__context, __obj, *args, **kwargs)
+            result = super().call(__context, __obj, *args, **kwargs)
+            if isinstance(owner, _Example) or _touches_example((*args, *kwargs.values())):
+                return _remark(result)
+            return result
 
     env = AnswersEnvironment(
         loader=AnswersLoader(),
@@ -585,7 +790,33 @@ def _make_environment(folder: Path) -> Any:
     )
     for name in ("center", "indent", "slice", "format"):
         env.filters[name] = _guarded(env.filters[name], name == "format")
+    for name, fn in list(env.filters.items()):
+        env.filters[name] = _keeps_example(fn)
+    env.filters["example"] = _example_filter
     return env
+
+
+def _example_filter(value: Any) -> Any:
+    """`{{ "text" | example }}`, `{% filter example %}...{% endfilter %}`: an invented passage."""
+    if isinstance(value, str):
+        # A plain marked str: a filter block yields the filter's value as is, and
+        # joining str subclasses would drop the mark.
+        return mark_example(value)
+    return as_example(value)
+
+
+def _keeps_example(filter_fn: Any) -> Any:
+    """A filter whose result is marked when it was given an example (`x|round|int`)."""
+    import functools
+
+    @functools.wraps(filter_fn)  # keeps jinja's pass_environment/pass_context marker
+    def keeps(*args: Any, **kwargs: Any) -> Any:
+        result = filter_fn(*args, **kwargs)
+        if _touches_example((*args, *kwargs.values())):
+            return _remark(result)
+        return result
+
+    return keeps
 
 
 _WIDE = re.compile(r"%[-#0 +]*\*|%[-#0 +]*\d*\.?\d{7,}|\{[^{}]*:[^{}]*\d{7,}[^{}]*\}")
@@ -769,6 +1000,7 @@ def _finish(meta: StoryMeta, text: str) -> RenderedStory:
         parts=parts,
         seconds=seconds,
         preamble=preamble,
+        examples=example_spans(text),
     )
 
 
@@ -914,6 +1146,19 @@ def check_story(
         return problems, result
     result.seconds = story.seconds
     result.section_seconds = {s.name: s.seconds for s in story.parts}
+    shown = example_spans(story.markdown)
+    if meta.examples or shown:
+        names = ", ".join(meta.examples[:4]) + (", ..." if len(meta.examples) > 4 else "")
+        count = max(len(shown), meta.example_count)
+        add(
+            meta.example_lines[0] if meta.example_lines else meta.body_line,
+            f"{count} example figure{'s' if count != 1 else ''} or passage"
+            f"{'s' if count != 1 else ''} to replace with your own"
+            + (f" ({names})" if names else "")
+            + f"; shown as {EXAMPLE_MARK} until you write the real value in place of "
+            "{example: ...}",
+            "warning",
+        )
     if not story.is_star:
         return problems, result
     result.split = story.split()
