@@ -319,24 +319,24 @@ def test_headings_inside_code_fences_are_not_sections() -> None:
 def test_speaking_time_english_hand_count() -> None:
     # Hand-counted words per section: 13, 18, 17 + 21 + 17, 12 = 98.
     text = (FIXTURES / "speech-en.md").read_text(encoding="utf-8")
-    assert answers.speaking_seconds(text) == pytest.approx(60 * 98 / 140, rel=0.15)
+    assert answers.speaking_seconds(text) == pytest.approx(60 * 98 / 130, rel=0.15)
     _, sections = answers.split_sections(text)
     expected = {"Situation": 13, "Task": 18, "Action": 55, "Result": 12}
     for name, _, body in sections:
         assert answers.speaking_seconds(body) == pytest.approx(
-            60 * expected[name] / 140, rel=0.15
+            60 * expected[name] / 130, rel=0.15
         ), name
 
 
 def test_speaking_time_korean_hand_count() -> None:
     # Hand-counted syllables: 23, 27, 16 + 31, 21, 18 = 136.
     text = (FIXTURES / "speech-ko.md").read_text(encoding="utf-8")
-    assert answers.speaking_seconds(text) == pytest.approx(60 * 136 / 350, rel=0.15)
+    assert answers.speaking_seconds(text) == pytest.approx(60 * 136 / 310, rel=0.15)
     _, sections = answers.split_sections(text)
     expected = {"Situation": 23, "Task": 27, "Action": 47, "Result": 21, "Learned": 18}
     for name, _, body in sections:
         assert answers.speaking_seconds(body) == pytest.approx(
-            60 * expected[name] / 350, rel=0.15
+            60 * expected[name] / 310, rel=0.15
         ), name
 
 
