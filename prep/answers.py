@@ -70,7 +70,7 @@ ALIASES: dict[str, tuple[str, ...]] = {
     "Learned": ("learned", "learning", "lesson", "배운점", "배운것", "교훈", "회고"),
 }
 KINDS = ("story", "email", "text")
-FRONT_KEYS = ("id", "title", "kind", "values", "competencies", "cards", "topic", "vars")
+FRONT_KEYS = ("id", "title", "kind", "values", "competencies", "cards", "topic", "vars", "reserve")
 
 
 def whole_seconds(seconds: float) -> int:
@@ -83,7 +83,7 @@ def whole_seconds(seconds: float) -> int:
 
 
 # What `answer list --json` and `answer show --json` say about a story, in this order.
-PUBLIC_FIELDS = ("id", "title", "kind", "values", "competencies", "cards", "topic", "path")
+PUBLIC_FIELDS = ("id", "title", "kind", "values", "competencies", "cards", "topic", "path", "reserve")
 
 
 @dataclass
@@ -98,6 +98,7 @@ class StoryMeta:
     cards: list[str]
     topic: str | None
     path: str  # relative to the workspace, e.g. answers/x.md.j2
+    reserve: bool = False  # kept for follow-up questions, not among the stories to rehearse first
     file: Path = field(repr=False, default=Path())
     vars: dict[str, Any] = field(repr=False, default_factory=dict)
     body_line: int = 1  # first line after the front matter
@@ -139,6 +140,7 @@ class RenderedStory:
     markdown: str
     parts: list[Section]
     seconds: float
+    reserve: bool = False
     preamble: str = ""
     examples: list[str] = field(default_factory=list)  # marked example figures, as rendered
 
@@ -464,6 +466,10 @@ def parse_meta(text: str, rel: str, file: Path) -> tuple[StoryMeta | None, list[
         err(data.val_pos["vars"], "'vars' must be a mapping of story variables")
         variables = {}
     variables, examples = _example_vars(variables, data.val_pos.get("vars"), line_of)
+    reserve = data.get("reserve", False)
+    if not isinstance(reserve, bool):
+        err(data.val_pos["reserve"], "'reserve' must be true or false")
+        reserve = False
     if problems:
         return None, problems
     meta = StoryMeta(
@@ -475,6 +481,7 @@ def parse_meta(text: str, rel: str, file: Path) -> tuple[StoryMeta | None, list[
         cards=cards,
         topic=topic,
         path=rel,
+        reserve=reserve,
         file=file,
         vars=variables,
         body_line=n + 1,
@@ -1071,6 +1078,7 @@ def _finish(meta: StoryMeta, text: str) -> RenderedStory:
         markdown=text,
         parts=parts,
         seconds=seconds,
+        reserve=meta.reserve,
         preamble=preamble,
         examples=example_spans(text),
     )
@@ -1221,7 +1229,7 @@ def check_story(
     shown = example_spans(story.markdown)
     if meta.examples or shown:
         names = ", ".join(meta.examples[:4]) + (", ..." if len(meta.examples) > 4 else "")
-        count = max(len(shown), meta.example_count)
+        count = meta.example_count or len(shown)
         add(
             meta.example_lines[0] if meta.example_lines else meta.body_line,
             f"{count} example figure{'s' if count != 1 else ''} or passage"

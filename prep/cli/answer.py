@@ -86,7 +86,8 @@ def _list_table(rows: list[dict[str, Any]], seconds: dict[str, float], width: in
         return "error" if "error" in row else _secs(seconds[row["id"]])
 
     def title(row: dict[str, Any]) -> str:
-        return clean(row["title"]) + ("" if row["kind"] == "story" else f" ({row['kind']})")
+        kind = "" if row["kind"] == "story" else f" ({row['kind']})"
+        return clean(row["title"]) + kind + (" (reserve)" if row.get("reserve") else "")
 
     def widest(header: str, cells: list[str]) -> int:
         return max([cell_len(header)] + [cell_len(c) for c in cells])
