@@ -103,8 +103,8 @@ def _list_table(rows: list[dict[str, Any]], seconds: dict[str, float], width: in
     table = Table(box=None, header_style="bold", pad_edge=False)
     table.add_column("id", no_wrap=True)
     table.add_column("time", justify="right", no_wrap=True)
-    table.add_column(EXAMPLE_MARK, justify="right", no_wrap=True)
     if ids + times + marks + values + cards + 5 * 2 + TITLE_MIN <= width:
+        table.add_column(EXAMPLE_MARK, justify="right", no_wrap=True)
         table.add_column("values", no_wrap=True)
         table.add_column("cards", no_wrap=True)
         table.add_column("title", min_width=TITLE_MIN, max_width=40, overflow="fold")
@@ -126,7 +126,9 @@ def _list_table(rows: list[dict[str, Any]], seconds: dict[str, float], width: in
         for name in ("values", "cards"):
             if row[name]:
                 cell.append(f"\n{name}: " + clean(", ".join(row[name])), style="dim")
-        table.add_row(Text(clean(row["id"])), time(row), Text(examples(row), style="yellow"), cell)
+        if examples(row):
+            cell.append(f"  {EXAMPLE_MARK}{examples(row)}", style="yellow")
+        table.add_row(Text(clean(row["id"])), time(row), cell)
     return table
 
 
