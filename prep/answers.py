@@ -83,7 +83,17 @@ def whole_seconds(seconds: float) -> int:
 
 
 # What `answer list --json` and `answer show --json` say about a story, in this order.
-PUBLIC_FIELDS = ("id", "title", "kind", "values", "competencies", "cards", "topic", "path", "reserve")
+PUBLIC_FIELDS = (
+    "id",
+    "title",
+    "kind",
+    "values",
+    "competencies",
+    "cards",
+    "topic",
+    "path",
+    "reserve",
+)
 
 
 @dataclass
@@ -379,7 +389,7 @@ def _template_source(text: str) -> str:
 
 def parse_meta(text: str, rel: str, file: Path) -> tuple[StoryMeta | None, list[Problem]]:
     """Front matter of one story file, with problems located in the file."""
-    from .yamlsafe import LDict, LList, load, plain
+    from .yamlsafe import LDict, LList, load
 
     stem = file.name.removesuffix(SUFFIX)
     try:
@@ -628,7 +638,7 @@ def _install_arithmetic() -> None:
     import math
     import operator as o
 
-    binary = {
+    binary: dict[str, Any] = {
         "add": o.add, "sub": o.sub, "mul": o.mul, "truediv": o.truediv,
         "floordiv": o.floordiv, "mod": o.mod, "pow": o.pow,
     }  # fmt: skip
@@ -636,15 +646,16 @@ def _install_arithmetic() -> None:
         for name, op in binary.items():
             setattr(cls, f"__{name}__", _arith(op))
             setattr(cls, f"__r{name}__", _arith(op, reverse=True))
-        for name, op in {
+        unary: dict[str, Any] = {
             "neg": o.neg, "pos": o.pos, "abs": abs, "round": round,
             "floor": math.floor, "ceil": math.ceil, "trunc": math.trunc,
-        }.items():  # fmt: skip
+        }  # fmt: skip
+        for name, op in unary.items():
             setattr(cls, f"__{name}__", _unary(op))
     for name, op in {"add": o.add, "mul": o.mul, "mod": o.mod}.items():
         setattr(ExampleStr, f"__{name}__", _arith(op))
-    ExampleStr.__radd__ = _arith(o.add, reverse=True)  # type: ignore[attr-defined]
-    ExampleStr.__rmul__ = _arith(o.mul, reverse=True)  # type: ignore[attr-defined]
+    setattr(ExampleStr, "__radd__", _arith(o.add, reverse=True))  # noqa: B010
+    setattr(ExampleStr, "__rmul__", _arith(o.mul, reverse=True))  # noqa: B010
 
 
 _install_arithmetic()

@@ -10,13 +10,13 @@ import pytest
 
 HEAD = "---\nid: {id}\ntitle: test\nvalues: [ownership]\n---\n"
 
+
 def real_figures(ws: Path) -> None:
     """The example stories as after the user wrote their own figures over the examples."""
     for path in (ws / "answers").glob("*.md.j2"):
         text = path.read_text(encoding="utf-8")
         text = re.sub(r"\{example: (\"[^\"]*\"|[^,}]+)(?:, note: [^}]*)?\}", r"\1", text)
         path.write_text(text, encoding="utf-8")
-
 
 
 def write_story(root: Path, story_id: str, body: str) -> Path:
