@@ -204,13 +204,10 @@ def show(
         info.append("  ·  values: " + clean(", ".join(story.values)))
     if story.cards:
         info.append("  ·  cards: " + clean(", ".join(story.cards)))
-    if not story.is_star:
-        out.print(head)
-        out.print(info)
-        out.print()
-        out.print(Markdown(clean(story.markdown)))
-        return
-    info.append(f"  ·  ~{whole_seconds(story.seconds)}s to say (aim ~{TARGET_S}s)")
+    if story.reserve:
+        info.append("  ·  reserve")
+    aim = f" (aim ~{TARGET_S}s)" if story.is_star else ""
+    info.append(f"  ·  ~{whole_seconds(story.seconds)}s to say{aim}")
     if story.examples:
         info.append(
             f"\n{EXAMPLE_MARK} {len(story.examples)} example figure"
@@ -218,6 +215,12 @@ def show(
             "(in the front matter, write the real value in place of {example: ...})",
             style="yellow",
         )
+    if not story.is_star:
+        out.print(head)
+        out.print(info)
+        out.print()
+        out.print(Markdown(clean(story.markdown)))
+        return
     split = story.split()
     panels = []
     for part in story.parts:
