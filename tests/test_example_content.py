@@ -165,9 +165,10 @@ def test_ingress_nginx_is_retired_and_gateway_api_named():
 
 
 def test_s3_lifecycle_mentions_the_128_kb_transition_minimum():
-    assert "128KB 미만 객체는 어떤 스토리지 클래스로도 전환되지 않는다" in _card(
-        "ec2-autoscaling-s3-lifecycle"
-    )["a"]
+    assert (
+        "128KB 미만 객체는 어떤 스토리지 클래스로도 전환되지 않는다"
+        in _card("ec2-autoscaling-s3-lifecycle")["a"]
+    )
 
 
 def test_elasticache_default_eviction_and_redis_licensing():
@@ -179,9 +180,10 @@ def test_elasticache_default_eviction_and_redis_licensing():
 
 def test_smaller_corrections_stay_made():
     assert "대부분의 경우" in _card("pydantic-performance")["a"]
-    assert "아직 트래픽을 받지 않는 새 인덱스에 한해 replica 0" in _card(
-        "es-topology-inverted-index"
-    )["a"]
+    assert (
+        "아직 트래픽을 받지 않는 새 인덱스에 한해 replica 0"
+        in _card("es-topology-inverted-index")["a"]
+    )
     assert "musllinux" in _card("concept-docker-multistage")["a"]
     assert "analyzer(토크나이저)" not in _card("concept-es-analyzer")["q"]
     assert "수명주기를 공유" in _card("cfn-modularization")["a"]
@@ -258,13 +260,17 @@ def test_the_career_is_one_timeline():
 
 
 def test_one_infrastructure_picture():
-    text = "\n".join(
-        p.read_text(encoding="utf-8") for p in (ROOT / "answers").glob("*.md.j2")
-    )
+    text = "\n".join(p.read_text(encoding="utf-8") for p in (ROOT / "answers").glob("*.md.j2"))
     # The price engine is called over gRPC (REST before the migration story), never over httpx.
     assert not re.search(r"가격[^\n.]*httpx|httpx[^\n.]*가격", text)
     assert "㈜" not in text  # a story is said aloud: 데이터벤처스
-    for phrase in ("서브 ms", "결제 직후 가격 검증", "부하 테스트는 날짜가 고정", "들려주신", "43.2분"):
+    for phrase in (
+        "서브 ms",
+        "결제 직후 가격 검증",
+        "부하 테스트는 날짜가 고정",
+        "들려주신",
+        "43.2분",
+    ):
         assert phrase not in text, phrase
 
 
@@ -290,7 +296,12 @@ def test_invented_figures_do_not_repeat_across_stories():
 
 def test_the_four_basic_questions_of_a_korean_interview_have_cards_and_texts():
     stories = {p.name.removesuffix(".md.j2") for p in (ROOT / "answers").glob("*.md.j2")}
-    for card_id in ("self-introduction", "why-this-company", "reason-for-leaving", "expected-salary"):
+    for card_id in (
+        "self-introduction",
+        "why-this-company",
+        "reason-for-leaving",
+        "expected-salary",
+    ):
         card = _card(card_id)
         assert card["topic"] == "기본 질문" and len(card["a"].strip().splitlines()) >= 3
         assert card.get("story") in stories, card_id
