@@ -37,9 +37,11 @@ ID_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,79}$")
 # (2017), on 412 speakers of the Korean Standard Speech Database; professional
 # announcers are the fastest group (Shim, "Fluency and speech rate for the
 # standard Korean speakers", Speech Sciences 11(3):193-200, 2004). A calm
-# interview answer sits below read and broadcast speech; 310 a minute matches a
-# careful hand count of this repository's example stories at a calm pace
-# (133-156 s for stories the former 350 a minute put at 113-131 s).
+# interview answer sits below read and broadcast speech. Calibration: on the
+# bundled stories as they stood before they were trimmed, a careful hand count
+# at a calm pace gave 133-156 s (fastapi-latency 156, cicd-rollback 153,
+# jwt-auth 151); this estimate gives 128-155 s (155, 155, 154), where the
+# former 350 a minute with English terms as English words gave 113-131 s.
 SYLLABLES_PER_MIN = 310
 # English: 130 words a minute. "People in the U.S. usually speak at a rate
 # between 125 and 150 words per minute" (S. E. Lucas, The Art of Public
