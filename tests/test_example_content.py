@@ -324,3 +324,23 @@ def test_changeable_facts_name_their_sources():
     ):  # fmt: skip
         assert fact in sources, fact
     assert re.search(r"checked 2026-12-\d\d", sources)
+
+
+def test_the_basic_texts_show_whole_in_drill_and_mock():
+    """The drill and mock panel show a story by its sections: each text has headings of its own
+    (none read as a STAR section), so no paragraph is left out."""
+    from prep import answers
+
+    ws = _workspace()
+    for story_id in (
+        "self-introduction",
+        "why-this-company",
+        "reason-for-leaving",
+        "expected-salary",
+    ):
+        story = answers.render(ws, story_id)
+        assert not story.preamble and len(story.parts) >= 2, story_id
+        assert not {p.name for p in story.parts} & {*answers.STAR, *answers.OPTIONAL}, story_id
+        shown = "\n".join(body for _, body in story.sections)
+        body = story.markdown.split("\n")
+        assert all(line in shown for line in body if line and not line.startswith("## "))
