@@ -343,6 +343,37 @@ def test_speaking_time_korean_hand_count() -> None:
         ), name
 
 
+@pytest.mark.parametrize(
+    ("token", "syllables"),
+    [
+        ("FastAPI", 7),  # 패스트에이피아이
+        ("API", 5),  # 에이피아이
+        ("Redis", 3),  # 레디스
+        ("cache", 2),  # 캐시
+        ("420", 4),  # 사백이십
+        ("1200", 3),  # 천이백
+        ("2024", 5),  # 이천이십사
+        ("15000", 3),  # 만오천
+        ("99.9", 5),  # 구십구점구
+        ("0", 1),  # 영
+    ],
+)
+def test_english_terms_and_numbers_count_as_the_korean_syllables_said(
+    token: str, syllables: int
+) -> None:
+    assert answers.korean_syllables(token) == syllables
+
+
+def test_english_terms_inside_korean_take_korean_time() -> None:
+    # 16 Hangul syllables, then FastAPI (7), Redis (3), 420 (4) and % (퍼센트, 3): 33 in all.
+    text = "저는 FastAPI 서버의 Redis 캐시로 응답을 420% 줄였습니다."
+    assert answers.count_units(text) == (16, 3)
+    assert answers.speaking_seconds(text) == pytest.approx(60 * 33 / answers.SYLLABLES_PER_MIN)
+    # English prose keeps words a minute.
+    english = "I cut the p95 latency of the FastAPI service by half."
+    assert answers.speaking_seconds(english) == pytest.approx(60 * 11 / answers.WORDS_PER_MIN)
+
+
 def test_spoken_text_skips_markdown_syntax() -> None:
     md = (
         "# Title words here\n"
