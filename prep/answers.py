@@ -27,9 +27,31 @@ OUTPUT_CAP = 200_000  # characters of rendered text; a story is ~2 KB
 MAX_FILE = 1_000_000
 ID_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,79}$")
 
-# Speaking rate: about 350 Korean syllables or 140 English words a minute.
-SYLLABLES_PER_MIN = 350
-WORDS_PER_MIN = 140
+# Speaking rates for a prepared answer said calmly to an interviewer, pauses
+# included (the time a listener waits, not articulation alone).
+#
+# Korean: 310 syllables a minute (5.2 a second). Korean speech rate is measured
+# in syllables a second, with pauses ("speaking rate") and without them
+# ("articulation rate"), by Lee, Shin, Yoo & Kim, "Speech rate in Korean across
+# region, gender and generation", Phonetics and Speech Sciences 9(1):27-39
+# (2017), on 412 speakers of the Korean Standard Speech Database; professional
+# announcers are the fastest group (Shim, "Fluency and speech rate for the
+# standard Korean speakers", Speech Sciences 11(3):193-200, 2004). A calm
+# interview answer sits below read and broadcast speech. Calibration: on the
+# bundled stories as they stood before they were trimmed, a careful hand count
+# at a calm pace gave 133-156 s (fastapi-latency 156, cicd-rollback 153,
+# jwt-auth 151); this estimate gives 128-155 s (155, 155, 154), where the
+# former 350 a minute with English terms as English words gave 113-131 s.
+SYLLABLES_PER_MIN = 310
+# English: 130 words a minute. "People in the U.S. usually speak at a rate
+# between 125 and 150 words per minute" (S. E. Lucas, The Art of Public
+# Speaking, 8th ed., 2004, p. 300); an answer under an interviewer's eyes is
+# taken at the calm end of that range.
+WORDS_PER_MIN = 130
+# English terms inside Korean speech are said as Korean loanwords: "Redis" is
+# 레디스, "API" 에이피아이, "420" 사백이십. They are counted in the syllables a
+# Korean speaker says (see korean_syllables) at the Korean rate, not as English
+# words, which made "FastAPI" as quick to say as "및".
 TARGET_S = 120
 TIME_LOW, TIME_HIGH = 90, 150
 
@@ -50,7 +72,7 @@ ALIASES: dict[str, tuple[str, ...]] = {
     "Learned": ("learned", "learning", "lesson", "배운점", "배운것", "교훈", "회고"),
 }
 KINDS = ("story", "email", "text")
-FRONT_KEYS = ("id", "title", "kind", "values", "competencies", "cards", "topic", "vars")
+FRONT_KEYS = ("id", "title", "kind", "values", "competencies", "cards", "topic", "vars", "reserve")
 
 
 def whole_seconds(seconds: float) -> int:
@@ -63,7 +85,17 @@ def whole_seconds(seconds: float) -> int:
 
 
 # What `answer list --json` and `answer show --json` say about a story, in this order.
-PUBLIC_FIELDS = ("id", "title", "kind", "values", "competencies", "cards", "topic", "path")
+PUBLIC_FIELDS = (
+    "id",
+    "title",
+    "kind",
+    "values",
+    "competencies",
+    "cards",
+    "topic",
+    "path",
+    "reserve",
+)
 
 
 @dataclass
@@ -78,15 +110,25 @@ class StoryMeta:
     cards: list[str]
     topic: str | None
     path: str  # relative to the workspace, e.g. answers/x.md.j2
+    reserve: bool = False  # kept for follow-up questions, not among the stories to rehearse first
     file: Path = field(repr=False, default=Path())
     vars: dict[str, Any] = field(repr=False, default_factory=dict)
     body_line: int = 1  # first line after the front matter
     id_line: int = 1
     value_lines: list[int] = field(repr=False, default_factory=list)
     card_lines: list[int] = field(repr=False, default_factory=list)
+    # Example figures still to replace: dotted var names, the line of each, and
+    # passages the template marks with the `example` filter.
+    examples: list[str] = field(default_factory=list)
+    example_lines: list[int] = field(repr=False, default_factory=list)
+    example_passages: int = 0
+
+    @property
+    def example_count(self) -> int:
+        return len(self.examples) + self.example_passages
 
     def to_dict(self) -> dict[str, Any]:
-        return {k: getattr(self, k) for k in PUBLIC_FIELDS}
+        return {**{k: getattr(self, k) for k in PUBLIC_FIELDS}, "examples": self.examples}
 
 
 @dataclass
@@ -110,7 +152,9 @@ class RenderedStory:
     markdown: str
     parts: list[Section]
     seconds: float
+    reserve: bool = False
     preamble: str = ""
+    examples: list[str] = field(default_factory=list)  # marked example figures, as rendered
 
     @property
     def sections(self) -> list[tuple[str, str]]:
@@ -137,6 +181,7 @@ class RenderedStory:
                 for s in self.parts
             ],
             "markdown": self.markdown,
+            "examples": self.examples,
         }
 
 
@@ -197,8 +242,60 @@ def count_units(text: str) -> tuple[int, int]:
     return len(_HANGUL.findall(text)), len(_WORD.findall(text))
 
 
+# Syllables of each letter's Korean name, for acronyms read letter by letter (에이, 비, 씨, ...).
+_LETTER_SYLLABLES = dict(zip("ABCDEFGHIJKLMNOPQRSTUVWXYZ", [
+    2, 1, 1, 1, 1, 2, 1, 3, 2, 2, 2, 1, 1, 1, 1, 1, 1, 1, 2, 1, 1, 2, 3, 2, 2, 2,
+], strict=True))  # fmt: skip
+_PARTS = re.compile(r"\d+(?:\.\d+)?|[A-Z]+(?![a-z])|[A-Z]?[a-z]+|[A-Za-z]")
+_VOWELS = re.compile(r"[aeiouy]+", re.IGNORECASE)
+_SYMBOLS = {"%": 3, "×": 1, "→": 0, "~": 0}  # 퍼센트, 배
+
+
+def _number_syllables(digits: str) -> int:
+    """Syllables of a number read in Korean: 420 사백이십 (4), 2024 이천이십사 (5), 99.9 (5)."""
+    whole, _, frac = digits.partition(".")
+    whole = whole.lstrip("0")
+    count = 0 if whole else 1  # 영
+    groups = []
+    while whole:
+        groups.append(whole[-4:])
+        whole = whole[:-4]
+    for g, group in enumerate(groups):
+        if not group.strip("0"):
+            continue
+        for p, ch in enumerate(reversed(group)):
+            d = int(ch)
+            if d:
+                count += (0 if d == 1 and (p > 0 or g > 0) else 1) + (1 if p > 0 else 0)
+        count += 1 if g > 0 else 0  # 만, 억
+    if frac:
+        count += 1 + len(frac)  # 점 and one syllable a digit
+    return max(count, 1)
+
+
+def korean_syllables(token: str) -> int:
+    """Syllables a Korean speaker says for a Latin-script token: a term, an acronym or a number."""
+    total = 0
+    for part in _PARTS.findall(token):
+        if part[0].isdigit():
+            total += _number_syllables(part)
+        elif part.isupper() and len(part) <= 5:
+            total += sum(_LETTER_SYLLABLES.get(ch, 1) for ch in part)
+        else:
+            vowels = len(_VOWELS.findall(part))
+            if part.lower().endswith("e") and vowels > 1:
+                vowels -= 1  # cache 캐시, pipeline 파이프라인
+            total += max(1, round(vowels * 1.5))  # loanwords add vowels: Redis 레디스
+    return max(total, 1)
+
+
 def speaking_seconds(markdown: str) -> float:
-    syllables, words = count_units(spoken_text(markdown))
+    text = spoken_text(markdown)
+    syllables, words = count_units(text)
+    if syllables >= words:  # Korean speech, with English terms said the Korean way
+        syllables += sum(korean_syllables(w) for w in _WORD.findall(text))
+        syllables += sum(n * text.count(ch) for ch, n in _SYMBOLS.items())
+        return 60.0 * syllables / SYLLABLES_PER_MIN
     return 60.0 * (syllables / SYLLABLES_PER_MIN + words / WORDS_PER_MIN)
 
 
@@ -294,11 +391,11 @@ def _template_source(text: str) -> str:
 
 def parse_meta(text: str, rel: str, file: Path) -> tuple[StoryMeta | None, list[Problem]]:
     """Front matter of one story file, with problems located in the file."""
-    from .yamlsafe import LDict, LList, load, plain
+    from .yamlsafe import LDict, LList, load
 
     stem = file.name.removesuffix(SUFFIX)
     try:
-        front, n, _ = split_front_matter(text)
+        front, n, body = split_front_matter(text)
     except ValueError as exc:
         return None, [Problem(rel, 1, 0, str(exc))]
     if front is None:
@@ -380,6 +477,11 @@ def parse_meta(text: str, rel: str, file: Path) -> tuple[StoryMeta | None, list[
     elif not isinstance(variables, dict):
         err(data.val_pos["vars"], "'vars' must be a mapping of story variables")
         variables = {}
+    variables, examples = _example_vars(variables, data.val_pos.get("vars"), line_of)
+    reserve = data.get("reserve", False)
+    if not isinstance(reserve, bool):
+        err(data.val_pos["reserve"], "'reserve' must be true or false")
+        reserve = False
     if problems:
         return None, problems
     meta = StoryMeta(
@@ -391,14 +493,202 @@ def parse_meta(text: str, rel: str, file: Path) -> tuple[StoryMeta | None, list[
         cards=cards,
         topic=topic,
         path=rel,
+        reserve=reserve,
         file=file,
-        vars=plain(variables),
+        vars=variables,
         body_line=n + 1,
         id_line=id_line,
         value_lines=value_lines,
         card_lines=card_lines,
+        examples=[name for name, _ in examples],
+        example_lines=[line for _, line in examples],
+        example_passages=len(_EXAMPLE_FILTER.findall(body)),
     )
     return meta, []
+
+
+# ---------------------------------------------------------------- example figures
+#
+# A figure or a situation the author invented, to be replaced with their own
+# before the interview: `vars: {p95_ms: {example: 85}}` in the front matter, or
+# `{{ "text" | example }}` / `{% filter example %}...{% endfilter %}` in the body.
+# Rendered, an example reads `✎85` inside a code span, so every screen that
+# shows Markdown (answer show, drill, mock) highlights it, and arithmetic or
+# filters applied to it keep the mark: a figure computed from an example is
+# an example too.
+
+EXAMPLE_MARK = "\u270e"  # ✎
+EXAMPLE_KEYS = frozenset({"example", "note"})
+_EXAMPLE_FILTER = re.compile(r"\|\s*example\b|\bfilter\s+example\b")
+_MARKED = re.compile(r"(`+) ?" + EXAMPLE_MARK + r"(.*?) ?\1(?!`)", re.DOTALL)
+
+
+def mark_example(text: str) -> str:
+    """`text` as a marked example: a code span (long enough for any backticks inside)."""
+    text = unmark(text)
+    run = max((len(m) for m in re.findall(r"`+", text)), default=0)
+    fence = "`" * (run + 1)
+    pad = " " if text.endswith("`") else ""
+    return f"{fence}{EXAMPLE_MARK}{text}{pad}{fence}"
+
+
+def unmark(text: str) -> str:
+    """Rendered text with every example mark taken off (the figures stay)."""
+    return _MARKED.sub(lambda m: m.group(2), text)
+
+
+def example_spans(text: str) -> list[str]:
+    """The marked examples in rendered text, in order."""
+    return [m.group(2) for m in _MARKED.finditer(text)]
+
+
+class _Example:
+    """Mixin: prints marked; arithmetic and formatting give marked results."""
+
+    __slots__ = ()
+
+    def _raw(self) -> Any:
+        raise NotImplementedError
+
+    def __str__(self) -> str:
+        return mark_example(str(self._raw()))
+
+    def __format__(self, spec: str) -> str:
+        return mark_example(format(self._raw(), spec))
+
+
+class ExampleInt(_Example, int):
+    __slots__ = ()
+
+    def _raw(self) -> int:
+        return int(self)
+
+
+class ExampleFloat(_Example, float):
+    __slots__ = ()
+
+    def _raw(self) -> float:
+        return float(self)
+
+
+class ExampleStr(_Example, str):
+    __slots__ = ()
+
+    def _raw(self) -> str:
+        return self[:]
+
+
+def as_example(value: Any) -> Any:
+    """A plain value as an example; containers have their items marked."""
+    if isinstance(value, _Example) or isinstance(value, bool) or value is None:
+        return value
+    if isinstance(value, int):
+        return ExampleInt(value)
+    if isinstance(value, float):
+        return ExampleFloat(value)
+    if isinstance(value, str):
+        return ExampleStr(value)
+    if isinstance(value, list):
+        return [as_example(v) for v in value]
+    if isinstance(value, dict):
+        return {k: as_example(v) for k, v in value.items()}
+    return value
+
+
+def raw_value(value: Any) -> Any:
+    return value._raw() if isinstance(value, _Example) else value
+
+
+def is_example(value: Any) -> bool:
+    return isinstance(value, _Example)
+
+
+def _touches_example(values: Iterable[Any]) -> bool:
+    for v in values:
+        if isinstance(v, _Example):
+            return True
+        if isinstance(v, (list, tuple)) and any(isinstance(i, _Example) for i in v):
+            return True
+    return False
+
+
+def _remark(result: Any) -> Any:
+    """The result of an operation on an example: marked, unless it already carries a mark."""
+    if isinstance(result, str) and not isinstance(result, _Example):
+        return result if EXAMPLE_MARK in result else ExampleStr(result)
+    if isinstance(result, (int, float)) and not isinstance(result, (bool, _Example)):
+        return as_example(result)
+    return result
+
+
+def _arith(op: Any, reverse: bool = False) -> Any:
+    def method(self: Any, other: Any) -> Any:
+        a, b = (raw_value(other), self._raw()) if reverse else (self._raw(), raw_value(other))
+        return _remark(op(a, b))
+
+    return method
+
+
+def _unary(op: Any) -> Any:
+    def method(self: Any, *args: Any) -> Any:
+        return _remark(op(self._raw(), *args))
+
+    return method
+
+
+def _install_arithmetic() -> None:
+    import math
+    import operator as o
+
+    binary: dict[str, Any] = {
+        "add": o.add, "sub": o.sub, "mul": o.mul, "truediv": o.truediv,
+        "floordiv": o.floordiv, "mod": o.mod, "pow": o.pow,
+    }  # fmt: skip
+    for cls in (ExampleInt, ExampleFloat):
+        for name, op in binary.items():
+            setattr(cls, f"__{name}__", _arith(op))
+            setattr(cls, f"__r{name}__", _arith(op, reverse=True))
+        unary: dict[str, Any] = {
+            "neg": o.neg, "pos": o.pos, "abs": abs, "round": round,
+            "floor": math.floor, "ceil": math.ceil, "trunc": math.trunc,
+        }  # fmt: skip
+        for name, op in unary.items():
+            setattr(cls, f"__{name}__", _unary(op))
+    for name, op in {"add": o.add, "mul": o.mul, "mod": o.mod}.items():
+        setattr(ExampleStr, f"__{name}__", _arith(op))
+    setattr(ExampleStr, "__radd__", _arith(o.add, reverse=True))  # noqa: B010
+    setattr(ExampleStr, "__rmul__", _arith(o.mul, reverse=True))  # noqa: B010
+
+
+_install_arithmetic()
+
+
+def _example_vars(
+    variables: Any, pos: tuple[int, int] | None, line_of: Any
+) -> tuple[dict[str, Any], list[tuple[str, int]]]:
+    """Plain story vars with `{example: x}` leaves turned into examples, and where each is."""
+    from .yamlsafe import LDict, plain
+
+    found: list[tuple[str, int]] = []
+    default_line = line_of(pos) if pos else 2
+
+    def walk(value: Any, name: str, line: int) -> Any:
+        if isinstance(value, dict):
+            keys = set(value)
+            if "example" in keys and keys <= EXAMPLE_KEYS:
+                found.append((name, line))
+                return as_example(plain(value["example"]))
+            out = {}
+            for key, item in value.items():
+                where = line
+                if isinstance(value, LDict) and key in value.val_pos:
+                    where = line_of(value.val_pos[key])
+                out[key] = walk(item, f"{name}.{key}" if name else str(key), where)
+            return out
+        return plain(value)
+
+    result = walk(variables, "", default_line) if variables else {}
+    return (result if isinstance(result, dict) else {}), found
 
 
 def story_files(ws: Workspace) -> list[Path]:
@@ -526,7 +816,8 @@ def _make_environment(folder: Path) -> Any:
             return _template_source(text), filename, uptodate
 
     class AnswersEnvironment(ImmutableSandboxedEnvironment):
-        intercepted_binops = frozenset({"*", "**", "%"})
+        # "+", "-", "/", "//" only so that 2.5 * example stays an example (see _Example).
+        intercepted_binops = frozenset({"*", "**", "%", "+", "-", "/", "//"})
 
         def getattr(self, obj: Any, attribute: str) -> Any:
             # `company.values` is the profile's list, not dict.values: data keys win
@@ -560,7 +851,10 @@ def _make_environment(folder: Path) -> Any:
                 raise SecurityError("the power is too large")
             if operator == "%" and isinstance(left, str):
                 _check_format(left)
-            return super().call_binop(context, operator, left, right)
+            result = super().call_binop(context, operator, left, right)
+            if _touches_example((left, right)):
+                return _remark(result)
+            return result
 
         def call(__self, __context: Any, __obj: Any, *args: Any, **kwargs: Any) -> Any:
             # 'x'.ljust(10**9), '{:>999999999}'.format(1), lipsum(10**9): refuse sizes
@@ -574,7 +868,10 @@ def _make_environment(folder: Path) -> Any:
                     _check_sizes(args, kwargs)
             elif target is __self.globals.get("lipsum"):
                 _check_sizes(args, kwargs)
-            return super().call(__context, __obj, *args, **kwargs)
+            result = super().call(__context, __obj, *args, **kwargs)
+            if isinstance(owner, _Example) or _touches_example((*args, *kwargs.values())):
+                return _remark(result)
+            return result
 
     env = AnswersEnvironment(
         loader=AnswersLoader(),
@@ -585,7 +882,33 @@ def _make_environment(folder: Path) -> Any:
     )
     for name in ("center", "indent", "slice", "format"):
         env.filters[name] = _guarded(env.filters[name], name == "format")
+    for name, fn in list(env.filters.items()):
+        env.filters[name] = _keeps_example(fn)
+    env.filters["example"] = _example_filter
     return env
+
+
+def _example_filter(value: Any) -> Any:
+    """`{{ "text" | example }}`, `{% filter example %}...{% endfilter %}`: an invented passage."""
+    if isinstance(value, str):
+        # A plain marked str: a filter block yields the filter's value as is, and
+        # joining str subclasses would drop the mark.
+        return mark_example(value)
+    return as_example(value)
+
+
+def _keeps_example(filter_fn: Any) -> Any:
+    """A filter whose result is marked when it was given an example (`x|round|int`)."""
+    import functools
+
+    @functools.wraps(filter_fn)  # keeps jinja's pass_environment/pass_context marker
+    def keeps(*args: Any, **kwargs: Any) -> Any:
+        result = filter_fn(*args, **kwargs)
+        if _touches_example((*args, *kwargs.values())):
+            return _remark(result)
+        return result
+
+    return keeps
 
 
 _WIDE = re.compile(r"%[-#0 +]*\*|%[-#0 +]*\d*\.?\d{7,}|\{[^{}]*:[^{}]*\d{7,}[^{}]*\}")
@@ -768,7 +1091,9 @@ def _finish(meta: StoryMeta, text: str) -> RenderedStory:
         markdown=text,
         parts=parts,
         seconds=seconds,
+        reserve=meta.reserve,
         preamble=preamble,
+        examples=example_spans(text),
     )
 
 
@@ -914,6 +1239,19 @@ def check_story(
         return problems, result
     result.seconds = story.seconds
     result.section_seconds = {s.name: s.seconds for s in story.parts}
+    shown = example_spans(story.markdown)
+    if meta.examples or shown:
+        names = ", ".join(meta.examples[:4]) + (", ..." if len(meta.examples) > 4 else "")
+        count = meta.example_count or len(shown)
+        add(
+            meta.example_lines[0] if meta.example_lines else meta.body_line,
+            f"{count} example figure{'s' if count != 1 else ''} or passage"
+            f"{'s' if count != 1 else ''} to replace with your own"
+            + (f" ({names})" if names else "")
+            + f"; shown as {EXAMPLE_MARK} until you write the real value in place of "
+            "{example: ...}",
+            "warning",
+        )
     if not story.is_star:
         return problems, result
     result.split = story.split()

@@ -94,7 +94,8 @@ def test_daily_review_limit_and_day_boundary(empty_ws):
 
 
 def test_filters_pick_only_matching_cards(ws):
-    s = _session(ws, FakeClock(T0), new_limit=100, filters=Filters(kinds=("behavioral",)))
+    culture = Filters(kinds=("behavioral",), topics=("행동·문화 적합성",))
+    s = _session(ws, FakeClock(T0), new_limit=100, filters=culture)
     assert s.queue == ["prioritization-fast-change", "team-conflict"]
     s = _session(ws, FakeClock(T0), new_limit=100, filters=Filters(topics=("AWS & IaC",)))
     assert s.queue[:2] == ["cfn-modularization", "ec2-autoscaling-s3-lifecycle"]

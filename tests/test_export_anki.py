@@ -116,7 +116,7 @@ def test_cli_export_json_and_unknown_deck(
 ) -> None:
     out = tmp_path / "all.apkg"
     result = invoke("-w", str(ws), "deck", "export", "--anki", str(out), "--json")
-    assert json.loads(result.output) == {"path": str(out), "decks": 3, "notes": 55}  # type: ignore[attr-defined]
+    assert json.loads(result.output) == {"path": str(out), "decks": 3, "notes": 59}  # type: ignore[attr-defined]
     bad = invoke("-w", str(ws), "deck", "export", "--anki", str(out), "--deck", "nope")
     assert bad.exit_code == 1  # type: ignore[attr-defined]
     assert "no deck 'nope'; decks: ask, concepts, datavent-backend" in bad.output  # type: ignore[attr-defined]
@@ -144,7 +144,7 @@ def test_cli_export_never_replaces_a_file_without_force(
     assert out.read_bytes() == b"keep me"
     ok = invoke("-w", str(ws), "deck", "export", "--anki", str(out), "--force")
     assert ok.exit_code == 0, ok.output  # type: ignore[attr-defined]
-    assert len(notes_of(out, tmp_path)) == 55
+    assert len(notes_of(out, tmp_path)) == 59
     # Updating the package Anki imports: an earlier export is replaced without --force.
     again = invoke("-w", str(ws), "deck", "export", "--anki", str(out), "--deck", "ask")
     assert again.exit_code == 0, again.output  # type: ignore[attr-defined]

@@ -29,7 +29,7 @@ def test_import_writes_a_deck_that_passes_check(ws: Path, cli: Callable[..., obj
     assert "Job Overview (profile material, not questions)" in out
     check = cli("-w", str(ws), "deck", "check")
     assert check.returncode == 0, check.stderr  # type: ignore[attr-defined]
-    assert check.stdout.strip() == "ok: 4 deck(s), 87 card(s)"  # type: ignore[attr-defined]
+    assert check.stdout.strip() == "ok: 4 deck(s), 91 card(s)"  # type: ignore[attr-defined]
     cards = deck_cards(ws / "decks" / "seed.yaml")
     assert all(not c.auto_id for c in cards)
     again = cli("-w", str(ws), "deck", "import", str(FIX / "seed_shape.md"), "--deck", "seed")
@@ -99,7 +99,7 @@ def test_user_errors_are_one_line(ws: Path, tmp_path: Path, cli: Callable[..., o
         assert r.returncode == 1, (args, r.stderr)  # type: ignore[attr-defined]
         assert r.stderr.strip().startswith(message), r.stderr  # type: ignore[attr-defined]
         assert "Traceback" not in r.stderr  # type: ignore[attr-defined]
-    assert sorted(p.name for p in (ws / "decks").iterdir()) == [
+    assert sorted(p.name for p in (ws / "decks").glob("*.yaml")) == [
         "ask.yaml",
         "concepts.yaml",
         "datavent-backend.yaml",

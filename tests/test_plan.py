@@ -220,7 +220,7 @@ def test_plan_topics_and_stats_readiness_use_the_same_model(ws):
     by_topic = {t["topic"]: t["recall_now"] for t in plan["topics"]}
     for r in stats["readiness"]:
         assert abs(by_topic[r["topic"]] - r["recall"]) < 1e-3
-    assert sum(t["cards"] for t in plan["topics"]) == plan["cards"] == 55
+    assert sum(t["cards"] for t in plan["topics"]) == plan["cards"] == 59
 
 
 def test_what_to_cut_adds_up_to_the_cards_left_new(ws, cli):

@@ -38,7 +38,7 @@ def _secs(value: float | None) -> str:
 def list_(
     json_: Annotated[bool, typer.Option("--json", help="Print one JSON document.")] = False,
 ) -> None:
-    """Stories with their values, linked cards and estimated speaking time."""
+    """Stories with their values, linked cards, estimated speaking time and example figures (✎) left to replace."""
     import json
 
     from ..answers import list_stories, render_meta
@@ -51,9 +51,12 @@ def list_(
     seconds: dict[str, float] = {}  # unrounded: rounding 112.46 to 112.5 first would show 113
     for meta in list_stories(ws):
         row = meta.to_dict()
+        row["example_count"] = meta.example_count
         try:
-            seconds[meta.id] = render_meta(ws, meta, profile).seconds
+            story = render_meta(ws, meta, profile)
+            seconds[meta.id] = story.seconds
             row["seconds"] = round(seconds[meta.id], 1)
+            row["example_count"] = max(meta.example_count, len(story.examples))
         except PrepError as exc:
             row["seconds"] = None
             row["error"] = str(exc)
@@ -76,25 +79,32 @@ def _list_table(rows: list[dict[str, Any]], seconds: dict[str, float], width: in
     from rich.table import Table
     from rich.text import Text
 
+    from ..answers import EXAMPLE_MARK
     from ..ui.keys import clean
 
     def time(row: dict[str, Any]) -> str:
         return "error" if "error" in row else _secs(seconds[row["id"]])
 
     def title(row: dict[str, Any]) -> str:
-        return clean(row["title"]) + ("" if row["kind"] == "story" else f" ({row['kind']})")
+        kind = "" if row["kind"] == "story" else f" ({row['kind']})"
+        return clean(row["title"]) + kind + (" (reserve)" if row.get("reserve") else "")
 
     def widest(header: str, cells: list[str]) -> int:
         return max([cell_len(header)] + [cell_len(c) for c in cells])
 
+    def examples(row: dict[str, Any]) -> str:
+        return str(row["example_count"]) if row.get("example_count") else ""
+
     ids = widest("id", [clean(r["id"]) for r in rows])
     times = widest("time", [time(r) for r in rows])
+    marks = widest(EXAMPLE_MARK, [examples(r) for r in rows])
     values = widest("values", [clean(v) for r in rows for v in r["values"]])
     cards = widest("cards", [clean(c) for r in rows for c in r["cards"]])
     table = Table(box=None, header_style="bold", pad_edge=False)
     table.add_column("id", no_wrap=True)
     table.add_column("time", justify="right", no_wrap=True)
-    if ids + times + values + cards + 4 * 2 + TITLE_MIN <= width:
+    if ids + times + marks + values + cards + 5 * 2 + TITLE_MIN <= width:
+        table.add_column(EXAMPLE_MARK, justify="right", no_wrap=True)
         table.add_column("values", no_wrap=True)
         table.add_column("cards", no_wrap=True)
         table.add_column("title", min_width=TITLE_MIN, max_width=40, overflow="fold")
@@ -102,6 +112,7 @@ def _list_table(rows: list[dict[str, Any]], seconds: dict[str, float], width: in
             table.add_row(  # Text, not markup: titles and ids are the user's text
                 Text(clean(row["id"])),
                 time(row),
+                Text(examples(row), style="yellow"),
                 Text(clean("\n".join(row["values"]))),
                 Text(clean("\n".join(row["cards"]))),
                 Text(title(row)),
@@ -115,6 +126,8 @@ def _list_table(rows: list[dict[str, Any]], seconds: dict[str, float], width: in
         for name in ("values", "cards"):
             if row[name]:
                 cell.append(f"\n{name}: " + clean(", ".join(row[name])), style="dim")
+        if examples(row):
+            cell.append(f"  {EXAMPLE_MARK}{examples(row)}", style="yellow")
         table.add_row(Text(clean(row["id"])), time(row), cell)
     return table
 
@@ -166,7 +179,7 @@ def show(
     """Render one story: STAR sections with the seconds each takes to say."""
     import json
 
-    from ..answers import TARGET_S, parse_var, render, whole_seconds
+    from ..answers import EXAMPLE_MARK, TARGET_S, parse_var, render, whole_seconds
 
     extra = dict(parse_var(v) for v in var or [])
     story = render(_ws(), story_id, extra)
@@ -191,13 +204,23 @@ def show(
         info.append("  ·  values: " + clean(", ".join(story.values)))
     if story.cards:
         info.append("  ·  cards: " + clean(", ".join(story.cards)))
+    if story.reserve:
+        info.append("  ·  reserve")
+    aim = f" (aim ~{TARGET_S}s)" if story.is_star else ""
+    info.append(f"  ·  ~{whole_seconds(story.seconds)}s to say{aim}")
+    if story.examples:
+        info.append(
+            f"\n{EXAMPLE_MARK} {len(story.examples)} example figure"
+            f"{'s' if len(story.examples) != 1 else ''}: replace with your own "
+            "(in the front matter, write the real value in place of {example: ...})",
+            style="yellow",
+        )
     if not story.is_star:
         out.print(head)
         out.print(info)
         out.print()
         out.print(Markdown(clean(story.markdown)))
         return
-    info.append(f"  ·  ~{whole_seconds(story.seconds)}s to say (aim ~{TARGET_S}s)")
     split = story.split()
     panels = []
     for part in story.parts:

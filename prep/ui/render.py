@@ -131,4 +131,8 @@ def story(sections: list[tuple[str, str]], title: str, seconds: float) -> Render
     from ..answers import whole_seconds
 
     head = Text(f"STAR · {clean(title)} · ~{whole_seconds(seconds)}s to say", style="bold")
+    from ..answers import EXAMPLE_MARK
+
+    if any(EXAMPLE_MARK in body for _, body in sections):
+        head.append(f"  {EXAMPLE_MARK} = example figure: replace with your own", style="yellow")
     return Group(head, *panels)
