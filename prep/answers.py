@@ -251,6 +251,16 @@ def _did_you_mean(word: str, choices: Iterable[str]) -> str:
     return f"; did you mean '{close[0]}'?" if close else ""
 
 
+def _read(path: Path, rel: str) -> bytes:
+    """A story's bytes; the size is checked before reading (OSError is the caller's)."""
+    from .safefile import TooLarge, read_capped
+
+    try:
+        return read_capped(path, MAX_FILE)
+    except TooLarge as exc:
+        raise PrepError(f"{rel}:1: {exc}", [Problem(rel, 1, 0, str(exc))]) from None
+
+
 def _decode(raw: bytes, rel: str) -> str:
     from .yamlsafe import decode
 
@@ -419,7 +429,7 @@ def scan(ws: Workspace) -> tuple[list[StoryMeta], list[Problem]]:
     for f in story_files(ws):
         rel = ws.rel(f)
         try:
-            text = _decode(f.read_bytes(), rel)
+            text = _decode(_read(f, rel), rel)
         except OSError as exc:
             problems.append(Problem(rel, 0, 0, f"cannot read: {exc.strerror}"))
             continue
@@ -463,7 +473,7 @@ def load_meta(ws: Workspace, story_id: str) -> StoryMeta:
             f"no story '{story_id}' ({rel} does not exist){_did_you_mean(story_id, known)}"
         )
     try:
-        text = _decode(file.read_bytes(), rel)
+        text = _decode(_read(file, rel), rel)
     except OSError as exc:
         raise PrepError(f"{rel}: cannot read: {exc.strerror}") from exc
     meta, problems = parse_meta(text, rel, file)
@@ -510,9 +520,8 @@ def _make_environment(folder: Path) -> Any:
                 ) from None
             if not path.is_file():
                 raise jinja2.TemplateNotFound(template, f"no template '{template}' in answers/")
-            raw = path.read_bytes()
             shown = f"answers/{name}"
-            text = _decode(raw, shown)
+            text = _decode(_read(path, shown), shown)
             mtime = path.stat().st_mtime_ns
             filename = str(path)
             self.files[filename] = shown
@@ -818,8 +827,8 @@ def _source_headings(meta: StoryMeta) -> dict[str, int]:
     """Line of each STAR heading as written in the template (first occurrence)."""
     lines: dict[str, int] = {}
     try:
-        text = meta.file.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError):
+        text = _read(meta.file, meta.path).decode("utf-8")
+    except (OSError, UnicodeDecodeError, PrepError):
         return lines
     for n, line in enumerate(text.split("\n"), 1):
         if n < meta.body_line:
@@ -833,12 +842,12 @@ def _source_headings(meta: StoryMeta) -> dict[str, int]:
 
 def _profile_values(ws: Workspace) -> tuple[dict[str, str], dict[str, int]]:
     """company.values ids -> names, and the line of each id in prep.yaml."""
-    from .yamlsafe import LDict, LList, load
+    from .yamlsafe import LDict, LList, load, read
 
-    try:
-        loaded = load(ws.profile_path.read_bytes(), "prep.yaml")
-    except OSError:
+    raw, _ = read(ws.profile_path, "prep.yaml")
+    if raw is None:
         return {}, {}
+    loaded = load(raw, "prep.yaml")
     names: dict[str, str] = {}
     lines: dict[str, int] = {}
     company = loaded.data.get("company") if isinstance(loaded.data, LDict) else None
@@ -1133,10 +1142,11 @@ def scaffold(
         cards=", ".join(cards),
         topic=_yaml_str(topic) if topic else "null",
     )
-    path.parent.mkdir(parents=True, exist_ok=True)
-    try:
-        with open(path, "x", encoding="utf-8") as fh:
-            fh.write(text)
-    except FileExistsError:
-        raise PrepError(f"answers/{story_id}{SUFFIX} already exists; not overwriting it") from None
+    import os
+
+    from .safefile import write_file
+
+    if os.path.lexists(path):
+        raise PrepError(f"answers/{story_id}{SUFFIX} already exists; not overwriting it")
+    write_file(path, text, replace=False, within=ws.root)
     return path

@@ -60,6 +60,18 @@ def _mark(node: Any) -> tuple[int, int]:
     return (m.line + 1, m.column + 1)
 
 
+def read(path: Any, shown: str, limit: int = MAX_BYTES) -> tuple[bytes | None, Problem | None]:
+    """The bytes of a file, or a located problem; the size is checked before reading."""
+    from .safefile import TooLarge, read_capped
+
+    try:
+        return read_capped(path, limit), None
+    except TooLarge as exc:
+        return None, Problem(shown, 1, 1, str(exc))
+    except OSError as exc:
+        return None, Problem(shown, 0, 0, f"cannot read: {exc.strerror or exc}")
+
+
 def decode(raw: bytes, path: str) -> tuple[str | None, list[Problem]]:
     """Bytes to text with located problems: size, NUL, invalid UTF-8, tabs."""
     problems: list[Problem] = []

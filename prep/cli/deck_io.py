@@ -26,6 +26,7 @@ def _others(ws: Any, out: Path) -> tuple[set[str], dict[str, str]]:
     if ws is None:
         return set(), {}
     from ..decks import deck_files, display_path, parse_deck
+    from ..yamlsafe import read
 
     ids: set[str] = set()
     decks: dict[str, str] = {}
@@ -33,10 +34,10 @@ def _others(ws: Any, out: Path) -> tuple[set[str], dict[str, str]]:
     for f in deck_files(ws.root):
         if f.resolve() == target:
             continue
-        try:
-            deck, _ = parse_deck(f.read_bytes(), str(f))
-        except OSError:
+        raw, _ = read(f, str(f))
+        if raw is None:
             continue
+        deck, _ = parse_deck(raw, str(f))
         if deck is not None:
             ids.update(c.id for c in deck.cards)
             decks[deck.id] = display_path(f, ws.root)

@@ -81,18 +81,22 @@ def export(
     from ..clock import default_clock, parse_when
     from ..logsync import export as do_export
     from ..logsync import undone_count, write_lines
-    from ..workspace import check_output
+    from ..safefile import record_written, written_by_prep
+    from ..workspace import check_output, find
 
+    state = find(GLOBALS.workspace, GLOBALS.db).db_path.parent
     if file != "-":
-        from ..logsync import is_export
-
-        check_output(Path(file), ".jsonl", "a review log export", force, is_export)
+        check_output(
+            Path(file), ".jsonl", "a review log export", force,
+            lambda p: written_by_prep(state, p),
+        )  # fmt: skip
     _, store = _open_store()
     start = parse_when(since, default_clock().local_tz()) if since else None
     if file == "-":
         write_lines(store, sys.stdout, start)
         return
     n = do_export(store, Path(file), start)
+    record_written(state, Path(file))
     undone = undone_count(store, start)
     also = f" and {undone} undone review(s)" if undone else ""
     typer.echo(f"Exported {n} review(s){also} to {file}.")
