@@ -63,12 +63,16 @@ def _undone_rows(store: Store, since: datetime | None = None) -> list[tuple[Any,
 
 def write_lines(store: Store, out: IO[str], since: datetime | None = None) -> int:
     """Write the reviews, then the undone ones; returns the number of reviews."""
+    from .safetext import json_safe  # C1, bidi and line separators as \u escapes
+
     n = 0
     for row in _rows(store, since):
-        out.write(json.dumps(dict(zip(FIELDS, row, strict=True)), ensure_ascii=False) + "\n")
+        out.write(json_safe(json.dumps(dict(zip(FIELDS, row, strict=True)), ensure_ascii=False)))
+        out.write("\n")
         n += 1
     for row in _undone_rows(store, since):
-        out.write(json.dumps(dict(zip(UNDO_FIELDS, row, strict=True)), ensure_ascii=False) + "\n")
+        line = json.dumps(dict(zip(UNDO_FIELDS, row, strict=True)), ensure_ascii=False)
+        out.write(json_safe(line) + "\n")
     return n
 
 

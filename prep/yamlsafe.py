@@ -17,7 +17,10 @@ MAX_BYTES = 8 * 1024 * 1024
 MAX_DEPTH = 40
 
 _ANCHOR_HINT = re.compile(r"(?:^|[\s\[{,:-])[&*][^\s,\]}]", re.MULTILINE)
-_DEEP_INDENT = re.compile(rf"^ {{{2 * MAX_DEPTH},}}\S", re.MULTILINE)
+# A line that opens many levels at once: deep indentation, or block indicators in a
+# row (`- - - - x`, `? ? x`, `- a: - b`). Its leading run of spaces and indicators
+# bounds how many levels it can open; past half the limit, the event stream decides.
+_DEEP_PREFIX = re.compile(rf"^[ ?:-]{{{MAX_DEPTH // 2},}}", re.MULTILINE)
 _TAB_INDENT = re.compile(r"^( *)\t", re.MULTILINE)
 _NOT_BRACKET = re.compile(r"[^\[\]{}]+")
 
@@ -103,7 +106,7 @@ def decode(raw: bytes, path: str) -> tuple[str | None, list[Problem]]:
 
 def _check_structure(text: str, path: str, yaml: Any) -> list[Problem]:
     """Refuse anchors/aliases and excessive nesting, using the event stream."""
-    suspicious_depth = _bracket_depth(text) > MAX_DEPTH or _DEEP_INDENT.search(text) is not None
+    suspicious_depth = _bracket_depth(text) > MAX_DEPTH or _DEEP_PREFIX.search(text) is not None
     if not suspicious_depth and not _ANCHOR_HINT.search(text):
         return []
     depth = 0

@@ -132,7 +132,8 @@ OK_DECKS = {
         "[/]topic",
     ],
     "ok-sql-text.yaml": ["Robert'); DROP TABLE cards; -- and \" OR 1=1 --"],
-    "ok-terminal-escapes.yaml": ["[2J", "link", "bell", "end"],
+    # whole sequences go, parameters and all: no "[2J" or "0;pwned" left on the screen
+    "ok-terminal-escapes.yaml": ["clear title linkhere bell end"],
     "ok-unicode.yaml": ["한국어", "\U0001f600"],
 }
 OK_PROFILES = {

@@ -54,7 +54,9 @@ def test_deck_import_does_not_write_through_a_link_at_the_old_temp_name(ws, cli,
     assert victim.read_text(encoding="utf-8") == "# my shell setup\n"
     assert "What is the GIL?" in (ws / "decks" / "questions.yaml").read_text(encoding="utf-8")
     assert (ws / "decks" / ".questions.yaml.tmp").is_symlink()  # left alone, not replaced
-    assert not [p for p in (ws / "decks").iterdir() if p.name.endswith(".tmp") and not p.is_symlink()]
+    assert not [
+        p for p in (ws / "decks").iterdir() if p.name.endswith(".tmp") and not p.is_symlink()
+    ]
 
 
 def test_log_export_does_not_write_through_a_link_at_its_old_temp_name(ws, invoke, tmp_path):
@@ -283,7 +285,10 @@ def test_the_anki_package_check_does_not_inflate_a_bomb(tmp_path):
 
     bomb = tmp_path / "old.apkg"
     zero = b"\0" * (1 << 20)
-    with zipfile.ZipFile(bomb, "w", zipfile.ZIP_DEFLATED) as z, z.open("collection.anki2", "w") as w:
+    with (
+        zipfile.ZipFile(bomb, "w", zipfile.ZIP_DEFLATED) as z,
+        z.open("collection.anki2", "w") as w,
+    ):
         for _ in range(MAX_COLLECTION // len(zero) + 8):
             w.write(zero)
     assert bomb.stat().st_size < MAX_COLLECTION // 100

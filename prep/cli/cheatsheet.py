@@ -1,12 +1,21 @@
 """`prep cheatsheet` (one printable page) and `prep followup` (thank-you email and debrief)."""
 
-import sys
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
 
-from .common import GLOBALS, check_decks, console, guard, note, open_workspace, scheduler_for
+from .common import (
+    GLOBALS,
+    check_decks,
+    console,
+    echo_json,
+    guard,
+    note,
+    open_workspace,
+    scheduler_for,
+    write_out,
+)
 
 SUFFIX_FORMATS = {".md": "md", ".markdown": "md", ".html": "html", ".htm": "html", ".pdf": "pdf"}
 
@@ -144,8 +153,7 @@ def register(app: typer.Typer) -> None:
                 )
         if output is None:
             assert isinstance(result.data, str)
-            sys.stdout.write(result.data)
-            sys.stdout.flush()
+            write_out(result.data)
             return
         from ..safefile import record_written, write_file
 
@@ -206,8 +214,7 @@ def register(app: typer.Typer) -> None:
             new_questions=tuple(new_question or ()), notes=notes,
         )  # fmt: skip
         if result.email:
-            sys.stdout.write(result.email)
-            sys.stdout.flush()
+            write_out(result.email)
             note("")
             note(due_text(result, clock.now()))
         for message in result.messages:
@@ -215,7 +222,6 @@ def register(app: typer.Typer) -> None:
 
 
 def _print_history(store: Any, as_json: bool) -> None:
-    import json
 
     from rich.text import Text
 
@@ -224,7 +230,7 @@ def _print_history(store: Any, as_json: bool) -> None:
 
     debriefs = history(store)
     if as_json:
-        typer.echo(json.dumps({"debriefs": debriefs}, ensure_ascii=False))
+        echo_json({"debriefs": debriefs})
         return
     out = console()
     if not debriefs:

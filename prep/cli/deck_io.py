@@ -5,7 +5,7 @@ from typing import Annotated, Any
 
 import typer
 
-from .common import GLOBALS, guard, note
+from .common import GLOBALS, echo, echo_json, guard, note
 
 SAMPLE = 5
 
@@ -142,8 +142,6 @@ def register(app: typer.Typer) -> None:
         kinds = _count([c["kind"] for c in plan.cards])
         topics = _count([str(c.get("topic", plan.title)) for c in plan.cards])
         if json_:
-            import json
-
             doc = {
                 "source": str(file),
                 "format": imported.format,
@@ -169,7 +167,7 @@ def register(app: typer.Typer) -> None:
                 "by_topic": topics,
                 "notes": plan.notes,
             }
-            typer.echo(json.dumps(doc, ensure_ascii=False))
+            echo_json(doc)
             return
         _report(file, imported, plan, shown, kinds, topics, dry_run, prune, drilled)
 
@@ -214,16 +212,9 @@ def register(app: typer.Typer) -> None:
         check_output(anki, ".apkg", "an Anki package", force, is_apkg)
         report = export_apkg(decks, anki)
         if json_:
-            import json
-
-            typer.echo(
-                json.dumps(
-                    {"path": str(anki), "decks": report.decks, "notes": report.notes},
-                    ensure_ascii=False,
-                )
-            )
+            echo_json({"path": str(anki), "decks": report.decks, "notes": report.notes})
             return
-        typer.echo(
+        echo(
             f"Wrote {anki}: {report.notes} note(s) in {report.decks} deck(s). "
             "Importing it into Anki again updates these notes instead of adding copies."
         )
@@ -241,7 +232,6 @@ def _report(
     drilled: bool,
 ) -> None:
     verb = "Would write" if dry_run else ("Wrote" if plan.changed else "Nothing to change in")
-    echo = typer.echo
     echo(
         f"Read {file} ({imported.format}): {len(imported.drafts)} question(s)"
         + (f", {len(imported.merged)} duplicate(s) merged" if imported.merged else "")
