@@ -789,12 +789,17 @@ def _bounded(name: str, filter_fn: Any) -> Any:
     """A filter whose result size is known not to pass the limit before it runs."""
     import functools
 
+    from jinja2 import Environment
+    from jinja2.nodes import EvalContext
+    from jinja2.runtime import Context
     from jinja2.sandbox import SecurityError
+
+    context_types = (Environment, EvalContext, Context)  # what jinja passes before the value
 
     @functools.wraps(filter_fn)  # keeps jinja's pass_environment / pass_eval_context marker
     def bounded(*args: Any, **kwargs: Any) -> Any:
         _tick()
-        values = [a for a in args if not hasattr(a, "environment") and not hasattr(a, "filters")]
+        values = [a for a in args if not isinstance(a, context_types)]
         _check_total((*values, *kwargs.values()))
         rest = values[1:]
         if name in ("center", "indent", "slice", "batch", "truncate", "wordwrap"):
