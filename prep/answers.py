@@ -1465,5 +1465,5 @@ def scaffold(
 
     if os.path.lexists(path):
         raise PrepError(f"answers/{story_id}{SUFFIX} already exists; not overwriting it")
-    write_file(path, text, replace=False, within=ws.root)
+    write_file(path, text, replace=False)
     return path

@@ -173,10 +173,10 @@ def plan_deck(path: Path, rel: str, new: list[tuple[str, str]], day: str) -> str
     )
 
 
-def _write_atomic(path: Path, text: str, root: Path | None = None) -> None:
+def _write_atomic(path: Path, text: str) -> None:
     from .safefile import write_file
 
-    write_file(path, text, within=root)
+    write_file(path, text)
 
 
 def _new_ids(store: Store, path: Path, day: str, count: int) -> list[str]:
@@ -287,7 +287,7 @@ def followup(
                 raise PrepError(f"{rel}: cannot write: {exc.strerror}") from exc
         return _record(
             store, clock, result, path, rel, fresh, asked_ids, name, note_text, interview,
-            day_text, ws.root,
+            day_text,
         )  # fmt: skip
     raise AssertionError("unreachable")
 
@@ -295,7 +295,7 @@ def followup(
 def _record(
     store: Store, clock: Clock, result: FollowupResult, path: Path, rel: str, fresh: list[str],
     asked_ids: list[str], name: str | None, note_text: str, interview: datetime | None,
-    day_text: str, root: Path,
+    day_text: str,
 ) -> FollowupResult:  # fmt: skip
     from .clock import iso
 
@@ -323,7 +323,7 @@ def _record(
         )
         if new_text is not None:
             # Last inside the transaction: if the write fails, the rows roll back.
-            _write_atomic(path, new_text, root)
+            _write_atomic(path, new_text)
     result.debrief_id = debrief_id
     result.asked = asked_ids
     result.new_cards = new_cards
