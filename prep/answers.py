@@ -4,7 +4,8 @@ A story is `answers/<id>.md.j2`: YAML front matter between `---` lines, then a
 Jinja2 Markdown body with `## Situation`, `## Task`, `## Action`, `## Result`
 (optionally `## Learned`). Templates may come from someone else's shared deck,
 so they render in an immutable sandbox that refuses Python internals, cannot
-load files outside `answers/`, and stops at an output cap.
+load files outside `answers/`, keeps each rendering to a CPU-time and memory
+budget, bounds every value it builds, and stops at an output cap.
 """
 
 from __future__ import annotations
@@ -650,7 +651,7 @@ def _make_environment(folder: Path) -> Any:
 MAX_VALUE = 1_000_000  # characters (or items) in any one value a template builds
 MAX_INT_BITS = 100_000  # about 30,000 digits
 MAX_LIPSUM_WORDS = 20_000
-RENDER_CPU_S = 1.0  # CPU seconds for one rendering (a story takes a few milliseconds)
+RENDER_CPU_S = 0.5  # CPU seconds for one rendering (a story takes a few milliseconds)
 RENDER_MEMORY = 256 * 1024 * 1024  # bytes the process may grow by while rendering
 
 _WIDE = re.compile(r"%[-#0 +]*\*|%[-#0 +]*\d*\.?\d{7,}|\{[^{}]*:[^{}]*\d{7,}[^{}]*\}")

@@ -116,8 +116,8 @@ ANSWERS: dict[str, tuple[int, str]] = {
     "invalid-utf8.md.j2": (8, "not valid UTF-8"),
     "nested-loops.md.j2": (8, "rendered text is over 200 KB; stopped"),
     # CPU time and memory are the sandbox's own budget, not per-call argument checks
-    "nested-empty-loops.md.j2": (8, "the template used more than 1 s of CPU time; stopped"),
-    "list-growth.md.j2": (8, "the template used more than 1 s of CPU time; stopped"),
+    "nested-empty-loops.md.j2": (8, "the template used more than 0.5 s of CPU time; stopped"),
+    "list-growth.md.j2": (8, "the template used more than 0.5 s of CPU time; stopped"),
     "replace-blowup.md.j2": (8, "replacing into a text over 1,000,000 characters is refused"),
     "replace-empty-blowup.md.j2": (8, "replacing into a text over 1,000,000 characters"),
     "indent-blowup.md.j2": (8, "indenting into a text over 1,000,000 characters is refused"),
