@@ -371,7 +371,18 @@ LOG_LINE = st.fixed_dictionaries(
 def _log_bytes() -> st.SearchStrategy[bytes]:
     import json
 
+    valid = st.fixed_dictionaries(
+        {
+            "uuid": st.uuids().map(str),
+            "card_id": st.one_of(st.sampled_from(["c1", "fastapi-async-caveats"]), st.text(min_size=1, max_size=40)),
+            "rating": st.integers(1, 4),
+            "reviewed_at": st.datetimes(timezones=st.just(__import__("datetime").timezone.utc)).map(lambda d: d.isoformat()),
+            "duration_ms": st.integers(0, 86_400_000),
+            "source": st.sampled_from(["drill", "mock", "cram"]),
+        }
+    )  # fmt: skip
     line = st.one_of(
+        valid.map(lambda d: json.dumps(d, ensure_ascii=False)),
         LOG_LINE.map(lambda d: json.dumps(d, ensure_ascii=False)),
         st.text(max_size=80),
         st.just("{" * 5000),
@@ -381,11 +392,28 @@ def _log_bytes() -> st.SearchStrategy[bytes]:
     return _bytes_or(text)
 
 
+@st.composite
+def _markdown_doc(draw: Any) -> str:
+    """A prep document's shape (headings, question lists, answers) with fuzzed text."""
+    out = [draw(st.sampled_from(["# Interview prep\n", "", "# 면접 준비\n"]))]
+    for _ in range(draw(st.integers(1, 6))):
+        out.append(
+            draw(st.sampled_from(["## ", "### ", "**", ""])) + draw(_weave(MD_TOKENS, 4)) + "\n"
+        )
+        for _ in range(draw(st.integers(0, 6))):
+            bullet = draw(st.sampled_from(["- ", "* ", "1. ", "Q: ", "- Q: "]))
+            q = draw(st.one_of(st.text(max_size=40), _weave(MD_TOKENS, 5)))
+            out.append(f"{bullet}{q}?\n")
+            if draw(st.booleans()):
+                out.append("  " + draw(_weave(MD_TOKENS, 5)) + "\n")
+        out.append("\n")
+    return "".join(out)
+
+
 TARGETS: dict[str, tuple[Callable[[Any], bool], st.SearchStrategy[Any]]] = {
     "deck": (deck_target, st.one_of(_deck_yaml().map(str.encode), _bytes_or(_weave(YAML_TOKENS)))),
     "profile": (profile_target, _bytes_or(_weave(YAML_TOKENS))),
-    "markdown": (markdown_target, _weave(MD_TOKENS)),
-    "csv": (csv_target, st.tuples(_weave(CSV_TOKENS), st.sampled_from(["csv", "tsv"]))),
+    "markdown": (markdown_target, st.one_of(_markdown_doc(), _weave(MD_TOKENS))),
     "log": (log_target, _log_bytes()),
     "template": (
         template_target,
@@ -394,6 +422,7 @@ TARGETS: dict[str, tuple[Callable[[Any], bool], st.SearchStrategy[Any]]] = {
             st.one_of(st.just(b"title: t"), _bytes_or(_weave(YAML_TOKENS, 40)).map(lambda b: b.replace(b"---", b"- -"))),
         ),
     ),
+    "csv": (csv_target, st.tuples(_weave(CSV_TOKENS), st.sampled_from(["csv", "tsv"]))),
 }  # fmt: skip
 
 

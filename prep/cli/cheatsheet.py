@@ -222,7 +222,6 @@ def register(app: typer.Typer) -> None:
 
 
 def _print_history(store: Any, as_json: bool) -> None:
-
     from rich.text import Text
 
     from ..followup import history
