@@ -4,7 +4,8 @@ A story is `answers/<id>.md.j2`: YAML front matter between `---` lines, then a
 Jinja2 Markdown body with `## Situation`, `## Task`, `## Action`, `## Result`
 (optionally `## Learned`). Templates may come from someone else's shared deck,
 so they render in an immutable sandbox that refuses Python internals, cannot
-load files outside `answers/`, and stops at an output cap.
+load files outside `answers/`, keeps each rendering to a CPU-time and memory
+budget, bounds every value it builds, and stops at an output cap.
 """
 
 from __future__ import annotations
@@ -346,6 +347,16 @@ def split_sections(markdown: str) -> tuple[str, list[tuple[str, str, str]]]:
 def _did_you_mean(word: str, choices: Iterable[str]) -> str:
     close = difflib.get_close_matches(word, list(choices), n=1, cutoff=0.6)
     return f"; did you mean '{close[0]}'?" if close else ""
+
+
+def _read(path: Path, rel: str) -> bytes:
+    """A story's bytes; the size is checked before reading (OSError is the caller's)."""
+    from .safefile import TooLarge, read_capped
+
+    try:
+        return read_capped(path, MAX_FILE)
+    except TooLarge as exc:
+        raise PrepError(f"{rel}:1: {exc}", [Problem(rel, 1, 0, str(exc))]) from None
 
 
 def _decode(raw: bytes, rel: str) -> str:
@@ -709,7 +720,7 @@ def scan(ws: Workspace) -> tuple[list[StoryMeta], list[Problem]]:
     for f in story_files(ws):
         rel = ws.rel(f)
         try:
-            text = _decode(f.read_bytes(), rel)
+            text = _decode(_read(f, rel), rel)
         except OSError as exc:
             problems.append(Problem(rel, 0, 0, f"cannot read: {exc.strerror}"))
             continue
@@ -753,7 +764,7 @@ def load_meta(ws: Workspace, story_id: str) -> StoryMeta:
             f"no story '{story_id}' ({rel} does not exist){_did_you_mean(story_id, known)}"
         )
     try:
-        text = _decode(file.read_bytes(), rel)
+        text = _decode(_read(file, rel), rel)
     except OSError as exc:
         raise PrepError(f"{rel}: cannot read: {exc.strerror}") from exc
     meta, problems = parse_meta(text, rel, file)
@@ -769,6 +780,8 @@ def load_meta(ws: Workspace, story_id: str) -> StoryMeta:
 def _make_environment(folder: Path) -> Any:
     """A sandbox confined to `folder`: no internals, no mutation, no files outside it."""
     import jinja2
+    from jinja2 import nodes
+    from jinja2.compiler import CodeGenerator, optimizeconst
     from jinja2.sandbox import ImmutableSandboxedEnvironment, SecurityError
 
     root = folder.resolve()
@@ -800,9 +813,8 @@ def _make_environment(folder: Path) -> Any:
                 ) from None
             if not path.is_file():
                 raise jinja2.TemplateNotFound(template, f"no template '{template}' in answers/")
-            raw = path.read_bytes()
             shown = f"answers/{name}"
-            text = _decode(raw, shown)
+            text = _decode(_read(path, shown), shown)
             mtime = path.stat().st_mtime_ns
             filename = str(path)
             self.files[filename] = shown
@@ -815,13 +827,41 @@ def _make_environment(folder: Path) -> Any:
 
             return _template_source(text), filename, uptodate
 
+    class Generator(CodeGenerator):
+        @optimizeconst
+        def visit_Concat(self, node: Any, frame: Any) -> None:
+            # `a ~ b` is checked like `a + b`: sizes first, so doubling a string stops.
+            if frame.eval_ctx.volatile:
+                func_name = "(markup_join if context.eval_ctx.volatile else str_join)"
+            elif frame.eval_ctx.autoescape:
+                func_name = "markup_join"
+            else:
+                func_name = "str_join"
+            self.write(f"environment.checked_concat({func_name}, (")
+            for arg in node.nodes:
+                self.visit(arg, frame)
+                self.write(", ")
+            self.write("))")
+
+        def visit_For(self, node: Any, frame: Any, **kwargs: Any) -> None:
+            # Each turn of the loop ticks the budget: `{% for %}` inside `{% for %}`
+            # that prints nothing still stops.
+            node.iter = nodes.Call(
+                nodes.EnvironmentAttribute("budget_iter"), [node.iter], [], None, None,
+                lineno=node.iter.lineno,
+            )  # fmt: skip
+            super().visit_For(node, frame, **kwargs)
+
     class AnswersEnvironment(ImmutableSandboxedEnvironment):
-        # "+", "-", "/", "//" only so that 2.5 * example stays an example (see _Example).
+        # "-", "/", "//" too so that 2.5 * example stays an example (see _Example).
         intercepted_binops = frozenset({"*", "**", "%", "+", "-", "/", "//"})
+        code_generator_class = Generator
+        budget_iter = staticmethod(_budget_iter)
 
         def getattr(self, obj: Any, attribute: str) -> Any:
             # `company.values` is the profile's list, not dict.values: data keys win
             # over methods. Anything else goes through the sandbox's checks.
+            _tick()
             if isinstance(obj, Mapping):
                 try:
                     if attribute in obj:
@@ -830,45 +870,62 @@ def _make_environment(folder: Path) -> Any:
                     pass
             return super().getattr(obj, attribute)
 
+        def checked_concat(self, join: Any, values: tuple[Any, ...]) -> Any:
+            _tick()
+            _check_total(values)
+            return join(values)
+
         def call_binop(self, context: Any, operator: str, left: Any, right: Any) -> Any:
+            _tick()
             if operator == "*":
                 for seq, n in ((left, right), (right, left)):
-                    if (
-                        isinstance(seq, (str, list, tuple))
-                        and isinstance(n, int)
-                        and len(seq) * n > OUTPUT_CAP
-                    ):
-                        raise SecurityError(
-                            f"repeating a value {n} times would exceed the output limit"
-                        )
+                    if isinstance(seq, (str, bytes, list, tuple)) and _is_int(n):
+                        if n > 0 and _size(seq, MAX_VALUE) * n > MAX_VALUE:
+                            raise SecurityError(
+                                f"repeating a value {n} times would exceed the output limit"
+                            )
+                if (
+                    _is_int(left)
+                    and _is_int(right)
+                    and left.bit_length() + right.bit_length() > MAX_INT_BITS
+                ):
+                    raise SecurityError("the product is too large")
+            if operator == "+":
+                _check_total((left, right))
             if (
                 operator == "**"
                 and isinstance(left, int)
                 and isinstance(right, int)
                 and abs(left) > 1
-                and right * max(abs(left).bit_length(), 1) > 100_000
+                and right * max(abs(left).bit_length(), 1) > MAX_INT_BITS
             ):
                 raise SecurityError("the power is too large")
             if operator == "%" and isinstance(left, str):
                 _check_format(left)
+                _check_total((left, right))
             result = super().call_binop(context, operator, left, right)
             if _touches_example((left, right)):
                 return _remark(result)
             return result
 
         def call(__self, __context: Any, __obj: Any, *args: Any, **kwargs: Any) -> Any:
-            # 'x'.ljust(10**9), '{:>999999999}'.format(1), lipsum(10**9): refuse sizes
-            # no story needs. Numbers given to format() itself (a salary) are fine.
+            # 'x'.ljust(10**9), '{:>999999999}'.format(1), lipsum(10**9), s.replace('', big):
+            # refuse before the call builds a string no story needs.
+            _tick()
+            if __obj is _budget_iter:
+                return _budget_iter(*args)
             target = getattr(__obj, "__wrapped__", __obj)
             owner = getattr(target, "__self__", None)
-            if isinstance(owner, str):
-                if getattr(target, "__name__", "") in ("format", "format_map"):
-                    _check_format(owner)
-                else:
-                    _check_sizes(args, kwargs)
+            name = getattr(target, "__name__", "")
+            if isinstance(owner, (str, bytes)):
+                _check_str_method(owner, name, args, kwargs)
             elif target is __self.globals.get("lipsum"):
                 _check_sizes(args, kwargs)
+                _check_lipsum(args, kwargs)
+            else:
+                _check_total((*args, *kwargs.values()))
             result = super().call(__context, __obj, *args, **kwargs)
+            _check_result(result)
             if isinstance(owner, _Example) or _touches_example((*args, *kwargs.values())):
                 return _remark(result)
             return result
@@ -879,11 +936,10 @@ def _make_environment(folder: Path) -> Any:
         autoescape=False,
         keep_trailing_newline=True,
         auto_reload=True,
+        finalize=_finalize,
     )
-    for name in ("center", "indent", "slice", "format"):
-        env.filters[name] = _guarded(env.filters[name], name == "format")
-    for name, fn in list(env.filters.items()):
-        env.filters[name] = _keeps_example(fn)
+    for name in list(env.filters):
+        env.filters[name] = _keeps_example(_bounded(name, env.filters[name]))
     env.filters["example"] = _example_filter
     return env
 
@@ -911,7 +967,126 @@ def _keeps_example(filter_fn: Any) -> Any:
     return keeps
 
 
+# Sizes no story comes near: a story is ~2 KB of text and its vars a few numbers.
+MAX_VALUE = 1_000_000  # characters (or items) in any one value a template builds
+MAX_INT_BITS = 100_000  # about 30,000 digits
+MAX_LIPSUM_WORDS = 20_000
+RENDER_CPU_S = 0.5  # CPU seconds for one rendering (a story takes a few milliseconds)
+RENDER_MEMORY = 256 * 1024 * 1024  # bytes the process may grow by while rendering
+
 _WIDE = re.compile(r"%[-#0 +]*\*|%[-#0 +]*\d*\.?\d{7,}|\{[^{}]*:[^{}]*\d{7,}[^{}]*\}")
+_NESTED = re.compile(r"\{[^{}]*:[^{}]*\{")
+
+
+def _is_int(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _size(value: Any, limit: int) -> int:
+    """About how many characters str(value) gives; counting stops past `limit`.
+
+    Repeated references count every time, as str() writes them every time, so
+    `[big] * 1000` is as large as it looks.
+    """
+    total = 0
+    stack = [value]
+    while stack:
+        v = stack.pop()
+        if isinstance(v, (str, bytes)):
+            total += len(v) + 2
+        elif isinstance(v, (list, tuple, set, frozenset)):
+            total += 2 + 2 * len(v)
+            if total > limit:
+                return total
+            stack.extend(v)
+        elif isinstance(v, Mapping):
+            total += 2 + 4 * len(v)
+            if total > limit:
+                return total
+            stack.extend(v.keys())
+            stack.extend(v.values())
+        elif _is_int(v):
+            total += v.bit_length() // 3 + 1
+        else:
+            total += 8
+        if total > limit:
+            return total
+    return total
+
+
+def _too_big(what: str = "a value") -> Any:
+    from jinja2.sandbox import SecurityError
+
+    return SecurityError(f"{what} over {MAX_VALUE:,} characters is refused")
+
+
+def _check_total(values: Iterable[Any]) -> None:
+    total = 0
+    for v in values:
+        total += _size(v, MAX_VALUE - total)
+        if total > MAX_VALUE:
+            raise _too_big("joining or formatting into a text")
+
+
+def _check_result(result: Any) -> None:
+    if isinstance(result, (str, bytes, list, tuple, dict)) and len(result) > MAX_VALUE:
+        raise _too_big()
+
+
+def _finalize(value: Any) -> Any:
+    """Every `{{ ... }}` passes here before str(): a huge list is refused, not printed."""
+    _tick()
+    if not isinstance(value, str) and _size(value, MAX_VALUE) > MAX_VALUE:
+        raise _too_big("printing a value")
+    return value
+
+
+def _arg(args: tuple[Any, ...], kwargs: Mapping[str, Any], i: int, key: str, default: Any) -> Any:
+    if len(args) > i:
+        return args[i]
+    return kwargs.get(key, default)
+
+
+def _replaced_size(s: Any, old: Any, new: Any, count: Any) -> int:
+    if not isinstance(s, (str, bytes)) or type(old) is not type(s) or type(new) is not type(s):
+        return 0
+    n = s.count(old) if old else len(s) + 1  # type: ignore[arg-type]
+    if _is_int(count) and count >= 0:
+        n = min(n, count)
+    return len(s) + n * (len(new) - len(old))
+
+
+def _check_str_method(owner: str | bytes, name: str, args: tuple[Any, ...], kw: Any) -> None:
+    from jinja2.sandbox import SecurityError
+
+    if name in ("format", "format_map"):
+        if isinstance(owner, str):
+            _check_format(owner)
+        _check_total((owner, *args, *kw.values()))
+        return
+    if name in ("translate", "maketrans"):
+        raise SecurityError(f"str.{name} is not available in templates")
+    _check_sizes(args, kw)
+    if name == "replace":
+        size = _replaced_size(owner, _arg(args, kw, 0, "old", ""), _arg(args, kw, 1, "new", ""),
+                              _arg(args, kw, 2, "count", -1))  # fmt: skip
+        if size > MAX_VALUE:
+            raise _too_big("replacing into a text")
+    elif name == "expandtabs":
+        tab = _arg(args, kw, 0, "tabsize", 8)
+        tabs = owner.count("\t" if isinstance(owner, str) else b"\t")  # type: ignore[arg-type]
+        if _is_int(tab) and len(owner) + tabs * tab > MAX_VALUE:
+            raise _too_big("expanding tabs into a text")
+    elif name == "join":
+        _check_total((*args, owner))
+
+
+def _check_lipsum(args: tuple[Any, ...], kwargs: Mapping[str, Any]) -> None:
+    from jinja2.sandbox import SecurityError
+
+    n, most = _arg(args, kwargs, 0, "n", 5), _arg(args, kwargs, 3, "max", 100)
+    if _is_int(n) and _is_int(most) and n * most > MAX_LIPSUM_WORDS:
+        raise SecurityError(f"lipsum of more than {MAX_LIPSUM_WORDS:,} words is refused")
 
 
 def _check_format(fmt: str) -> None:
@@ -919,6 +1094,8 @@ def _check_format(fmt: str) -> None:
 
     if _WIDE.search(fmt):
         raise SecurityError("a format width over a million characters (or from '*') is refused")
+    if _NESTED.search(fmt):
+        raise SecurityError("a format width taken from an argument is refused")
 
 
 def _check_sizes(args: Iterable[Any], kwargs: Mapping[str, Any]) -> None:
@@ -929,20 +1106,50 @@ def _check_sizes(args: Iterable[Any], kwargs: Mapping[str, Any]) -> None:
             raise SecurityError(f"the number {value} is too large for this call")
 
 
-def _guarded(filter_fn: Any, is_format: bool) -> Any:
-    """A filter that refuses widths and counts that would build huge strings or loops."""
+def _bounded(name: str, filter_fn: Any) -> Any:
+    """A filter whose result size is known not to pass the limit before it runs."""
     import functools
 
-    @functools.wraps(filter_fn)  # keeps jinja's pass_environment marker
-    def guarded(*args: Any, **kwargs: Any) -> Any:
-        values = [a for a in args if not hasattr(a, "filters")]  # skip the environment
-        if not is_format:
-            _check_sizes(values[1:], kwargs)
-        elif values and isinstance(values[0], str):
-            _check_format(values[0])
-        return filter_fn(*args, **kwargs)
+    from jinja2 import Environment
+    from jinja2.nodes import EvalContext
+    from jinja2.runtime import Context
+    from jinja2.sandbox import SecurityError
 
-    return guarded
+    context_types = (Environment, EvalContext, Context)  # what jinja passes before the value
+
+    @functools.wraps(filter_fn)  # keeps jinja's pass_environment / pass_eval_context marker
+    def bounded(*args: Any, **kwargs: Any) -> Any:
+        _tick()
+        values = [a for a in args if not isinstance(a, context_types)]
+        _check_total((*values, *kwargs.values()))
+        rest = values[1:]
+        if name in ("center", "indent", "slice", "batch", "truncate", "wordwrap"):
+            _check_sizes(rest, kwargs)
+        if name == "format" and values and isinstance(values[0], str):
+            _check_format(values[0])
+        elif name == "replace" and values:
+            s = str(values[0]) if not isinstance(values[0], (str, bytes)) else values[0]
+            old, new = (
+                _arg(tuple(rest), kwargs, 0, "old", ""),
+                _arg(tuple(rest), kwargs, 1, "new", ""),
+            )
+            count = _arg(tuple(rest), kwargs, 2, "count", None)
+            if _replaced_size(s, str(old), str(new), count) > MAX_VALUE:
+                raise _too_big("replacing into a text")
+        elif name == "indent" and values and isinstance(values[0], str):
+            width = _arg(tuple(rest), kwargs, 0, "width", 4)
+            pad = width if _is_int(width) else len(str(width))
+            if len(values[0]) + (values[0].count("\n") + 1) * pad > MAX_VALUE:
+                raise _too_big("indenting into a text")
+        elif name == "sum":
+            start = _arg(tuple(rest), kwargs, 1, "start", 0)
+            if not isinstance(start, (int, float)):
+                raise SecurityError("sum adds numbers only")
+        result = filter_fn(*args, **kwargs)
+        _check_result(result)
+        return result
+
+    return bounded
 
 
 _ENVS: dict[str, Any] = {}
@@ -981,6 +1188,113 @@ def _generator_line(gen: Any) -> tuple[str, int] | None:
     return found
 
 
+class _OverBudget(BaseException):
+    """Raised inside a rendering that ran out of time or memory. A BaseException, so
+    no `except Exception` between the template and us can swallow it."""
+
+
+def _rss() -> int:
+    """Resident memory of this process, in bytes (peak where the current is unknown)."""
+    try:
+        with open("/proc/self/statm", "rb") as f:
+            return int(f.read().split()[1]) * _PAGE
+    except (OSError, ValueError, IndexError):
+        pass
+    try:
+        import resource
+        import sys
+
+        peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+        return peak if sys.platform == "darwin" else peak * 1024
+    except (ImportError, OSError):
+        return 0
+
+
+_PAGE = 4096
+try:
+    import os as _os
+
+    _PAGE = _os.sysconf("SC_PAGE_SIZE")
+except (AttributeError, ValueError, OSError):
+    pass
+
+
+class _Budget:
+    """CPU time and memory for one rendering, enforced by the sandbox itself.
+
+    Every step a template takes passes one of the sandbox's hooks: attribute
+    access, calls, operators, filters, `~`, printing, and each turn of a
+    `{% for %}` loop. Each hook ticks the running budget; about every 10 ms a
+    tick looks at the CPU clock and the process's memory. Nested loops that
+    print nothing, a string doubled in a loop, a filter called a million times:
+    each stops a few milliseconds past its budget, naming the template line.
+    """
+
+    def __init__(self, cpu_s: float, memory: int):
+        import time
+
+        self.cpu_s = cpu_s
+        self.memory = memory
+        self._wall = time.perf_counter
+        self._cpu = time.process_time
+
+    def __enter__(self) -> _Budget:
+        global _RUNNING
+        self.deadline = self._cpu() + self.cpu_s
+        self.base = _rss()
+        self.next = self._wall() + 0.01
+        self.outer, _RUNNING = _RUNNING, self
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        global _RUNNING
+        _RUNNING = self.outer
+
+    def tick(self) -> None:
+        now = self._wall()
+        if now < self.next:
+            return
+        self.next = now + 0.01
+        if self._cpu() > self.deadline:
+            raise _OverBudget(f"the template used more than {self.cpu_s:g} s of CPU time; stopped")
+        if self.base and _rss() - self.base > self.memory:
+            raise _OverBudget(
+                f"the template used more than {self.memory // (1024 * 1024)} MB of memory; stopped"
+            )
+
+
+_RUNNING: _Budget | None = None
+
+
+def _tick() -> None:
+    if _RUNNING is not None:
+        _RUNNING.tick()
+
+
+def _budget_iter(iterable: Any) -> Any:
+    """The iterable of a `{% for %}`: each turn ticks the budget."""
+    budget = _RUNNING
+    if budget is None:
+        yield from iterable
+        return
+    tick = budget.tick
+    for item in iterable:
+        tick()
+        yield item
+
+
+def _budget_frame(exc: BaseException, files: dict[str, str]) -> tuple[str, int] | None:
+    """The innermost template line of a traceback jinja did not rewrite."""
+    found: tuple[str, int] | None = None
+    tb = exc.__traceback__
+    while tb is not None:
+        template = tb.tb_frame.f_globals.get("__jinja_template__")
+        if template is not None and template.filename in files:
+            found = (files[template.filename], template.get_corresponding_lineno(tb.tb_lineno))
+        tb = tb.tb_next
+    return found
+
+
 def _fail(path: str, line: int, message: str) -> PrepError:
     where = f"{path}:{line}" if line else path
     return PrepError(f"{where}: {message}", [Problem(path, line, 0, message)])
@@ -995,22 +1309,32 @@ def render_template(
 
     env = environment(ws)
     files: dict[str, str] = env.loader.files
+    budget = _Budget(RENDER_CPU_S, RENDER_MEMORY)
     try:
-        template = env.get_template(name)
-        gen = template.generate(context)
-        chunks: list[str] = []
-        size = 0
-        for chunk in gen:
-            size += len(chunk)
-            if size > OUTPUT_CAP:
-                at = _generator_line(gen)
-                gen.close()
-                path, line = (files.get(at[0], shown), at[1]) if at else (shown, first_line)
-                raise _fail(path, line, f"rendered text is over {OUTPUT_CAP // 1000} KB; stopped")
-            chunks.append(chunk)
+        with budget:
+            template = env.get_template(name)
+            gen = template.generate(context)
+            chunks: list[str] = []
+            size = 0
+            for chunk in gen:
+                size += len(chunk)
+                if size > OUTPUT_CAP:
+                    at = _generator_line(gen)
+                    gen.close()
+                    path, line = (files.get(at[0], shown), at[1]) if at else (shown, first_line)
+                    raise _fail(
+                        path, line, f"rendered text is over {OUTPUT_CAP // 1000} KB; stopped"
+                    )
+                chunks.append(chunk)
         return "".join(chunks)
     except PrepError:
         raise
+    except _OverBudget as exc:
+        at = _budget_frame(exc, files)
+        path, line = at if at else (shown, first_line)
+        raise _fail(path, line, str(exc)) from None
+    except MemoryError:
+        raise _fail(shown, first_line, "the template needs more memory than there is") from None
     except jinja2.TemplateSyntaxError as exc:
         path = files.get(exc.filename or "", shown)
         raise _fail(path, exc.lineno or first_line, f"template syntax: {exc.message}") from None
@@ -1143,8 +1467,8 @@ def _source_headings(meta: StoryMeta) -> dict[str, int]:
     """Line of each STAR heading as written in the template (first occurrence)."""
     lines: dict[str, int] = {}
     try:
-        text = meta.file.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError):
+        text = _read(meta.file, meta.path).decode("utf-8")
+    except (OSError, UnicodeDecodeError, PrepError):
         return lines
     for n, line in enumerate(text.split("\n"), 1):
         if n < meta.body_line:
@@ -1158,12 +1482,12 @@ def _source_headings(meta: StoryMeta) -> dict[str, int]:
 
 def _profile_values(ws: Workspace) -> tuple[dict[str, str], dict[str, int]]:
     """company.values ids -> names, and the line of each id in prep.yaml."""
-    from .yamlsafe import LDict, LList, load
+    from .yamlsafe import LDict, LList, load, read
 
-    try:
-        loaded = load(ws.profile_path.read_bytes(), "prep.yaml")
-    except OSError:
+    raw, _ = read(ws.profile_path, "prep.yaml")
+    if raw is None:
         return {}, {}
+    loaded = load(raw, "prep.yaml")
     names: dict[str, str] = {}
     lines: dict[str, int] = {}
     company = loaded.data.get("company") if isinstance(loaded.data, LDict) else None
@@ -1471,10 +1795,11 @@ def scaffold(
         cards=", ".join(cards),
         topic=_yaml_str(topic) if topic else "null",
     )
-    path.parent.mkdir(parents=True, exist_ok=True)
-    try:
-        with open(path, "x", encoding="utf-8") as fh:
-            fh.write(text)
-    except FileExistsError:
-        raise PrepError(f"answers/{story_id}{SUFFIX} already exists; not overwriting it") from None
+    import os
+
+    from .safefile import write_file
+
+    if os.path.lexists(path):
+        raise PrepError(f"answers/{story_id}{SUFFIX} already exists; not overwriting it")
+    write_file(path, text, replace=False)
     return path

@@ -592,11 +592,16 @@ def sheet_of(content: Content, keep: int, paper: str = "a4") -> Sheet:
 
 _MD_TAG = re.compile(r"<(?=[A-Za-z/!?])")
 _MD_LINK = re.compile(r"\]\(")
+# `[label]: url` defines a link for every `[label]` on the page (the sheet's own
+# "[new]" badges included): in printed values its bracket is escaped, so no card
+# can define a link that another card, or the sheet, then uses.
+_MD_REFDEF = re.compile(r"\[(?=(?:[^[\]\\]|\\.){0,999}\]:)")  # labels are at most 999 chars
 
 
 def md_escape(value: Any) -> Any:
-    """Printed values in Markdown: raw HTML and inline links become plain text."""
+    """Printed values in Markdown: raw HTML, inline links and link definitions become text."""
     if isinstance(value, str):
+        value = _MD_REFDEF.sub("\\[", value)
         return _MD_LINK.sub("]\\(", _MD_TAG.sub("&lt;", value))
     return value
 

@@ -471,15 +471,16 @@ def cross_check(
 
 def load_all(root: Path, paths: list[Path] | None = None) -> tuple[list[Deck], list[Problem]]:
     """Load every deck of a workspace (or the given files), all problems reported."""
+    from .yamlsafe import read
+
     files = paths if paths is not None else deck_files(root)
     decks: list[Deck] = []
     problems: list[Problem] = []
     for f in files:
         rel = display_path(f, root)
-        try:
-            raw = f.read_bytes()
-        except OSError as exc:
-            problems.append(Problem(rel, 0, 0, f"cannot read: {exc.strerror}"))
+        raw, problem = read(f, rel)
+        if raw is None:
+            problems.append(problem)  # type: ignore[arg-type]
             continue
         deck, probs = parse_deck(raw, rel)
         problems.extend(probs)

@@ -10,8 +10,7 @@ nothing at all.
 
 from __future__ import annotations
 
-import os
-import tempfile
+import contextlib
 import uuid as uuidlib
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -140,8 +139,13 @@ def plan_deck(path: Path, rel: str, new: list[tuple[str, str]], day: str) -> str
     from .decks import parse_deck
 
     if path.exists():
+        from .safefile import TooLarge, read_capped
+        from .yamlsafe import MAX_BYTES
+
         try:
-            old = path.read_bytes()
+            old = read_capped(path, MAX_BYTES)
+        except TooLarge as exc:
+            raise PrepError(f"{rel}: {exc}") from None
         except OSError as exc:
             raise PrepError(f"{rel}: cannot read: {exc.strerror}") from exc
         deck, problems = parse_deck(old, rel)
@@ -170,17 +174,9 @@ def plan_deck(path: Path, rel: str, new: list[tuple[str, str]], day: str) -> str
 
 
 def _write_atomic(path: Path, text: str) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=".asked-", suffix=".tmp", dir=str(path.parent))
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as f:
-            f.write(text)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    from .safefile import write_file
+
+    write_file(path, text)
 
 
 def _new_ids(store: Store, path: Path, day: str, count: int) -> list[str]:
@@ -190,9 +186,13 @@ def _new_ids(store: Store, path: Path, day: str, count: int) -> list[str]:
     used = {r[0] for r in store.conn.execute("SELECT id FROM cards")}
     used |= {r[0] for r in store.conn.execute("SELECT old_id FROM card_aliases")}
     if path.exists():
+        from .safefile import TooLarge, read_capped
+        from .yamlsafe import MAX_BYTES
+
         try:
-            used |= set(re.findall(r"asked-\d{8}-\d+", path.read_text(encoding="utf-8")))
-        except (OSError, UnicodeDecodeError):
+            text = read_capped(path, MAX_BYTES).decode("utf-8")
+            used |= set(re.findall(r"asked-\d{8}-\d+", text))
+        except (OSError, UnicodeDecodeError, TooLarge):
             pass  # parse_deck reports an unreadable file with its location
     stem = "asked-" + day.replace("-", "")
     out: list[str] = []
@@ -216,7 +216,6 @@ def followup(
     notes: str | None = None,
 ) -> FollowupResult:
     """Render the thank-you email and record the debrief (when there is one)."""
-    from .clock import iso
     from .decks import normalize
     from .status import interview_at
     from .workspace import load_profile
@@ -277,6 +276,29 @@ def followup(
     day_text = day.date().isoformat()
     path = ws.decks_dir / ASKED_DECK
     rel = ws.rel(path)
+    with contextlib.ExitStack() as held:
+        if fresh:  # two follow-ups at once: the second reads the file after the first wrote it
+            from .safefile import folder_lock
+
+            try:
+                path.parent.mkdir(parents=True, exist_ok=True)
+                held.enter_context(folder_lock(path.parent))
+            except OSError as exc:
+                raise PrepError(f"{rel}: cannot write: {exc.strerror}") from exc
+        return _record(
+            store, clock, result, path, rel, fresh, asked_ids, name, note_text, interview,
+            day_text,
+        )  # fmt: skip
+    raise AssertionError("unreachable")
+
+
+def _record(
+    store: Store, clock: Clock, result: FollowupResult, path: Path, rel: str, fresh: list[str],
+    asked_ids: list[str], name: str | None, note_text: str, interview: datetime | None,
+    day_text: str,
+) -> FollowupResult:  # fmt: skip
+    from .clock import iso
+
     new_cards: list[tuple[str, str]] = []
     new_text: str | None = None
     if fresh:
@@ -301,10 +323,7 @@ def followup(
         )
         if new_text is not None:
             # Last inside the transaction: if the write fails, the rows roll back.
-            try:
-                _write_atomic(path, new_text)
-            except OSError as exc:
-                raise PrepError(f"{rel}: cannot write: {exc.strerror}") from exc
+            _write_atomic(path, new_text)
     result.debrief_id = debrief_id
     result.asked = asked_ids
     result.new_cards = new_cards

@@ -18,7 +18,6 @@ A bad file is reported line by line and changes nothing.
 from __future__ import annotations
 
 import json
-import os
 import uuid as uuidlib
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -37,6 +36,8 @@ FIELDS = ("uuid", "card_id", "rating", "reviewed_at", "duration_ms", "source", "
 UNDO_FIELDS = ("undone", "card_id", "undone_at")
 SOURCES = ("drill", "mock", "cram")
 MAX_LINE = 64 * 1024
+# A review line is ~200 bytes: 128 MiB is over 600,000 reviews (100 a day for 16 years).
+MAX_FILE = 128 * 1024 * 1024
 MAX_PROBLEMS = 20
 # Clocks of two machines differ a little; a review further ahead than this is a wrong date.
 FUTURE_SLACK = timedelta(days=1)
@@ -62,12 +63,16 @@ def _undone_rows(store: Store, since: datetime | None = None) -> list[tuple[Any,
 
 def write_lines(store: Store, out: IO[str], since: datetime | None = None) -> int:
     """Write the reviews, then the undone ones; returns the number of reviews."""
+    from .safetext import json_safe  # C1, bidi and line separators as \u escapes
+
     n = 0
     for row in _rows(store, since):
-        out.write(json.dumps(dict(zip(FIELDS, row, strict=True)), ensure_ascii=False) + "\n")
+        out.write(json_safe(json.dumps(dict(zip(FIELDS, row, strict=True)), ensure_ascii=False)))
+        out.write("\n")
         n += 1
     for row in _undone_rows(store, since):
-        out.write(json.dumps(dict(zip(UNDO_FIELDS, row, strict=True)), ensure_ascii=False) + "\n")
+        line = json.dumps(dict(zip(UNDO_FIELDS, row, strict=True)), ensure_ascii=False)
+        out.write(json_safe(line) + "\n")
     return n
 
 
@@ -75,32 +80,12 @@ def undone_count(store: Store, since: datetime | None = None) -> int:
     return len(_undone_rows(store, since))
 
 
-def is_export(path: Path) -> bool:
-    """True for a file `export` wrote (empty, or its first line a review or undo line)."""
-    try:
-        with path.open(encoding="utf-8") as f:
-            first = f.readline(1 << 16)
-    except (OSError, UnicodeDecodeError):
-        return False
-    if not first.strip():
-        return path.stat().st_size == len(first.encode("utf-8"))
-    try:
-        data = json.loads(first)
-    except ValueError:
-        return False
-    return isinstance(data, dict) and ("uuid" in data or "undone" in data)
-
-
 def export(store: Store, dest: Path, since: datetime | None = None) -> int:
     """Write the log to `dest` (replaced atomically). Returns the number of reviews."""
-    tmp = dest.with_name(f".{dest.name}.{os.getpid()}.tmp")
-    try:
-        with tmp.open("w", encoding="utf-8", newline="\n") as f:
-            n = write_lines(store, f, since)
-        os.replace(tmp, dest)
-    except OSError as exc:
-        tmp.unlink(missing_ok=True)
-        raise PrepError(f"{dest}: cannot write: {exc.strerror or exc}") from exc
+    from .safefile import replacing
+
+    with replacing(dest, text=True) as f:
+        n = write_lines(store, f, since)
     return n
 
 
@@ -230,8 +215,12 @@ def read(path: Path, now: datetime | None = None) -> list[Entry | Undo]:
     With `now`, a review dated more than a day after it is a bad line: it would
     count as today's work and hold its card's schedule until that date.
     """
+    from .safefile import TooLarge, read_capped
+
     try:
-        raw = path.read_bytes()
+        raw = read_capped(path, MAX_FILE)
+    except TooLarge as exc:
+        raise PrepError(f"{path}: {exc}") from None
     except OSError as exc:
         raise PrepError(f"{path}: cannot read: {exc.strerror or exc}") from exc
     try:

@@ -82,6 +82,7 @@ def _sync_changed(
 
     from .decks import cross_check, normalize, parse_deck
     from .workspace import parse_profile
+    from .yamlsafe import read
 
     touched: dict[str, tuple[int, int, str]] = {}  # path -> new fingerprint
     changed: dict[str, bytes] = {}
@@ -90,10 +91,9 @@ def _sync_changed(
         old = stored.get(path)
         if old and old[:2] == (size, mtime):
             continue
-        try:
-            raw = (ws.root / path).read_bytes()
-        except OSError as exc:
-            problems.append(Problem(path, 0, 0, f"cannot read: {exc.strerror}"))
+        raw, problem = read(ws.root / path, path)
+        if raw is None:
+            problems.append(problem)  # type: ignore[arg-type]
             continue
         sha = hashlib.sha256(raw).hexdigest()
         touched[path] = (size, mtime, sha)

@@ -117,7 +117,7 @@ def check_output(
         raise PrepError(f"{path}: {what} must be a {suffix} file")
     if path.is_dir():
         raise PrepError(f"{path}: is a folder; give a file name ending in {suffix}")
-    if path.exists() and not force and not (earlier is not None and earlier(path)):
+    if os.path.lexists(path) and not force and not (earlier is not None and earlier(path)):
         raise PrepError(
             f"{path}: already exists and is not {what} made by prep; give a new file name, "
             "or --force to replace it"
@@ -214,11 +214,12 @@ def parse_profile(raw: bytes, path: str = PROFILE) -> tuple[Profile | None, list
 
 def load_profile(ws: Workspace) -> Profile:
     from .errors import DeckError
+    from .yamlsafe import read
 
-    try:
-        raw = ws.profile_path.read_bytes()
-    except OSError as exc:
-        raise PrepError(f"{PROFILE}: cannot read: {exc.strerror}") from exc
+    raw, problem = read(ws.profile_path, PROFILE)
+    if raw is None:
+        assert problem is not None
+        raise DeckError([problem])
     profile, problems = parse_profile(raw)
     if problems:
         raise DeckError(problems)
@@ -238,14 +239,18 @@ def example_dir() -> Path:
 
 
 def init(target: Path) -> list[str]:
-    """Copy the example workspace into `target`; refuse to overwrite anything."""
-    import shutil
+    """Copy the example workspace into `target`; refuse to overwrite anything.
+
+    Every file is created new (never through a link planted at its name) and
+    written whole before it appears.
+    """
+    from .safefile import TooLarge, read_capped, write_file
 
     src = example_dir()
     target = target.expanduser()
     if target.exists() and not target.is_dir():
         raise PrepError(f"{target} is a file, not a folder")
-    if (target / PROFILE).exists():
+    if os.path.lexists(target / PROFILE):
         raise PrepError(f"{target / PROFILE} already exists; not overwriting a workspace")
     for sub in ("decks", "answers"):
         if (target / sub).exists() and any((target / sub).iterdir()):
@@ -256,12 +261,19 @@ def init(target: Path) -> list[str]:
         target.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise PrepError(f"{target}: cannot create the folder: {exc.strerror or exc}") from None
-    made = [PROFILE]
-    shutil.copyfile(src / PROFILE, target / PROFILE)
-    for sub in ("decks", "answers"):
-        shutil.copytree(src / sub, target / sub, dirs_exist_ok=True)
-        made += [f"{sub}/{p.name}" for p in sorted((target / sub).iterdir())]
-    (target / ".gitignore").write_text(".prep/\n", encoding="utf-8") if not (
-        target / ".gitignore"
-    ).exists() else None
-    return made
+    files = [PROFILE] + [
+        f"{sub}/{p.name}"
+        for sub in ("decks", "answers")
+        if (src / sub).is_dir()
+        for p in sorted((src / sub).iterdir())
+        if p.is_file()
+    ]
+    for rel in files:
+        try:
+            data = read_capped(src / rel, 8 * 1024 * 1024)
+        except (OSError, TooLarge) as exc:
+            raise PrepError(f"the bundled example's {rel} cannot be read: {exc}") from None
+        write_file(target / rel, data, replace=False, within=target)
+    if not os.path.lexists(target / ".gitignore"):
+        write_file(target / ".gitignore", ".prep/\n", replace=False, within=target)
+    return files

@@ -17,7 +17,10 @@ MAX_BYTES = 8 * 1024 * 1024
 MAX_DEPTH = 40
 
 _ANCHOR_HINT = re.compile(r"(?:^|[\s\[{,:-])[&*][^\s,\]}]", re.MULTILINE)
-_DEEP_INDENT = re.compile(rf"^ {{{2 * MAX_DEPTH},}}\S", re.MULTILINE)
+# A line that opens many levels at once: deep indentation, or block indicators in a
+# row (`- - - - x`, `? ? x`, `- a: - b`). Its leading run of spaces and indicators
+# bounds how many levels it can open; past half the limit, the event stream decides.
+_DEEP_PREFIX = re.compile(rf"^[ ?:-]{{{MAX_DEPTH // 2},}}", re.MULTILINE)
 _TAB_INDENT = re.compile(r"^( *)\t", re.MULTILINE)
 _NOT_BRACKET = re.compile(r"[^\[\]{}]+")
 
@@ -60,6 +63,18 @@ def _mark(node: Any) -> tuple[int, int]:
     return (m.line + 1, m.column + 1)
 
 
+def read(path: Any, shown: str, limit: int = MAX_BYTES) -> tuple[bytes | None, Problem | None]:
+    """The bytes of a file, or a located problem; the size is checked before reading."""
+    from .safefile import TooLarge, read_capped
+
+    try:
+        return read_capped(path, limit), None
+    except TooLarge as exc:
+        return None, Problem(shown, 1, 1, str(exc))
+    except OSError as exc:
+        return None, Problem(shown, 0, 0, f"cannot read: {exc.strerror or exc}")
+
+
 def decode(raw: bytes, path: str) -> tuple[str | None, list[Problem]]:
     """Bytes to text with located problems: size, NUL, invalid UTF-8, tabs."""
     problems: list[Problem] = []
@@ -91,7 +106,7 @@ def decode(raw: bytes, path: str) -> tuple[str | None, list[Problem]]:
 
 def _check_structure(text: str, path: str, yaml: Any) -> list[Problem]:
     """Refuse anchors/aliases and excessive nesting, using the event stream."""
-    suspicious_depth = _bracket_depth(text) > MAX_DEPTH or _DEEP_INDENT.search(text) is not None
+    suspicious_depth = _bracket_depth(text) > MAX_DEPTH or _DEEP_PREFIX.search(text) is not None
     if not suspicious_depth and not _ANCHOR_HINT.search(text):
         return []
     depth = 0

@@ -4,7 +4,7 @@ from typing import Annotated, Any
 
 import typer
 
-from .common import GLOBALS, console, guard, note
+from .common import GLOBALS, console, echo, echo_json, guard, note
 
 app = typer.Typer(
     help="STAR answers in answers/*.md.j2: list, show rendered, scaffold, lint, map to values.",
@@ -39,7 +39,6 @@ def list_(
     json_: Annotated[bool, typer.Option("--json", help="Print one JSON document.")] = False,
 ) -> None:
     """Stories with their values, linked cards, estimated speaking time and example figures (✎) left to replace."""
-    import json
 
     from ..answers import list_stories, render_meta
     from ..errors import PrepError
@@ -62,7 +61,7 @@ def list_(
             row["error"] = str(exc)
         rows.append(row)
     if json_:
-        typer.echo(json.dumps({"stories": rows}, ensure_ascii=False))
+        echo_json({"stories": rows})
         return
     console().print(_list_table(rows, seconds, console().width))
     for row in rows:
@@ -177,17 +176,16 @@ def show(
     json_: Annotated[bool, typer.Option("--json", help="Print one JSON document.")] = False,
 ) -> None:
     """Render one story: STAR sections with the seconds each takes to say."""
-    import json
 
     from ..answers import EXAMPLE_MARK, TARGET_S, parse_var, render, whole_seconds
 
     extra = dict(parse_var(v) for v in var or [])
     story = render(_ws(), story_id, extra)
     if json_:
-        typer.echo(json.dumps(story.to_dict(), ensure_ascii=False))
+        echo_json(story.to_dict())
         return
     if raw:
-        typer.echo(story.markdown, nl=False)
+        echo(story.markdown, nl=False)
         return
     from rich.console import Group
     from rich.markdown import Markdown
@@ -261,8 +259,8 @@ def new(
 
     ws = _ws()
     path = scaffold(ws, story_id, title, value or [], card or [])
-    typer.echo(f"Created {ws.rel(path)}: write the four sections, then run `prep answer check`.")
-    typer.echo(f"To see it in drills, add `story: {story_id}` to its cards in decks/.")
+    echo(f"Created {ws.rel(path)}: write the four sections, then run `prep answer check`.")
+    echo(f"To see it in drills, add `story: {story_id}` to its cards in decks/.")
 
 
 @app.command("check")
@@ -277,7 +275,7 @@ def check() -> None:
 
     report = check_report(_ws())
     for problem in report.problems:
-        typer.echo(str(problem), err=True)
+        echo(str(problem), err=True)
     flagged: dict[str, str] = {}
     for p in report.problems:
         if flagged.get(p.path) != "error":
@@ -301,7 +299,7 @@ def check() -> None:
     errors, warnings = len(report.errors), len(report.warnings)
     summary = f"{len(report.stories)} answer(s): {errors} error(s), {warnings} warning(s)"
     if errors:
-        typer.echo(summary, err=True)
+        echo(summary, err=True)
         raise typer.Exit(1)
     out.print(summary if warnings else f"ok: {summary}")
 
@@ -312,13 +310,12 @@ def map_(
     json_: Annotated[bool, typer.Option("--json", help="Print one JSON document.")] = False,
 ) -> None:
     """Which stories show which company values (and the gaps), and which topics have stories."""
-    import json
 
     from ..answers import coverage
 
     data = coverage(_ws())
     if json_:
-        typer.echo(json.dumps(data, ensure_ascii=False))
+        echo_json(data)
         return
     from rich.cells import cell_len
     from rich.table import Table

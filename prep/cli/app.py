@@ -6,7 +6,7 @@ import typer
 
 from .. import __version__
 from . import answer, cheatsheet, deck, drill, maintenance, mock, plan, status_cmd, tools
-from .common import GLOBALS
+from .common import GLOBALS, echo
 
 app = typer.Typer(
     name="prep",
@@ -20,7 +20,7 @@ app = typer.Typer(
 
 def _version(value: bool) -> None:
     if value:
-        typer.echo(f"prep {__version__}")
+        echo(f"prep {__version__}")
         raise typer.Exit()
 
 

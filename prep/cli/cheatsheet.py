@@ -1,12 +1,21 @@
 """`prep cheatsheet` (one printable page) and `prep followup` (thank-you email and debrief)."""
 
-import sys
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
 
-from .common import check_decks, console, guard, note, open_workspace, scheduler_for
+from .common import (
+    GLOBALS,
+    check_decks,
+    console,
+    echo_json,
+    guard,
+    note,
+    open_workspace,
+    scheduler_for,
+    write_out,
+)
 
 SUFFIX_FORMATS = {".md": "md", ".markdown": "md", ".html": "html", ".htm": "html", ".pdf": "pdf"}
 
@@ -90,6 +99,10 @@ def register(app: typer.Typer) -> None:
                 "--without", metavar="SECTION", help="Leave this section out (repeatable)."
             ),
         ] = None,
+        force: Annotated[
+            bool,
+            typer.Option("--force", help="Replace the -o file even if prep did not write it."),
+        ] = False,
     ) -> None:
         """One-page cheat sheet: the role, the company, why you fit, your weakest cards,
         stories by value, questions to ask, gaps. Low-priority items are left out until it
@@ -111,6 +124,15 @@ def register(app: typer.Typer) -> None:
         )
         clock = default_clock()
         when = parse_when(at, clock.local_tz()) if at else None
+        if output is not None:
+            from ..safefile import written_by_prep
+            from ..workspace import check_output, find
+
+            state = find(GLOBALS.workspace, GLOBALS.db).db_path.parent
+            check_output(
+                output, output.suffix.lower(), "a cheat sheet", force,
+                lambda p: written_by_prep(state, p),
+            )  # fmt: skip
         ws, store = open_workspace()
         check_decks(store, deck)
         options = Options(
@@ -131,16 +153,12 @@ def register(app: typer.Typer) -> None:
                 )
         if output is None:
             assert isinstance(result.data, str)
-            sys.stdout.write(result.data)
-            sys.stdout.flush()
+            write_out(result.data)
             return
-        try:
-            if isinstance(result.data, bytes):
-                output.write_bytes(result.data)
-            else:
-                output.write_text(result.data, encoding="utf-8")
-        except OSError as exc:
-            raise PrepError(f"{output}: cannot write: {exc.strerror}") from exc
+        from ..safefile import record_written, write_file
+
+        write_file(output, result.data)
+        record_written(ws.db_path.parent, output)
         note(f"Wrote {output} ({page}, {result.kept} items).")
 
     @app.command("followup")
@@ -196,8 +214,7 @@ def register(app: typer.Typer) -> None:
             new_questions=tuple(new_question or ()), notes=notes,
         )  # fmt: skip
         if result.email:
-            sys.stdout.write(result.email)
-            sys.stdout.flush()
+            write_out(result.email)
             note("")
             note(due_text(result, clock.now()))
         for message in result.messages:
@@ -205,8 +222,6 @@ def register(app: typer.Typer) -> None:
 
 
 def _print_history(store: Any, as_json: bool) -> None:
-    import json
-
     from rich.text import Text
 
     from ..followup import history
@@ -214,7 +229,7 @@ def _print_history(store: Any, as_json: bool) -> None:
 
     debriefs = history(store)
     if as_json:
-        typer.echo(json.dumps({"debriefs": debriefs}, ensure_ascii=False))
+        echo_json({"debriefs": debriefs})
         return
     out = console()
     if not debriefs:

@@ -11,6 +11,7 @@ from typing import Annotated, Any, TypeVar
 import typer
 
 from ..errors import PrepError
+from ..safetext import clean, json_safe
 
 # The card filters that drill and mock share (deck, topic, tag; kind differs in its help).
 DeckOpt = Annotated[list[str] | None, typer.Option("--deck", help="Only this deck (repeatable).")]
@@ -33,13 +34,35 @@ class Globals:
 GLOBALS = Globals()
 
 
+# Every line the face prints passes the one sanitizer (prep.safetext.clean): error
+# and note lines quote deck ids, file names and card text from untrusted files.
+
+
 def err(message: str) -> None:
-    sys.stderr.write(f"Error: {message}\n")
+    sys.stderr.write(f"Error: {clean(message)}\n")
     sys.stderr.flush()
 
 
 def note(message: str) -> None:
-    sys.stderr.write(message + "\n")
+    sys.stderr.write(clean(message) + "\n")
+
+
+def echo(message: str = "", err: bool = False, nl: bool = True) -> None:
+    """typer.echo for text that may quote untrusted content."""
+    typer.echo(clean(message), err=err, nl=nl)
+
+
+def echo_json(data: Any) -> None:
+    """One JSON document on stdout; control and bidi characters inside strings escaped."""
+    import json
+
+    typer.echo(json_safe(json.dumps(data, ensure_ascii=False)))
+
+
+def write_out(text: str) -> None:
+    """Raw text (a cheat sheet, an email) to stdout, sanitized like every other line."""
+    sys.stdout.write(clean(text))
+    sys.stdout.flush()
 
 
 def guard(fn: F) -> F:
@@ -98,11 +121,34 @@ def scheduler_for(store: Any) -> Any:
 
 
 def console(stderr: bool = False) -> Any:
-    from rich.console import Console
+    """The rich console every command prints through.
 
-    return Console(
-        stderr=stderr, highlight=False, no_color=bool(os.environ.get("NO_COLOR")) or None
-    )
+    It never parses markup or emoji codes in strings (a deck file named
+    `[link=...]x[/link].yaml` is printed as that name), and every piece of text
+    it renders is cleaned of control sequences, so no table cell, panel or
+    Markdown block can carry one, whoever built it. Only rich's own styling
+    codes reach the terminal.
+    """
+    from rich.console import Console
+    from rich.segment import Segment
+
+    class SafeConsole(Console):
+        def render_str(self, text: str, **kwargs: Any) -> Any:
+            # Before rich's own Text drops BEL, which would leave an OSC unterminated.
+            return super().render_str(clean(text), **kwargs)
+
+        def _render_buffer(self, buffer: Any) -> str:
+            return super()._render_buffer(
+                Segment(clean(text), style, None)
+                if control is None
+                else Segment(text, style, control)
+                for text, style, control in buffer
+            )
+
+    return SafeConsole(
+        stderr=stderr, highlight=False, markup=False, emoji=False,
+        no_color=bool(os.environ.get("NO_COLOR")) or None,
+    )  # fmt: skip
 
 
 def check_kinds(kinds: list[str] | None) -> None:

@@ -5,7 +5,7 @@ from typing import Annotated
 
 import typer
 
-from .common import GLOBALS, console, guard, open_workspace
+from .common import GLOBALS, console, echo, echo_json, guard, open_workspace
 
 app = typer.Typer(
     help="List and check question decks; import and export them.", no_args_is_help=True
@@ -18,7 +18,6 @@ def list_(
     json_: Annotated[bool, typer.Option("--json", help="Print one JSON document.")] = False,
 ) -> None:
     """Decks with their card counts by kind and how many are due."""
-    import json
 
     from ..clock import default_clock, iso
 
@@ -40,7 +39,7 @@ def list_(
     ]
     orphans = store.conn.execute("SELECT COUNT(*) FROM cards WHERE active = 0").fetchone()[0]
     if json_:
-        typer.echo(json.dumps({"decks": decks, "orphans": orphans}, ensure_ascii=False))
+        echo_json({"decks": decks, "orphans": orphans})
         return
     from rich.table import Table
 
@@ -107,13 +106,13 @@ def check(
                     Problem(c.path, c.line, c.col, f"card '{c.id}' has no answer ('a')", "warning")
                 )
     for p in problems:
-        typer.echo(str(p), err=True)
+        echo(str(p), err=True)
     errors = [p for p in problems if p.severity == "error"]
     cards = sum(len(d.cards) for d in decks)
     if errors:
-        typer.echo(f"{len(errors)} error(s) in {len({p.path for p in errors})} file(s)", err=True)
+        echo(f"{len(errors)} error(s) in {len({p.path for p in errors})} file(s)", err=True)
         raise typer.Exit(1)
-    typer.echo(f"ok: {len(decks)} deck(s), {cards} card(s)")
+    echo(f"ok: {len(decks)} deck(s), {cards} card(s)")
 
 
 from . import deck_io  # noqa: E402  (import/export live apart: they pull in more)

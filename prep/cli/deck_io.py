@@ -5,7 +5,7 @@ from typing import Annotated, Any
 
 import typer
 
-from .common import GLOBALS, guard, note
+from .common import GLOBALS, echo, echo_json, guard, note
 
 SAMPLE = 5
 
@@ -26,6 +26,7 @@ def _others(ws: Any, out: Path) -> tuple[set[str], dict[str, str]]:
     if ws is None:
         return set(), {}
     from ..decks import deck_files, display_path, parse_deck
+    from ..yamlsafe import read
 
     ids: set[str] = set()
     decks: dict[str, str] = {}
@@ -33,10 +34,10 @@ def _others(ws: Any, out: Path) -> tuple[set[str], dict[str, str]]:
     for f in deck_files(ws.root):
         if f.resolve() == target:
             continue
-        try:
-            deck, _ = parse_deck(f.read_bytes(), str(f))
-        except OSError:
+        raw, _ = read(f, str(f))
+        if raw is None:
             continue
+        deck, _ = parse_deck(raw, str(f))
         if deck is not None:
             ids.update(c.id for c in deck.cards)
             decks[deck.id] = display_path(f, ws.root)
@@ -141,8 +142,6 @@ def register(app: typer.Typer) -> None:
         kinds = _count([c["kind"] for c in plan.cards])
         topics = _count([str(c.get("topic", plan.title)) for c in plan.cards])
         if json_:
-            import json
-
             doc = {
                 "source": str(file),
                 "format": imported.format,
@@ -168,7 +167,7 @@ def register(app: typer.Typer) -> None:
                 "by_topic": topics,
                 "notes": plan.notes,
             }
-            typer.echo(json.dumps(doc, ensure_ascii=False))
+            echo_json(doc)
             return
         _report(file, imported, plan, shown, kinds, topics, dry_run, prune, drilled)
 
@@ -213,16 +212,9 @@ def register(app: typer.Typer) -> None:
         check_output(anki, ".apkg", "an Anki package", force, is_apkg)
         report = export_apkg(decks, anki)
         if json_:
-            import json
-
-            typer.echo(
-                json.dumps(
-                    {"path": str(anki), "decks": report.decks, "notes": report.notes},
-                    ensure_ascii=False,
-                )
-            )
+            echo_json({"path": str(anki), "decks": report.decks, "notes": report.notes})
             return
-        typer.echo(
+        echo(
             f"Wrote {anki}: {report.notes} note(s) in {report.decks} deck(s). "
             "Importing it into Anki again updates these notes instead of adding copies."
         )
@@ -240,7 +232,6 @@ def _report(
     drilled: bool,
 ) -> None:
     verb = "Would write" if dry_run else ("Wrote" if plan.changed else "Nothing to change in")
-    echo = typer.echo
     echo(
         f"Read {file} ({imported.format}): {len(imported.drafts)} question(s)"
         + (f", {len(imported.merged)} duplicate(s) merged" if imported.merged else "")

@@ -48,5 +48,7 @@ def render() -> str:
 
 
 if __name__ == "__main__":
-    HELP_FILE.write_text(render(), encoding="utf-8")
+    from ..safefile import write_file
+
+    write_file(HELP_FILE, render())
     sys.stdout.write(f"wrote {HELP_FILE}\n")

@@ -5,7 +5,7 @@ from typing import Annotated, Any
 
 import typer
 
-from .common import GLOBALS, guard, note, open_workspace, scheduler_for
+from .common import GLOBALS, echo, echo_json, guard, note, open_workspace, scheduler_for
 
 log_app = typer.Typer(
     help="Move reviews between machines as JSON lines (merge by UUID), not the database file.",
@@ -50,7 +50,7 @@ def _backup_table(found: list[Any]) -> None:
     ]
     widths = [max(len(r[i]) for r in rows) for i in range(3)]
     for name, kind, saved, size in rows:
-        typer.echo(f"{name:<{widths[0]}}  {kind:<{widths[1]}}  {saved:<{widths[2]}}  {size:>6}")
+        echo(f"{name:<{widths[0]}}  {kind:<{widths[1]}}  {saved:<{widths[2]}}  {size:>6}")
 
 
 def _ids(items: list[str], limit: int = 8) -> str:
@@ -81,21 +81,25 @@ def export(
     from ..clock import default_clock, parse_when
     from ..logsync import export as do_export
     from ..logsync import undone_count, write_lines
-    from ..workspace import check_output
+    from ..safefile import record_written, written_by_prep
+    from ..workspace import check_output, find
 
+    state = find(GLOBALS.workspace, GLOBALS.db).db_path.parent
     if file != "-":
-        from ..logsync import is_export
-
-        check_output(Path(file), ".jsonl", "a review log export", force, is_export)
+        check_output(
+            Path(file), ".jsonl", "a review log export", force,
+            lambda p: written_by_prep(state, p),
+        )  # fmt: skip
     _, store = _open_store()
     start = parse_when(since, default_clock().local_tz()) if since else None
     if file == "-":
         write_lines(store, sys.stdout, start)
         return
     n = do_export(store, Path(file), start)
+    record_written(state, Path(file))
     undone = undone_count(store, start)
     also = f" and {undone} undone review(s)" if undone else ""
-    typer.echo(f"Exported {n} review(s){also} to {file}.")
+    echo(f"Exported {n} review(s){also} to {file}.")
 
 
 @log_app.command("import")
@@ -114,7 +118,7 @@ def import_(
     entries = read(file, now=default_clock().now())
     _, store = open_workspace()
     result = do_import(store, scheduler_for(store), entries)
-    typer.echo(
+    echo(
         f"Imported {result.added} new review(s) of {len(result.cards)} card(s) "
         f"({result.known} already here); {result.changed} card state(s) updated."
     )
@@ -155,7 +159,6 @@ def register(app: typer.Typer) -> None:
         of its reviews is named and rebuilt. A damaged file is not touched; the way
         out is `prep restore` with a backup from .prep/backups/.
         """
-        import json
 
         from ..doctor import LEECH_LAPSES, check_integrity, integrity_summary
         from ..doctor import doctor as run_doctor
@@ -188,9 +191,9 @@ def register(app: typer.Typer) -> None:
         if json_:
             data = report.to_dict()
             data["decks"] = deck_problem
-            typer.echo(json.dumps(data, ensure_ascii=False))
+            echo_json(data)
             return
-        out = typer.echo
+        out = echo
         out("database     ok (integrity_check)")
         out(f"reviews      {report.reviews} on {report.cards_with_reviews} card(s)")
         if not report.changed:
@@ -258,14 +261,14 @@ def register(app: typer.Typer) -> None:
         if list_:
             found = list_backups(store.path)
             if not found:
-                typer.echo(f"No backups yet in {store.path.parent / 'backups'}.")
+                echo(f"No backups yet in {store.path.parent / 'backups'}.")
                 return
-            typer.echo(f"Backups in {found[0].path.parent} (restore one by name):")
+            echo(f"Backups in {found[0].path.parent} (restore one by name):")
             _backup_table(found)
             return
         dest = backup_to(store, file)
         info = inspect(dest)
-        typer.echo(f"Backed up {info.reviews} review(s) to {dest} ({_size(dest.stat().st_size)}).")
+        echo(f"Backed up {info.reviews} review(s) to {dest} ({_size(dest.stat().st_size)}).")
 
     @app.command("restore")
     @guard
@@ -292,7 +295,7 @@ def register(app: typer.Typer) -> None:
                 file = candidate
         done = do_restore(store, file)
         last = (done.source.last_review or "")[:10] or "never"
-        typer.echo(
+        echo(
             f"Restored {file}: {done.source.reviews} review(s), last on {last}. "
             f"The database as it was ({done.reviews_before} review(s)) is saved in {done.saved_to}."
         )

@@ -11,6 +11,8 @@ from .common import (
     check_decks,
     check_kinds,
     console,
+    echo,
+    echo_json,
     guard,
     open_workspace,
     scheduler_for,
@@ -155,17 +157,16 @@ def register(app: typer.Typer) -> None:
         as_json: Annotated[bool, typer.Option("--json", help="One JSON document.")] = False,
     ) -> None:
         """Past mock interviews with their averages, oldest first."""
-        import json
 
         from ..mock import history as mock_history
 
         _, store = open_workspace()
         sessions = mock_history(store)
         if as_json:
-            typer.echo(json.dumps({"sessions": sessions}, ensure_ascii=False))
+            echo_json({"sessions": sessions})
             return
         if not sessions:
-            typer.echo("No mock interviews yet: run `prep mock`.")
+            echo("No mock interviews yet: run `prep mock`.")
             return
         _print_history(sessions)
 

@@ -1,11 +1,10 @@
 """`prep plan` (interview date, daily budget, the plan to the day) and `prep stats`."""
 
-import json
 from typing import Annotated, Any
 
 import typer
 
-from .common import console, guard, open_workspace, scheduler_for
+from .common import console, echo_json, guard, open_workspace, scheduler_for
 
 # Progress bars appear only for work this large (days x cards, reviews replayed).
 PLAN_PROGRESS_AT = 200_000
@@ -54,7 +53,7 @@ def register(app: typer.Typer) -> None:
                 _ask_minutes(store, quiet=json_)
         if json_:
             result = build(store, scheduler_for(store), clock)
-            typer.echo(json.dumps(result.to_dict(), ensure_ascii=False))
+            echo_json(result.to_dict())
             return
         from ..ui.stats import plan_view, progress_callback
 
@@ -120,7 +119,7 @@ def register(app: typer.Typer) -> None:
         finally:
             close()
         if json_:
-            typer.echo(json.dumps(result.to_dict(), ensure_ascii=False))
+            echo_json(result.to_dict())
             return
         out = console()
         out.print(stats_view(result.to_dict(), out.width))

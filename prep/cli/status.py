@@ -45,6 +45,7 @@ def render(data: dict[str, Any]) -> str:
 def run(workspace: str | None, db: str | None, as_json: bool) -> int:
     from ..clock import default_clock
     from ..errors import PrepError
+    from ..safetext import clean, json_safe
     from ..status import status
     from ..store import Store
     from ..sync import sync
@@ -55,10 +56,10 @@ def run(workspace: str | None, db: str | None, as_json: bool) -> int:
         store = Store(ws.db_path)
         report = sync(store, ws)
         for message in report.messages:
-            sys.stderr.write(message + "\n")
+            sys.stderr.write(clean(message) + "\n")
         data = status(store, default_clock())
     except PrepError as exc:
-        sys.stderr.write(f"Error: {exc}\n")
+        sys.stderr.write(f"Error: {clean(str(exc))}\n")
         return 1
     except KeyboardInterrupt:
         return 130
@@ -66,7 +67,7 @@ def run(workspace: str | None, db: str | None, as_json: bool) -> int:
     if as_json:
         import json
 
-        out = json.dumps(data, ensure_ascii=False)
+        out = json_safe(json.dumps(data, ensure_ascii=False))
     else:
         out = render(data)
     sys.stdout.write(out + "\n")

@@ -5,7 +5,7 @@ from typing import Annotated
 
 import typer
 
-from .common import guard, open_workspace, scheduler_for
+from .common import echo, guard, open_workspace, scheduler_for
 
 
 def register(app: typer.Typer) -> None:
@@ -20,8 +20,8 @@ def register(app: typer.Typer) -> None:
         from ..workspace import init as do_init
 
         made = do_init(directory)
-        typer.echo(f"Created a workspace in {directory} ({len(made)} files).")
-        typer.echo(f"Next: edit {directory / 'prep.yaml'}, then run `prep -w {directory} drill`.")
+        echo(f"Created a workspace in {directory} ({len(made)} files).")
+        echo(f"Next: edit {directory / 'prep.yaml'}, then run `prep -w {directory} drill`.")
 
     @app.command("undo")
     @guard
@@ -33,9 +33,9 @@ def register(app: typer.Typer) -> None:
         _, store = open_workspace()
         result = store.undo(scheduler_for(store), at=default_clock().now())
         if result is None:
-            typer.echo("Nothing to undo.")
+            echo("Nothing to undo.")
             return
         review, _ = result
         card = store.card(review.card_id)
         label = card.q if card else review.card_id
-        typer.echo(f"Undid {RATINGS[review.rating]} on {review.card_id}: {label}")
+        echo(f"Undid {RATINGS[review.rating]} on {review.card_id}: {label}")

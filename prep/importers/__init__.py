@@ -58,8 +58,12 @@ class Imported:
 
 def read_text(path: Path) -> str:
     """The file as text with Unix newlines, or a PrepError that names the file and line."""
+    from ..safefile import TooLarge, read_capped
+
     try:
-        raw = path.read_bytes()
+        raw = read_capped(path, MAX_BYTES)
+    except TooLarge as exc:
+        raise PrepError(f"{path}: {exc}") from None
     except FileNotFoundError:
         raise PrepError(f"{path}: no such file") from None
     except IsADirectoryError:

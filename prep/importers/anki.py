@@ -64,6 +64,9 @@ def _tag(text: str) -> str:
     return re.sub(r"\s+", "_", text.strip())
 
 
+MAX_COLLECTION = 64 * 1024 * 1024  # bytes of collection.anki2 read to recognise a package
+
+
 def is_apkg(path: Path) -> bool:
     """True for a package prep exported: an Anki collection whose only note type is prep's.
 
@@ -76,14 +79,21 @@ def is_apkg(path: Path) -> bool:
     import zipfile
 
     try:
-        with zipfile.ZipFile(path) as z:
-            names = [n for n in z.namelist() if n.startswith("collection.anki2")]
-            if not names:
-                return False
-            data = z.read(names[0])
         with tempfile.TemporaryDirectory() as tmp:
             db = Path(tmp) / "collection.anki2"
-            db.write_bytes(data)
+            with zipfile.ZipFile(path) as z:
+                names = [n for n in z.namelist() if n.startswith("collection.anki2")]
+                if not names:
+                    return False
+                # Inflate at most the cap, whatever the header claims: a small package
+                # can inflate to gigabytes. A collection prep writes is a few megabytes.
+                size = 0
+                with z.open(names[0]) as member, db.open("wb") as out:
+                    while chunk := member.read(1 << 20):
+                        size += len(chunk)
+                        if size > MAX_COLLECTION:
+                            return False
+                        out.write(chunk)
             con = sqlite3.connect(db)
             try:
                 (models,) = con.execute("SELECT models FROM col").fetchone()
@@ -138,9 +148,11 @@ def export_apkg(decks: list[Deck], path: Path) -> ExportReport:
             )
             notes += 1
         packages.append(adeck)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    try:
-        genanki.Package(packages).write_to_file(str(path))
-    except OSError as exc:
-        raise PrepError(f"{path}: cannot write: {exc.strerror}") from None
+    from ..safefile import replacing
+
+    with replacing(path) as f:
+        try:
+            genanki.Package(packages).write_to_file(f)
+        except OSError as exc:
+            raise PrepError(f"{path}: cannot write: {exc.strerror}") from None
     return ExportReport(path=path, decks=len(decks), notes=notes)

@@ -20,7 +20,6 @@ from __future__ import annotations
 import difflib
 import hashlib
 import json
-import os
 import re
 import unicodedata
 from dataclasses import dataclass, field
@@ -439,7 +438,12 @@ def plan_import(
     if out.exists():
         if not out.is_file():
             raise PrepError(f"{shown}: is not a file")
-        raw = out.read_bytes()
+        from ..yamlsafe import read
+
+        raw, problem = read(out, shown)
+        if raw is None:
+            assert problem is not None
+            raise DeckError([problem])
         existing, problems = parse_deck(raw, shown)
         if problems or existing is None:
             raise DeckError(problems)
@@ -790,11 +794,6 @@ def _same(node: Any, want: Any, fail: Any) -> None:
 
 def write(plan: Plan) -> None:
     """Atomically replace the deck file."""
-    plan.path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = plan.path.with_name(f".{plan.path.name}.tmp")
-    try:
-        tmp.write_text(plan.text, encoding="utf-8")
-        os.replace(tmp, plan.path)
-    except OSError as exc:
-        tmp.unlink(missing_ok=True)
-        raise PrepError(f"{plan.path}: cannot write: {exc.strerror}") from None
+    from ..safefile import write_file
+
+    write_file(plan.path, plan.text)

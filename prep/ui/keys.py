@@ -8,6 +8,8 @@ import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
+from ..safetext import clean as clean  # the one sanitizer, re-exported for the screens
+
 
 def interactive() -> bool:
     return sys.stdin.isatty() and os.environ.get("PREP_LINE_MODE") is None
@@ -125,20 +127,3 @@ class KeptMode:
             for signum, handler in previous.items():
                 signal.signal(signum, handler)
             self.leave()
-
-
-# Bidirectional embeddings, overrides and isolates can make text read differently
-# from what it is ("Trojan Source"); card text never needs them.
-_BIDI = frozenset([*range(0x202A, 0x202F), *range(0x2066, 0x206A)])
-
-
-def clean(text: str) -> str:
-    """Drop terminal control and bidi override characters from untrusted text (keep newlines, tabs)."""
-    return "".join(
-        ch
-        for ch in text
-        if ch in "\n\t"
-        or (
-            ord(ch) >= 32 and ord(ch) != 127 and not 0x80 <= ord(ch) < 0xA0 and ord(ch) not in _BIDI
-        )
-    )
