@@ -14,8 +14,10 @@ from .errors import Problem
 from .yamlsafe import LDict, LList, load
 
 KINDS = ("technical", "behavioral", "concept", "ask")
-CARD_KEYS = ("id", "kind", "topic", "q", "a", "keywords", "story", "time", "tags")
-DECK_KEYS = ("deck", "title", "language", "defaults", "cards")
+CARD_KEYS = ("id", "kind", "topic", "q", "a", "keywords", "story", "time", "tags", "priority")
+DECK_KEYS = ("deck", "title", "language", "priority", "defaults", "cards")
+# How soon a new card comes in: higher first. A deck's priority is its cards' default.
+PRIORITY_WORDS = {"high": 1, "normal": 0, "low": -1}
 DEFAULT_KEYS = ("kind", "topic", "time", "tags")
 ID_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,79}$")
 # Past these sizes a field is a paste accident, not a card, and it would stall
@@ -38,6 +40,7 @@ class Card:
     story: str | None = None
     time_s: int | None = None
     tags: list[str] = field(default_factory=list)
+    priority: int = 0  # new cards of higher priority come in first (high 1, low -1)
     path: str = ""
     line: int = 0
     col: int = 0
@@ -167,6 +170,18 @@ class _Checker:
         for key in m:
             if key not in allowed:
                 self.err(m.key_pos[key], f"unknown {what} key '{key}'{_did_you_mean(key, allowed)}")
+
+    def priority(self, m: LDict, key: str = "priority") -> int | None:
+        """high, normal, low, or a whole number from -9 to 9 (higher comes first)."""
+        if key not in m or m[key] is None:
+            return None
+        value = m[key]
+        if isinstance(value, str) and value.strip().lower() in PRIORITY_WORDS:
+            return PRIORITY_WORDS[value.strip().lower()]
+        if isinstance(value, int) and not isinstance(value, bool) and -9 <= value <= 9:
+            return value
+        self.err(m.val_pos[key], f"'{key}' must be high, normal, low or a number from -9 to 9")
+        return None
 
     def time(self, m: LDict, key: str) -> int | None:
         if key not in m or m[key] is None:
@@ -366,6 +381,7 @@ def _header(c: _Checker, data: LDict, path: str) -> dict[str, Any]:
         )
     title = c.text(data, "title") or deck_id
     language = c.text(data, "language") or "ko"
+    priority = c.priority(data) or 0
     defaults: dict[str, Any] = {}
     if "defaults" in data and data["defaults"] is not None:
         d = data["defaults"]
@@ -381,7 +397,10 @@ def _header(c: _Checker, data: LDict, path: str) -> dict[str, Any]:
             }
             if defaults["kind"] is not None and defaults["kind"] not in KINDS:
                 c.err(d.val_pos["kind"], _unknown_kind(defaults["kind"]))
-    return {"deck": deck_id, "title": title, "language": language, "defaults": defaults}
+    return {
+        "deck": deck_id, "title": title, "language": language, "defaults": defaults,
+        "priority": priority,
+    }  # fmt: skip
 
 
 def _card(
@@ -413,6 +432,8 @@ def _card(
         c.err(item.val_pos["story"], f"invalid story id {story!r}")
     time_s = c.time(item, "time") if "time" in item else defaults.get("time")
     tags = c.str_list(item, "tags") or list(defaults.get("tags") or [])
+    own = c.priority(item)
+    priority = own if own is not None else head.get("priority", 0)
     if len(c.problems) > before or q is None:
         return None
     auto = card_id is None
@@ -426,8 +447,8 @@ def _card(
     seen[cid] = card_pos
     return Card(
         id=cid, deck=head["deck"], kind=kind, topic=topic.strip(), q=q.strip(), a=answer.strip(),
-        keywords=keywords, story=story, time_s=time_s, tags=tags, path=path, line=card_pos[0],
-        col=card_pos[1], auto_id=auto, position=position,
+        keywords=keywords, story=story, time_s=time_s, tags=tags, priority=priority, path=path,
+        line=card_pos[0], col=card_pos[1], auto_id=auto, position=position,
     )  # fmt: skip
 
 

@@ -28,7 +28,7 @@ if TYPE_CHECKING:
     from .schedule import CardState, Review, Scheduler
 
 BUSY_TIMEOUT_S = 5.0
-SCHEMA_VERSION = 4  # the number of migrations in MIGRATIONS below
+SCHEMA_VERSION = 5  # the number of migrations in MIGRATIONS below
 
 
 # Migrations: numbered plain functions, never edited once released. Each
@@ -124,7 +124,12 @@ def m004_undone(db: Any) -> None:
     )
 
 
-MIGRATIONS = [m001_initial, m002_mock, m003_followup, m004_undone]
+def m005_priority(db: Any) -> None:
+    # How soon a new card comes in (a deck's or card's `priority`: high 1, low -1).
+    db.executescript("ALTER TABLE cards ADD COLUMN priority INTEGER NOT NULL DEFAULT 0;")
+
+
+MIGRATIONS = [m001_initial, m002_mock, m003_followup, m004_undone, m005_priority]
 
 
 class CardRow(Record):
@@ -183,9 +188,11 @@ def _review(row: tuple) -> Review:
     )  # fmt: skip
 
 
-# New cards: questions first, concepts next, questions-to-ask last; then file order.
+# New cards: higher priority first, then cards with a STAR story, then questions,
+# concepts next, questions-to-ask last; then file order.
 NEW_ORDER = (
-    "CASE c.kind WHEN 'technical' THEN 0 WHEN 'behavioral' THEN 0 WHEN 'concept' THEN 1 ELSE 2 END,"
+    "c.priority DESC, c.story IS NULL,"
+    " CASE c.kind WHEN 'technical' THEN 0 WHEN 'behavioral' THEN 0 WHEN 'concept' THEN 1 ELSE 2 END,"
     " c.deck, c.position"
 )
 

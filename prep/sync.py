@@ -189,16 +189,19 @@ def _sync_changed(
         report.added = sum(1 for c in fresh if c.id not in renamed.values())
         conn.executemany(
             "INSERT INTO cards (id, deck, path, line, col, kind, topic, q, a, keywords, story, time_s, tags,"
-            " position, auto_id, active, added_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,1,?)"
+            " position, auto_id, priority, active, added_at)"
+            " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,1,?)"
             " ON CONFLICT(id) DO UPDATE SET deck=excluded.deck, path=excluded.path, line=excluded.line,"
             " col=excluded.col, kind=excluded.kind, topic=excluded.topic, q=excluded.q, a=excluded.a,"
             " keywords=excluded.keywords, story=excluded.story, time_s=excluded.time_s, tags=excluded.tags,"
-            " position=excluded.position, auto_id=excluded.auto_id, active=1",
+            " position=excluded.position, auto_id=excluded.auto_id, priority=excluded.priority,"
+            " active=1",
             [
                 (
                     c.id, c.deck, c.path, c.line, c.col, c.kind, c.topic, c.q, c.a,
                     json.dumps(c.keywords, ensure_ascii=False), c.story, c.time_s,
-                    json.dumps(c.tags, ensure_ascii=False), c.position, int(c.auto_id), now,
+                    json.dumps(c.tags, ensure_ascii=False), c.position, int(c.auto_id), c.priority,
+                    now,
                 )
                 for c in new_cards
                 if not c.reused
@@ -241,8 +244,8 @@ def _reuse(store: Store, path: str) -> Any:
     rows = {
         r[0]: r
         for r in store.conn.execute(
-            "SELECT id, deck, kind, topic, q, a, keywords, story, time_s, tags, line, col, auto_id, position"
-            " FROM cards WHERE path = ? AND active = 1",
+            "SELECT id, deck, kind, topic, q, a, keywords, story, time_s, tags, line, col, auto_id, position,"
+            " priority FROM cards WHERE path = ? AND active = 1",
             (path,),
         )
     }
@@ -254,7 +257,7 @@ def _reuse(store: Store, path: str) -> Any:
         card = Card(
             chunk_line=start, id=r[0], deck=r[1], kind=r[2], topic=r[3], q=r[4], a=r[5], keywords=json.loads(r[6]),
             story=r[7], time_s=r[8], tags=json.loads(r[9]), path=path, line=r[10], col=r[11],
-            auto_id=bool(r[12]), position=r[13], chunk=sha,
+            auto_id=bool(r[12]), position=r[13], priority=r[14], chunk=sha,
         )  # fmt: skip
         chunks[sha] = (card, start)
     return Reuse(header=saved["header"], chunks=chunks)

@@ -228,3 +228,35 @@ def test_the_api_records_the_answer_time_it_is_given(tmp_path):
             session.next()
             session.grade(5)
         assert status(ws.store, ws.clock)["reviewed_today"] == 1
+
+
+def test_new_cards_come_by_priority_then_stories_then_file_order(tmp_path):
+    from prep.store import Filters
+
+    root = tmp_path / "w"
+    (root / "decks").mkdir(parents=True)
+    (root / "prep.yaml").write_text("candidate: {name: Test}\n", encoding="utf-8")
+    (root / "decks" / "bank.yaml").write_text(
+        "deck: bank\npriority: low\ncards:\n"
+        "  - {id: b1, q: imported one}\n  - {id: b2, q: imported two, priority: high}\n",
+        encoding="utf-8",
+    )
+    (root / "decks" / "main.yaml").write_text(
+        "deck: main\ncards:\n  - {id: m1, q: predicted one}\n"
+        "  - {id: m2, q: predicted two, story: a-story}\n  - {id: m3, q: predicted three}\n",
+        encoding="utf-8",
+    )
+    with api.open(root, clock=FakeClock(T0)) as ws:
+        assert ws.store.new_ids(Filters()) == ["b2", "m2", "m1", "m3", "b1"]
+
+
+def test_a_bad_priority_is_a_located_error(tmp_path, cli):
+    root = tmp_path / "w"
+    (root / "decks").mkdir(parents=True)
+    (root / "prep.yaml").write_text("candidate: {name: Test}\n", encoding="utf-8")
+    (root / "decks" / "a.yaml").write_text(
+        "deck: a\ncards:\n  - id: x\n    q: question\n    priority: urgent\n", encoding="utf-8"
+    )
+    r = cli("-w", str(root), "deck", "check")
+    assert r.returncode == 1
+    assert "decks/a.yaml:5:15: error: 'priority' must be high, normal, low" in r.stderr
