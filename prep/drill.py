@@ -123,14 +123,14 @@ class DrillSession:
                 queue = after[0] + after[1]
             else:
                 queue = self.store.due_ids(now, self.filters, review_room)
-                queue += self.store.new_ids(self.filters, new_room)
+                queue += self.store.new_ids(self.filters, new_room, now=now)
         if self.limit is not None:
             queue = queue[: self.limit]
         return queue
 
     def _cram_queue(self, now: datetime) -> list[str]:
         """Studying ahead: every matching card, weakest first; the schedule is left alone."""
-        cards = self.store.cards(self.filters)
+        cards = self.store.cards(self.filters, now=now)
         states = self.store.states()
         ranked = sorted(
             cards,
