@@ -8,7 +8,7 @@ from __future__ import annotations
 import uuid as uuidlib
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from .clock import Clock, day_start, iso
 from .schedule import NEW, CardState, Scheduler
@@ -204,14 +204,23 @@ class DrillSession:
         """The interval each grade would give now (for the buttons, once revealed)."""
         return self.scheduler.preview(shown.state, self.clock.now(), uuid=self._uuid)
 
-    def grade(self, rating: int) -> Graded:
+    def grade(self, rating: int, covered: tuple[list[int], int] | None = None) -> Graded:
+        """Grade the shown card; `covered`: the keywords ticked (numbers, of how many)."""
         if self.current is None:
             raise RuntimeError("no card is shown")
         now = self.clock.now()
         elapsed = self.clock.monotonic() - self._shown_at
+        extra = None
+        if covered is not None:
+            ticked, total = covered
+
+            def extra(conn: Any, review: Review) -> None:
+                self.store.put_keywords(conn, review.uuid, ticked, total)
+
         review, state = self.store.grade(
             self.scheduler, self.current, rating, now,
             duration_ms=int(elapsed * 1000), source=self.source, session=self.id, uuid=self._uuid,
+            extra=extra,
         )  # fmt: skip
         due = state.due or now
         if not self.cram and due - now <= LEARN_AHEAD * 3:
@@ -245,6 +254,16 @@ class DrillSession:
         self.summary.seconds = max(0.0, self.summary.seconds - review.duration_ms / 1000)
         return review.card_id
 
+    def left_now(self) -> int:
+        """Cards the same drill started now would ask (learning steps not yet due wait)."""
+        if self.cram:
+            return len(self.queue) + (self.current is not None)
+        shown, self.introduced = self.introduced, set()  # a new drill has shown nothing yet
+        try:
+            return len(self._build())
+        finally:
+            self.introduced = shown
+
     def finish(self) -> Summary:
         # Count what still stands in the log: `prep undo` in another shell may have
         # taken back one of this session's grades.
@@ -256,7 +275,7 @@ class DrillSession:
         if count != self.summary.reviewed:
             self.summary.reviewed, self.summary.again = count, again
             self.summary.seconds = ms / 1000
-        self.summary.left = len(self.queue) + len(self.learning) + (self.current is not None)
+        self.summary.left = self.left_now()
         # After now: cards due already are either still in the queue (`left`) or held
         # back by the interview plan; a time in the past would say nothing.
         row = self.store.conn.execute(

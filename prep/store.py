@@ -217,18 +217,23 @@ class Filters(Record):
     tags: tuple[str, ...]
     kinds: tuple[str, ...]
 
-    def sql(self, alias: str = "c", now: datetime | None = None) -> tuple[str, list[Any]]:
+    def sql(
+        self, alias: str = "c", now: datetime | None = None, with_held: bool = False
+    ) -> tuple[str, list[Any]]:
         """The WHERE clause for active, matching cards that are not set aside.
 
         Suspended cards, and buried ones until their time (`now`, else the wall
-        clock), are left out of every queue, count and pick built on this.
+        clock), are left out of every queue, count and pick built on this
+        (`with_held`: kept in, for a listing that shows them).
         """
-        if now is None:
-            from datetime import timezone
+        parts, args = [f"{alias}.active = 1"], []
+        if not with_held:
+            if now is None:
+                from datetime import timezone
 
-            now = datetime.now(timezone.utc)
-        parts = [f"{alias}.active = 1", held_out(alias)]
-        args: list[Any] = [iso(now)]
+                now = datetime.now(timezone.utc)
+            parts.append(held_out(alias))
+            args.append(iso(now))
         for col, values in (("deck", self.decks), ("topic", self.topics), ("kind", self.kinds)):
             if values:
                 parts.append(f"{alias}.{col} IN ({','.join('?' * len(values))})")

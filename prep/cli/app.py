@@ -5,7 +5,7 @@ from typing import Annotated
 import typer
 
 from .. import __version__
-from . import answer, cheatsheet, deck, drill, maintenance, mock, plan, status_cmd, tools
+from . import answer, cards, cheatsheet, deck, drill, maintenance, mock, plan, status_cmd, tools
 from .common import GLOBALS
 
 app = typer.Typer(
@@ -64,6 +64,7 @@ def root(
 
 status_cmd.register(app)
 drill.register(app)
+cards.register(app)
 tools.register(app)
 mock.register(app)
 plan.register(app)

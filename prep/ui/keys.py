@@ -34,7 +34,24 @@ class KeyReader:
             leave=lambda: termios.tcsetattr(fd, termios.TCSADRAIN, old),
         )
         with mode.kept():
-            yield self
+            self._mode: KeptMode | None = mode
+            try:
+                yield self
+            finally:
+                self._mode = None
+
+    @contextmanager
+    def paused(self) -> Iterator[None]:
+        """The terminal as the shell left it, for a program run meanwhile (the editor)."""
+        mode = getattr(self, "_mode", None)
+        if mode is None:
+            yield
+            return
+        mode.leave()
+        try:
+            yield
+        finally:
+            mode.enter()
 
     def read(self, timeout: float | None = None) -> str | None:
         if not self.tty:
@@ -51,10 +68,11 @@ class KeyReader:
         if not ready:
             return ""
         ch = os.read(fd, 1).decode("utf-8", "replace")
-        if ch == "\x1b":  # swallow the rest of an escape sequence (arrow keys)
+        if ch == "\x1b":  # an escape sequence: the paging keys get a name, others are dropped
+            rest = b""
             while select.select([fd], [], [], 0.01)[0]:
-                os.read(fd, 8)
-            return ""
+                rest += os.read(fd, 8)
+            return escape_name(rest.decode("ascii", "replace"))
         if ch == "\x03":
             raise KeyboardInterrupt
         if ch == "\x04":
@@ -75,6 +93,19 @@ class KeyReader:
             if end is not None and time.monotonic() >= end:
                 return ""
             time.sleep(0.02)
+
+
+ESCAPES = {
+    "[5~": "pgup", "[6~": "pgdn", "[A": "up", "[B": "down", "OA": "up", "OB": "down",
+    "[H": "home", "[F": "end", "OH": "home", "OF": "end", "[1~": "home", "[4~": "end",
+}  # fmt: skip
+
+
+def escape_name(rest: str) -> str:
+    """The name of the key whose escape sequence is ESC + `rest`: 'esc' alone, '' if unknown."""
+    if not rest:
+        return "esc"
+    return ESCAPES.get(rest, "")
 
 
 def _stop_as_ctrl_z() -> None:

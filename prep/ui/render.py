@@ -132,3 +132,59 @@ def story(sections: list[tuple[str, str]], title: str, seconds: float) -> Render
 
     head = Text(f"STAR · {clean(title)} · ~{whole_seconds(seconds)}s to say", style="bold")
     return Group(head, *panels)
+
+
+STAR_LETTERS = {"Situation": "S", "Task": "T", "Action": "A", "Result": "R", "Learned": "L"}
+STAR_COLORS = {
+    "Situation": "cyan",
+    "Task": "yellow",
+    "Action": "green",
+    "Result": "magenta",
+    "Learned": "blue",
+}
+
+
+def headline(markdown: str) -> str:
+    """A section's text on one line, as it would be said (for a folded story)."""
+    from ..answers import spoken_text
+
+    return " ".join(clean(spoken_text(markdown)).replace("*", "").replace("`", "").split())
+
+
+class StoryView:
+    """A STAR story folded to one line per section (with its seconds), or open in full."""
+
+    def __init__(self, parts: list[Any], title: str, seconds: float, opened: bool = False):
+        self.parts = parts  # answers.Section: name, markdown, seconds
+        self.title = title
+        self.seconds = seconds
+        self.opened = opened
+
+    def head(self) -> Text:
+        from ..answers import whole_seconds
+
+        return Text(
+            f"STAR · {clean(self.title)} · ~{whole_seconds(self.seconds)}s to say", style="bold"
+        )
+
+    def folded(self, width: int) -> list[Text]:
+        from ..answers import whole_seconds
+
+        head = self.head()
+        head.truncate(width, overflow="ellipsis")
+        out = [head]
+        for part in self.parts:
+            t = Text(" ")
+            letter = STAR_LETTERS.get(part.name, part.name[:1].upper())
+            t.append(f" {letter} ", style=f"reverse {STAR_COLORS.get(part.name, 'white')}")
+            t.append(f" {clean(part.name)} {whole_seconds(part.seconds)}s  ", style="bold")
+            t.append(headline(part.markdown), style="dim")
+            t.truncate(width, overflow="ellipsis")
+            out.append(t)
+        return out
+
+    def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
+        if not self.opened:
+            yield from self.folded(options.max_width)
+            return
+        yield story([(p.name, p.markdown) for p in self.parts], self.title, self.seconds)
