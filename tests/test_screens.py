@@ -13,6 +13,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
+from conftest import T0
 from rich.console import Console
 
 from prep.clock import FakeClock
@@ -23,8 +24,6 @@ from prep.sync import sync
 from prep.ui.drill import CardScreen, header_items, suggest
 from prep.ui.screen import Page
 from prep.workspace import find
-
-from conftest import T0
 
 SIZES = [(80, 24), (90, 30), (100, 32), (60, 24), (120, 40)]
 
