@@ -30,7 +30,7 @@ def _answer_view(ws: Any) -> Any:
         from rich.text import Text
 
         from ..errors import PrepError
-        from ..ui.render import answer, story
+        from ..ui.render import StoryView, answer
 
         parts: list[Any] = []
         if card.story and card.kind == "behavioral":
@@ -41,7 +41,7 @@ def _answer_view(ws: Any) -> Any:
             if render_story is not None:
                 try:
                     st = render_story(ws, card.story)
-                    parts.append(story(st.sections, st.title, st.seconds))
+                    parts.append(StoryView(st.parts, st.title, st.seconds))
                 except PrepError as exc:  # a broken story must not end the interview
                     parts.append(Text(f"story '{card.story}': {exc}", style="red"))
         if not parts or card.a and card.kind != "behavioral":
@@ -56,13 +56,11 @@ def _answer_view(ws: Any) -> Any:
 def _intro(plan: Any) -> Any:
     from rich.text import Text
 
-    from ..mock import mmss
+    from ..words import duration, plural
 
     total = sum(q.limit_s for q in plan.questions)
     n = len(plan.questions)
-    t = Text(
-        f"Mock interview: {n} question{'s' if n != 1 else ''}, about {mmss(total)}", style="bold"
-    )
+    t = Text(f"Mock interview: {plural(n, 'question')}, about {duration(total)}", style="bold")
     t.append(f" (from {plan.pool} cards)", style="")
     t.append(f"  (seed {plan.seed}; repeat with --seed {plan.seed})", style="dim")
     t.append("\nAnswer out loud as you would to the interviewer. ")

@@ -188,3 +188,12 @@ class StoryView:
             yield from self.folded(options.max_width)
             return
         yield story([(p.name, p.markdown) for p in self.parts], self.title, self.seconds)
+
+
+def open_stories(renderable: Any) -> Any:
+    """Open every folded story in `renderable` (a script or a pipe reads them whole)."""
+    if isinstance(renderable, StoryView):
+        renderable.opened = True
+    for inner in getattr(renderable, "renderables", None) or ():
+        open_stories(inner)
+    return renderable
