@@ -14,6 +14,7 @@ from .clock import Clock, iso
 from .errors import DeckError, Problem
 from .record import Factory, Record
 from .store import Store
+from .words import plural
 from .workspace import PROFILE, Workspace
 
 TYPE_CHECKING = False
@@ -251,10 +252,12 @@ def _sync_changed(
             ],
         )  # fmt: skip
         if report.restored:
-            report.messages.append(f"note: {report.restored} card(s) came back with their history")
+            report.messages.append(
+                f"note: {plural(report.restored, 'card')} came back with their history"
+            )
         if report.orphaned:
             report.messages.append(
-                f"note: {report.orphaned} card(s) left their decks; their history is kept "
+                f"note: {plural(report.orphaned, 'card')} left their decks; their history is kept "
                 "and returns if they come back"
             )
         for deck in decks:
@@ -323,5 +326,5 @@ def _move_history(
     conn.execute("DELETE FROM cards WHERE id = ?", (cid,))
     report.messages.append(
         f"{c.path}:{c.line}:{c.col}: note: {why}; card '{cid}' is now '{c.id}', "
-        f"{had} review(s) kept"
+        f"{plural(had, 'review')} kept"
     )

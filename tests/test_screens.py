@@ -356,3 +356,31 @@ def test_in_tmux_each_card_keeps_its_question_and_grades_after_the_reveal(
         assert store.conn.execute("SELECT COUNT(*) FROM reviews").fetchone()[0] == 5
     finally:
         subprocess.run(["tmux", "kill-session", "-t", name], capture_output=True)
+
+
+# --- help and small words ---------------------------------------------------------------
+@pytest.mark.parametrize("columns", ["60", "200"])
+@pytest.mark.parametrize("group", [(), ("deck",), ("answer",), ("log",), ("mock",)])
+def test_help_lists_every_description_whole(cli, columns, group):
+    r = cli(*group, "--help", env={"COLUMNS": columns})
+    assert r.returncode == 0
+    commands = r.stdout.split("Commands:")[1]
+    assert "..." not in commands, commands
+
+
+def test_words():
+    from prep.words import duration, plural, relative
+
+    assert [plural(n, "day") for n in (0, 1, 2)] == ["0 days", "1 day", "2 days"]
+    assert plural(1, "review") == "1 review" and plural(3, "story", "stories") == "3 stories"
+    assert [duration(s) for s in (45, 540, 3600, 3900)] == ["45 s", "9 min", "1 h", "1 h 5 min"]
+    assert relative(86400) == "in 1 day" and relative(-2 * 86400) == "2 days ago"
+    assert relative(30) == "now" and relative(600) == "in 10 min"
+
+
+def test_status_says_in_1_day(ws, cli):
+    when = (T0 + timedelta(days=1, hours=2)).isoformat()
+    r = cli("-w", str(ws), "plan", "--interview", when, env={"PREP_NOW": T0.isoformat()})
+    assert r.returncode == 0, r.stderr
+    out = cli("-w", str(ws), "status", env={"PREP_NOW": T0.isoformat()}).stdout
+    assert "(in 1 day)" in out

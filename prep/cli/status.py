@@ -23,7 +23,8 @@ def render(data: dict[str, Any]) -> str:
     ]
     if data.get("interview_date"):
         left = data["days_left"]
-        when = "today" if left == 0 else f"in {left} days" if left > 0 else f"{-left} days ago"
+        days = f"{abs(left)} day{'s' if abs(left) != 1 else ''}"
+        when = "today" if left == 0 else f"in {days}" if left > 0 else f"{days} ago"
         lines.append(f"interview      {data['interview_date'][:16].replace('T', ' ')} ({when})")
     if data["due"] or data["new"]:
         lines.append("next: prep drill")
