@@ -312,12 +312,13 @@ def _reuse(store: Store, path: str) -> Any:
 def _move_history(
     conn: Any, report: Any, renamed: dict[str, str], cid: str, c: Card, now: str, why: str
 ) -> None:
-    """Card `cid` lives on as `c`: its reviews, state and mock answers follow it."""
+    """Card `cid` lives on as `c`: its reviews, state, mock answers and hold follow it."""
     renamed[cid] = c.id
     had = conn.execute("SELECT COUNT(*) FROM reviews WHERE card_id = ?", (cid,)).fetchone()[0]
     conn.execute("UPDATE reviews SET card_id = ? WHERE card_id = ?", (c.id, cid))
     conn.execute("UPDATE card_state SET card_id = ? WHERE card_id = ?", (c.id, cid))
     conn.execute("UPDATE mock_answers SET card_id = ? WHERE card_id = ?", (c.id, cid))
+    conn.execute("UPDATE OR REPLACE holds SET card_id = ? WHERE card_id = ?", (c.id, cid))
     conn.execute("UPDATE card_aliases SET new_id = ? WHERE new_id = ?", (c.id, cid))
     conn.execute(
         "INSERT OR REPLACE INTO card_aliases(old_id, new_id, at) VALUES (?, ?, ?)",

@@ -195,6 +195,19 @@ def test_suspension_survives_a_rebuild_from_the_log(empty_ws, cli):
     assert bad.returncode == 1 and bad.stderr.startswith("Error: no card 'nope'")
 
 
+def test_a_suspended_card_stays_suspended_when_its_question_is_edited(empty_ws, cli):
+    deck = empty_ws / "decks" / "a.yaml"
+    deck.write_text("deck: a\ncards:\n  - q: the old wording of a question\n", encoding="utf-8")
+    (card,) = json.loads(cli("-w", str(empty_ws), "cards", "--json").stdout)
+    assert cli("-w", str(empty_ws), "cards", "suspend", card["id"]).returncode == 0
+    deck.write_text("deck: a\ncards:\n  - q: the new wording of a question\n", encoding="utf-8")
+    (moved,) = json.loads(cli("-w", str(empty_ws), "cards", "--json").stdout)
+    assert moved["id"] != card["id"] and moved["held"] == "suspended"
+    # The old id still names it.
+    r = cli("-w", str(empty_ws), "cards", "unsuspend", card["id"])
+    assert r.stdout.strip() == "1 card unsuspended"
+
+
 def test_a_buried_card_comes_back_the_next_study_day(empty_ws, cli):
     _three(empty_ws)  # the study day starts at 04:00 (empty_ws), TZ is UTC
     env = {"PREP_NOW": T0.isoformat()}  # 09:00
