@@ -397,3 +397,18 @@ def test_status_says_in_1_day(ws, cli):
     assert r.returncode == 0, r.stderr
     out = cli("-w", str(ws), "status", env={"PREP_NOW": T0.isoformat()}).stdout
     assert "(in 1 day)" in out
+
+
+@pytest.mark.parametrize("columns", [60, 100])
+def test_mock_summary_and_history_fit_the_width_without_cut_headers(ws, cli, columns):
+    env = {"COLUMNS": str(columns), "PREP_NOW": T0.isoformat()}
+    r = cli("-w", str(ws), "mock", "--count", "2", "--seed", "2", input="\n1\n3\n\n\n4\n", env=env)
+    assert r.returncode == 0, r.stderr
+    history = cli("-w", str(ws), "mock", "history", env=env).stdout
+    console = Console(width=500)
+    for out, first in ((r.stdout, "#"), (history, "started")):
+        lines = out.splitlines()
+        assert all(console.measure(line).maximum <= columns for line in lines), out
+        head = next(line for line in lines if line.lstrip().startswith(first))
+        assert "…" not in head  # a column is dropped rather than its name cut
+    assert "answered of 2" in r.stdout and "mean grade" in r.stdout

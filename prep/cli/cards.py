@@ -10,11 +10,10 @@ ACTIONS = ("suspend", "unsuspend")
 
 
 def _table(listed: list[Any], now: Any, width: int) -> Any:
-    from rich import box
-    from rich.table import Table
     from rich.text import Text
 
     from ..ui.keys import clean
+    from ..ui.render import fit_table
     from ..words import relative
 
     rows: list[list[Text]] = []
@@ -31,43 +30,15 @@ def _table(listed: list[Any], now: Any, width: int) -> Any:
             Text(f"{st.stability:.1f}d" if st.stability is not None else ""), Text(last),
             Text(clean(item.card.story or "")), Text(" ".join(clean(item.card.q).split())),
         ])  # fmt: skip
-    heads = [
-        "id",
-        "state",
-        "due",
-        "recall",
-        "lapses",
-        "stability",
-        "last review",
-        "story",
-        "question",
-    ]
-    right = {3, 4, 5}
-    # Columns are dropped from the right of this order until the rest fit; the id and the
-    # question are cut with an ellipsis rather than wrapped.
-    keep = [0, 1, 2, 3, 4, 8, 5, 6, 7]
-    cols = {i: max(len(heads[i]), *(r[i].cell_len for r in rows)) for i in range(len(heads))}
-    cols[0] = min(cols[0], 28)
-    cols[8] = min(cols[8], 60)
-    chosen: list[int] = []
-    for i in keep:
-        need = sum(cols[j] for j in chosen) + cols[i] + 2 * len(chosen)
-        if i == 8:
-            need = sum(cols[j] for j in chosen) + 20 + 2 * len(chosen)  # a question needs room
-        if need <= width:
-            chosen.append(i)
-    chosen.sort()
-    table = Table(box=box.SIMPLE_HEAD, pad_edge=False, show_edge=False, collapse_padding=True)
-    used = sum(cols[j] for j in chosen if j != 8) + 2 * (len(chosen) - 1)
-    for i in chosen:
-        limit = max(10, width - used) if i == 8 else cols[i]
-        table.add_column(
-            heads[i], justify="right" if i in right else "left", no_wrap=True,
-            overflow="ellipsis", max_width=limit, min_width=min(limit, cols[i]),
-        )  # fmt: skip
+    heads = ["id", "state", "due", "recall", "lapses", "stability", "last", "story", "question"]
     for r in rows:
-        table.add_row(*[r[i] for i in chosen])
-    return table
+        r[0].truncate(28, overflow="ellipsis")
+    # Narrow terminals drop the story, last review, stability, question and lapses columns,
+    # in that order; the question takes what the others leave.
+    return fit_table(
+        heads, rows, width, drop=[7, 6, 5, 8, 4], flex=8, right=frozenset({3, 4, 5}),
+        flex_min=20, shrink=0,
+    )  # fmt: skip
 
 
 def register(app: typer.Typer) -> None:

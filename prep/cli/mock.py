@@ -171,20 +171,12 @@ def register(app: typer.Typer) -> None:
 
 
 def _print_history(sessions: list[dict[str, Any]]) -> None:
-    from rich import box
-    from rich.table import Table
-
     from ..clock import parse_iso
     from ..ui.mock import short
+    from ..ui.render import fit_table
 
-    table = Table(
-        title="Mock interviews", title_justify="left", box=box.SIMPLE_HEAD, pad_edge=False
-    )
-    for name, justify in (
-        ("started", "left"), ("done", "right"), ("skip", "right"), ("time/limit", "right"),
-        ("over", "right"), ("keywords", "right"), ("grade", "right"), ("hints", "right"),
-    ):  # fmt: skip
-        table.add_column(name, justify=justify, no_wrap=True)  # type: ignore[arg-type]
+    heads = ["started", "done", "skip", "time/limit", "over", "keywords", "grade", "hints"]
+    rows = []
     for s in sessions:
         started = parse_iso(s["started_at"]).astimezone().strftime("%m-%d %H:%M")
         if not s["finished"]:
@@ -199,8 +191,13 @@ def _print_history(sessions: list[dict[str, Any]]) -> None:
         over = f"+{short(s['overtime_s'])}" if s["over_time"] else "-"
         kw = f"{s['keyword_coverage']:.0%}" if s["keyword_coverage"] is not None else "-"
         grade = f"{s['mean_grade']:.1f}" if s["mean_grade"] is not None else "-"
-        table.add_row(started, answered, skipped, per, over, kw, grade, str(s["hinted"] or "-"))
+        rows.append([started, answered, skipped, per, over, kw, grade, str(s["hinted"] or "-")])
     out = console()
+    # A narrow terminal drops the hints, skips and overtime columns rather than cutting them.
+    table = fit_table(
+        heads, rows, out.width, drop=[7, 2, 4, 5], right=frozenset(range(1, 8)),
+        title="Mock interviews",
+    )  # fmt: skip
     out.print(table)
     if any(not s["finished"] for s in sessions):
         out.print("* cut off before the end (the answers graded until then are kept)", style="dim")

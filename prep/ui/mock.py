@@ -13,7 +13,6 @@ from collections.abc import Callable
 from typing import Any
 
 from rich.console import Console, ConsoleOptions, Group, RenderableType, RenderResult
-from rich.table import Table
 from rich.text import Text
 
 from ..errors import PrepError
@@ -215,8 +214,6 @@ def short(seconds: float) -> str:
 
 
 def summary_view(summary: Summary, width: int = 80) -> RenderableType:
-    from rich import box
-
     if not summary.answers:
         return Text("No answers recorded.", style="dim")
     rows: list[list[Text]] = []
@@ -232,44 +229,41 @@ def summary_view(summary: Summary, width: int = 80) -> RenderableType:
                 capped = True
         kw = f"{len(a.covered)}/{a.keywords_total}" if a.keywords_total and not a.skipped else ""
         rows.append([
-            Text(str(a.position)), Text(clean(a.card.q)),
+            Text(str(a.position)), Text(" ".join(clean(a.card.q).split())),
             Text(f"{short(a.used_s)}/{short(a.limit_s)}"), over, Text(kw), grade,
             Text(str(a.hints) if a.hints else ""),
         ])  # fmt: skip
     heads = ["#", "question", "time/limit", "over", "keywords", "grade", "hint"]
-    # The question takes what the other columns leave, cut with an ellipsis
-    # (7 columns with this box cost 20 cells of padding and rules).
-    others = sum(max(len(h), *(r[i].cell_len for r in rows)) for i, h in enumerate(heads) if i != 1)
-    q_width = max(10, width - others - 21)
-    table = Table(title="Mock interview", title_justify="left", box=box.SIMPLE_HEAD, pad_edge=False)
-    for i, h in enumerate(heads):
-        table.add_column(h, justify="left" if i in (1, 5) else "right", no_wrap=True)
-    for r in rows:
-        r[1] = _cut(r[1].plain, q_width)
-        table.add_row(*r)
+    # The question takes what the other columns leave, cut with an ellipsis; a narrow
+    # terminal drops the hint and overtime columns first.
+    table = render.fit_table(
+        heads, rows, width, drop=[6, 3, 4], flex=1, right=frozenset({0, 2, 3, 4, 6}),
+        title="Mock interview",
+    )  # fmt: skip
     covered, total = summary.keywords
     mean = summary.mean_grade
-    lines = Text()
     done = len(summary.answers) - summary.skipped
-    lines.append(
+    first = Text(
         f"{done} answered of {summary.planned}"
         + (f", {summary.skipped} skipped" if summary.skipped else "")
         + (" (ended early)" if summary.ended_early else ""),
         style="bold",
     )
+    items = [first]
     if summary.limit_s:
-        lines.append(f" · time {short(summary.used_s)} of {short(summary.limit_s)}")
+        items.append(Text(f"· time {short(summary.used_s)} of {short(summary.limit_s)}"))
     if summary.overtime_ms:
-        lines.append(f" · over {short(summary.overtime_s)}", style="red")
+        items.append(Text(f"· over {short(summary.overtime_s)}", style="red"))
     if total:
-        lines.append(f" · keywords {covered}/{total} ({covered / total:.0%})")
+        items.append(Text(f"· keywords {covered}/{total} ({covered / total:.0%})"))
     if mean is not None:
-        lines.append(f" · mean grade {mean:.1f}")
+        items.append(Text(f"· mean grade {mean:.1f}"))
     if summary.hinted:
-        lines.append(f" · hints on {summary.hinted}")
+        items.append(Text(f"· hints on {summary.hinted}"))
+    parts: list[RenderableType] = [table, render.Flow(Text(""), items, gap=1)]
     if capped:
-        lines.append(f"\n* capped at Hard: over {CAP_FACTOR:g}× the time", style="dim")
-    return Group(table, lines)
+        parts.append(Text(f"* capped at Hard: over {CAP_FACTOR:g}× the time", style="dim"))
+    return Group(*parts)
 
 
 # --- the loop ---------------------------------------------------------------------

@@ -197,3 +197,60 @@ def open_stories(renderable: Any) -> Any:
     for inner in getattr(renderable, "renderables", None) or ():
         open_stories(inner)
     return renderable
+
+
+def fit_table(
+    heads: list[str],
+    rows: list[list[Any]],
+    width: int,
+    drop: list[int],
+    flex: int | None = None,
+    right: frozenset[int] = frozenset(),
+    title: str | None = None,
+    flex_min: int = 12,
+    shrink: int | None = None,
+) -> Any:
+    """A table that fits `width`: columns in `drop` go first to last until it does.
+
+    `flex` (a text column, e.g. the question) takes what the others leave and is
+    cut with an ellipsis, as `shrink` is when the rest still does not fit; no cell wraps, so a narrow terminal loses columns, not
+    the shape of its rows.
+    """
+    from rich import box
+    from rich.table import Table
+
+    def cell(value: Any) -> Text:
+        return value if isinstance(value, Text) else Text(str(value))
+
+    cells = [[cell(v) for v in r] for r in rows]
+    need = {i: max([len(h), *(r[i].cell_len for r in cells)]) for i, h in enumerate(heads)}
+    shown = list(range(len(heads)))
+
+    def total(cols: list[int]) -> int:
+        # Between two columns: one cell of padding each side and the divider.
+        return sum(flex_min if i == flex else need[i] for i in cols) + 3 * (len(cols) - 1)
+
+    for i in drop:
+        if total(shown) <= width:
+            break
+        shown.remove(i)
+    if shrink is not None and total(shown) > width:  # still too wide: cut that column
+        need[shrink] = max(8, need[shrink] - (total(shown) - width))
+    table = Table(
+        title=title, title_justify="left", box=box.SIMPLE_HEAD, pad_edge=False, show_edge=False
+    )
+    room = width - total([i for i in shown if i != flex]) - 3
+    for i in shown:
+        if i == flex:
+            table.add_column(
+                heads[i], no_wrap=True, overflow="ellipsis", max_width=max(flex_min, room),
+                min_width=min(need[i], max(flex_min, room)),
+            )  # fmt: skip
+        else:
+            table.add_column(
+                heads[i], justify="right" if i in right else "left", no_wrap=True,
+                min_width=need[i], max_width=need[i], overflow="ellipsis",
+            )  # fmt: skip
+    for r in cells:
+        table.add_row(*[r[i] for i in shown])
+    return table
