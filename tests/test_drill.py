@@ -128,7 +128,9 @@ def test_scripted_drill_then_status_then_undo(ws, cli):
     assert len(acks) == 2 and all(" Good · next in 10m" in a for a in acks)
     assert "Reviewed 2" in r.stdout
     # Quit with cards left: the 8 new not graded (the 2 Goods come back in 10 minutes, later).
-    assert r.stdout.splitlines()[-1].endswith(" · 8 left for today (prep drill goes on)")
+    assert r.stdout.splitlines()[-1].endswith(
+        " · 8 left for today (prep drill goes on) · 2 more after their learning step"
+    )
     status = json.loads(cli("-w", str(ws), "status", "--json").stdout)
     assert status["reviewed_today"] == 2
     assert set(status) == {
@@ -217,11 +219,14 @@ def test_grade_buttons_preview_the_interval_the_grade_saves(empty_ws):
 def test_left_for_today_is_what_the_next_drill_shows(ws, cli, monkeypatch):
     # Two Again, one Good, then quit: what the summary says is left is the next drill's count.
     r = cli("-w", str(ws), "drill", input="\n1\n\n1\n\n3\nq\n")
-    left = int(r.stdout.splitlines()[-1].split(" · ")[-1].split()[0])
+    last = r.stdout.splitlines()[-1]
+    left = int(last.split(" left for today")[0].split()[-1])
+    assert left == 7 and last.endswith(" · 3 more after their learning step")
+    heads = [_count(line) for line in r.stdout.splitlines() if line.startswith("prep drill")]
+    assert heads[-1] == "3 done · 10 left"  # the header counted the 3 learning steps too
     again = cli("-w", str(ws), "drill", input="q\n")
     head = next(line for line in again.stdout.splitlines() if line.startswith("prep drill"))
-    assert _count(head) == f"0 done · {left} left"
-    assert left == 7  # 10 new, 3 shown: their learning steps are not due yet
+    assert _count(head) == f"0 done · {left} left"  # 10 new, 3 shown: their steps wait
 
 
 def _count(header: str) -> str:

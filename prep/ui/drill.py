@@ -121,8 +121,14 @@ def run(
         f"{int(summary.seconds) // 60}m{int(summary.seconds) % 60:02d}s",
         style="bold",
     )
+    now = session.clock.now()
+    waiting = sum(1 for due, _ in session.learning if due > now)  # counted in the header
     if summary.left:
         line.append(f" · {summary.left} left for today (prep drill goes on)", style="")
+        if waiting:
+            line.append(
+                f" · {waiting} more after {'its' if waiting == 1 else 'their'} learning step"
+            )
     elif summary.next_due:
         line.append(
             f" · next due {summary.next_due.astimezone().strftime('%Y-%m-%d %H:%M')}", style=""
