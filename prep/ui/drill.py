@@ -172,8 +172,8 @@ class CardScreen:
         from rich.rule import Rule
 
         parts.append(Rule(header(self.session, self.shown, spent), align="left"))
-        if self.ack:
-            parts.append(Text(self.ack, style="dim green"))
+        if self.ack:  # what the last key did; a deck left broken by an edit says so in red
+            parts.append(Text(self.ack, style="red" if ": error:" in self.ack else "dim green"))
         parts.append(render.card_header(self.card))
         parts.append(render.question(self.card))
         return parts
@@ -279,6 +279,8 @@ def _card_loop(
             continue
         low = key.lower() if len(key) == 1 else key
         if screen.ticking:
+            if low in ("q", "u"):
+                return low
             if key in TICK_KEYS:
                 i = TICK_KEYS.index(key) + 1
                 if i <= len(screen.card.keywords):
