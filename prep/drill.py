@@ -204,7 +204,7 @@ class DrillSession:
         """The interval each grade would give now (for the buttons, once revealed)."""
         return self.scheduler.preview(shown.state, self.clock.now(), uuid=self._uuid)
 
-    def grade(self, rating: int, covered: tuple[list[int], int] | None = None) -> Graded:
+    def grade(self, rating: int, *, covered: tuple[list[int], int] | None = None) -> Graded:
         """Grade the shown card; `covered`: the keywords ticked (numbers, of how many)."""
         if self.current is None:
             raise RuntimeError("no card is shown")

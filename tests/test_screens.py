@@ -142,7 +142,7 @@ def test_ticked_keywords_suggest_a_grade_and_are_saved_with_the_review(empty_ws)
     sync(store, w, FakeClock(T0))
     s = DrillSession(store=store, scheduler=Scheduler(fuzz=False), clock=FakeClock(T0))
     assert s.next() is not None
-    graded = s.grade(3, ([1, 3], 3))
+    graded = s.grade(3, covered=([1, 3], 3))
     row = store.conn.execute(
         "SELECT covered, total FROM review_keywords WHERE uuid = ?", (graded.review.uuid,)
     ).fetchone()

@@ -342,7 +342,7 @@ def _card_loop(
 def _grade(session: DrillSession, screen: CardScreen, rating: int) -> str:
     n = len(screen.card.keywords)
     covered = (sorted(screen.covered), n) if screen.covered else None
-    graded = session.grade(rating, covered)
+    graded = session.grade(rating, covered=covered)
     nxt = "not rescheduled" if session.cram else f"next in {format_interval(graded.interval)}"
     ticked = f" · keywords {len(screen.covered)}/{n}" if covered else ""
     return f"✓ {screen.card.id} {RATINGS[rating]} · {nxt}{ticked}"
