@@ -412,3 +412,13 @@ def test_mock_summary_and_history_fit_the_width_without_cut_headers(ws, cli, col
         head = next(line for line in lines if line.lstrip().startswith(first))
         assert "…" not in head  # a column is dropped rather than its name cut
     assert "answered of 2" in r.stdout and "mean grade" in r.stdout
+
+
+def test_escape_sequences_pressed_together_are_each_read():
+    from prep.ui.keys import escape_name, split_escape
+
+    assert split_escape("[B\x1b[B") == ("down", 2)
+    assert split_escape("[6~j") == ("pgdn", 3)
+    assert split_escape("") == ("esc", 0)
+    assert split_escape("[99~\x1b[A") == ("", 4)  # unknown: skipped, the next one kept
+    assert escape_name("[5~") == "pgup" and escape_name("[5~x") == "" and escape_name("") == "esc"

@@ -18,6 +18,8 @@ class KeyReader:
 
     def __init__(self) -> None:
         self.tty = interactive()
+        self._pending = b""  # bytes read past the last key (keys pressed together)
+        self._mode: KeptMode | None = None
 
     @contextmanager
     def active(self) -> Iterator[KeyReader]:
@@ -34,7 +36,7 @@ class KeyReader:
             leave=lambda: termios.tcsetattr(fd, termios.TCSADRAIN, old),
         )
         with mode.kept():
-            self._mode: KeptMode | None = mode
+            self._mode = mode
             try:
                 yield self
             finally:
@@ -43,7 +45,7 @@ class KeyReader:
     @contextmanager
     def paused(self) -> Iterator[None]:
         """The terminal as the shell left it, for a program run meanwhile (the editor)."""
-        mode = getattr(self, "_mode", None)
+        mode = self._mode
         if mode is None:
             yield
             return
@@ -64,15 +66,22 @@ class KeyReader:
         import select
 
         fd = sys.stdin.fileno()
-        ready, _, _ = select.select([fd], [], [], timeout)
-        if not ready:
-            return ""
-        ch = os.read(fd, 1).decode("utf-8", "replace")
+        pending = self._pending
+        if pending:
+            ch, self._pending = pending[:1].decode("utf-8", "replace"), pending[1:]
+        else:
+            ready, _, _ = select.select([fd], [], [], timeout)
+            if not ready:
+                return ""
+            ch = os.read(fd, 1).decode("utf-8", "replace")
         if ch == "\x1b":  # an escape sequence: the paging keys get a name, others are dropped
-            rest = b""
+            rest = self._pending
             while select.select([fd], [], [], 0.01)[0]:
-                rest += os.read(fd, 8)
-            return escape_name(rest.decode("ascii", "replace"))
+                rest += os.read(fd, 64)
+            # Keys pressed quickly arrive together: keep what follows the first one.
+            name, used = split_escape(rest.decode("ascii", "replace"))
+            self._pending = rest[used:]
+            return name
         if ch == "\x03":
             raise KeyboardInterrupt
         if ch == "\x04":
@@ -103,9 +112,22 @@ ESCAPES = {
 
 def escape_name(rest: str) -> str:
     """The name of the key whose escape sequence is ESC + `rest`: 'esc' alone, '' if unknown."""
-    if not rest:
-        return "esc"
-    return ESCAPES.get(rest, "")
+    return split_escape(rest)[0] if len(rest) == split_escape(rest)[1] else ""
+
+
+def split_escape(rest: str) -> tuple[str, int]:
+    """The key whose sequence starts `rest` (after ESC), and how many characters it took.
+
+    A lone ESC is 'esc'; an unknown sequence is '' and takes everything up to the
+    next ESC (so the keys after it are still read).
+    """
+    if not rest or rest.startswith("\x1b"):
+        return "esc", 0
+    for seq in sorted(ESCAPES, key=len, reverse=True):
+        if rest.startswith(seq):
+            return ESCAPES[seq], len(seq)
+    end = rest.find("\x1b")
+    return "", len(rest) if end < 0 else end
 
 
 def _stop_as_ctrl_z() -> None:
