@@ -177,6 +177,7 @@ class Item:
     section: str
     label: str  # names it in the "left out" report
     data: Any
+    pos: int = 0  # place on the page (the priority list is in another order)
 
 
 @dataclass
@@ -484,6 +485,12 @@ def build(
         ordered = weakest_order(
             candidates, recall, studied, store.new_ids(filters), scheduler.desired_retention
         )
+        # On the page because likely forgotten: a card predicted at or above the target
+        # retention needs no refreshing tonight.
+        ordered = [
+            c for c in ordered
+            if c.id not in studied or recall[c.id] < scheduler.desired_retention
+        ]  # fmt: skip
         if len(ordered) > options.max_cards:
             options_cut = len(ordered) - options.max_cards
             ordered = ordered[: options.max_cards]
@@ -523,7 +530,12 @@ def build(
             items.append(Item("stories", title, StoryRef(s.id, title, vals)))
 
     if "ask" in want:
-        for c in cards:
+        # --deck and --topic choose the cards to refresh; the questions for the interviewer
+        # stay unless the filters name them (a deck or topic of asks).
+        asks = [c for c in cards if c.kind == "ask"]
+        if not asks and filters != Filters(kinds=filters.kinds, tags=filters.tags):
+            asks = store.cards(Filters(kinds=("ask",)))
+        for c in asks:
             if c.kind == "ask":
                 kw = " · ".join(one_line(k, 30) for k in c.keywords if one_line(k))
                 items.append(Item("ask", c.id, AskLine(c.id, one_line(c.q), one_line(kw, 90))))
@@ -545,6 +557,7 @@ def build(
                     )
                 )
 
+    items = prioritize(items, value_names)
     for index, item in enumerate(items):
         item.data.i = index
     limited = {"cards": options_cut} if options_cut else {}
@@ -553,9 +566,51 @@ def build(
     )
 
 
+CORE_CARDS = 5  # weakest cards kept before the second tier
+CORE_TOPICS = 4  # weakest readiness topics kept before the second tier
+
+
+def prioritize(items: list[Item], value_names: dict[str, str]) -> list[Item]:
+    """The page's items (in page order) in the order they are kept, most needed first.
+
+    Kept first: the company values, why you fit, one story for every value, every
+    question to ask and every gap, the weakest cards and topics. Then the other
+    stories (a line each) and cards, the selling points and the other topics. Last (the first to go): the
+    reminders, products and news. Cutting a page from the end of this list never
+    leaves a value without its story nor the questions to ask behind.
+    """
+    for pos, item in enumerate(items):
+        item.pos = pos
+    by: dict[str, list[Item]] = {}
+    for item in items:
+        key = f"company:{item.data.kind}" if item.section == "company" else item.section
+        by.setdefault(key, []).append(item)
+    stories = by.get("stories", [])
+    one_each: list[Item] = []
+    for vid in value_names:
+        if any(vid in s.data.values for s in one_each):
+            continue
+        first = next((s for s in stories if vid in s.data.values and s not in one_each), None)
+        if first is not None:
+            one_each.append(first)
+    cards, topics = by.get("cards", []), by.get("readiness", [])
+    core = [
+        *by.get("company:value", []), *by.get("fit", []), *one_each, *by.get("ask", []),
+        *by.get("gaps", []), *cards[:CORE_CARDS], *topics[:CORE_TOPICS],
+    ]  # fmt: skip
+    second = [
+        *[s for s in stories if s not in one_each], *cards[CORE_CARDS:],
+        *by.get("highlights", []), *topics[CORE_TOPICS:],
+    ]  # fmt: skip
+    third = [*by.get("advice", []), *by.get("company:product", []), *by.get("company:news", [])]
+    ordered = core + second + third
+    assert len(ordered) == len(items)
+    return ordered
+
+
 def sheet_of(content: Content, keep: int, paper: str = "a4") -> Sheet:
-    """The page with the first `keep` items of the priority list."""
-    kept = content.items[:keep]
+    """The page with the first `keep` items of the priority list, each in its page place."""
+    kept = sorted(content.items[:keep], key=lambda item: item.pos)
     sheet = Sheet(
         head=content.head, values=[], products=[], news=[], fit=[], highlights=[], advice=[],
         readiness=[], cards=[], stories=[], story_index=[], asks=[], gaps=[],
@@ -577,7 +632,12 @@ def sheet_of(content: Content, keep: int, paper: str = "a4") -> Sheet:
             company[d.kind].append(d)
         elif item.section in lists:
             lists[item.section].append(d)
-    groups: dict[str, ValueGroup] = {}
+    # Every value has its line, also one no story on the page shows (it says so).
+    groups: dict[str, ValueGroup] = (
+        {vid: ValueGroup(name, []) for vid, name in content.value_names.items()}
+        if sheet.stories
+        else {}
+    )
     for number, ref in enumerate(sheet.stories, 1):
         for vid in ref.values or ["-"]:
             name = content.value_names.get(vid, vid if vid != "-" else "(no value)")
@@ -764,12 +824,15 @@ def first_probe(content: Content, paper: str, factor: float = 1.6) -> int:
     return len(content.items)
 
 
-def fit_pdf(content: Content, paper: str = "a4", fmt: str = "pdf") -> Output:
+def fit_pdf(
+    content: Content, paper: str = "a4", fmt: str = "pdf", most: int | None = None
+) -> Output:
     """Lay out through WeasyPrint and keep the page count at one.
 
-    The columns fill in order (column-fill: auto), so the layout of the first
-    k items does not depend on the ones after: one pass over a bit more than
-    a page tells which item first spills over, and that is the estimate.
+    `most`: keep at most this many items (the Markdown page's choice, so both
+    pages say the same); that many are laid out first, and when they fit one
+    page that single pass is the answer. Otherwise one pass over a bit more
+    than a page tells which item first spills over, and that is the estimate.
     """
     import logging
 
@@ -791,8 +854,8 @@ def fit_pdf(content: Content, paper: str = "a4", fmt: str = "pdf") -> Output:
                 docs[k] = doc  # kept for the estimate
         return verdict[k]
 
-    n = len(content.items)
-    probe = first_probe(content, paper)
+    n = len(content.items) if most is None else min(most, len(content.items))
+    probe = n if most is not None else first_probe(content, paper)
     if fits(probe):
         k = probe if probe == n else largest_fit(n, fits, good=probe)
     else:
@@ -839,7 +902,9 @@ def make(
         html = render_html(sheet_of(content, out.kept, options.paper))
         out = Output("html", html, out.dropped, out.kept, out.renders)
     else:
-        out = fit_pdf(content, options.paper, fmt)
+        # The PDF (and its HTML) keep what the Markdown page keeps, or less if the
+        # printed page cannot hold it: one choice of content, usually one layout pass.
+        out = fit_pdf(content, options.paper, fmt, most=fit_markdown(content).kept)
     out.notes[:0] = content.notes
     return out
 

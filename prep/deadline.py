@@ -904,7 +904,7 @@ def items_of(
     """Cards matching `filters` as policy items (new cards in introduction order), and card rows by id."""
     from .store import NEW_ORDER, STATE_COLS, Filters
 
-    where, args = (filters or Filters()).sql()
+    where, args = (filters or Filters()).sql(now=now)
     cols = ", ".join(f"s.{c.strip()}" for c in STATE_COLS.split(","))
     rows = store.conn.execute(
         f"SELECT c.id, c.topic, c.kind, c.deck, {cols} FROM cards c "
@@ -1055,7 +1055,7 @@ def after_choice(
         due.append(card_id)
         left -= ctx.costs.pass_s
     new: list[str] = []
-    for card_id in store.new_ids(filters, new_room):
+    for card_id in store.new_ids(filters, new_room, now=now):
         if left <= 0:
             break
         new.append(card_id)

@@ -8,7 +8,7 @@ from __future__ import annotations
 import uuid as uuidlib
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from .clock import Clock, day_start, iso
 from .schedule import NEW, CardState, Scheduler
@@ -181,14 +181,14 @@ class DrillSession:
                 queue = after[0] + after[1]
             else:
                 queue = self.store.due_ids(now, self.filters, review_room)
-                queue += self.store.new_ids(self.filters, new_room)
+                queue += self.store.new_ids(self.filters, new_room, now=now)
         if self.limit is not None:
             queue = queue[: self.limit]
         return queue
 
     def _cram_queue(self, now: datetime) -> list[str]:
         """Studying ahead: every matching card, weakest first; the schedule is left alone."""
-        cards = self.store.cards(self.filters)
+        cards = self.store.cards(self.filters, now=now)
         states = self.store.states()
         ranked = sorted(
             cards,
@@ -288,9 +288,16 @@ class DrillSession:
         """The interval each grade would give now (for the buttons, once revealed)."""
         return self.scheduler.preview(shown.state, self.clock.now(), uuid=self._uuid)
 
-    def grade(self, rating: int, duration_s: float | None = None) -> Graded:
+    def grade(
+        self,
+        rating: int,
+        duration_s: float | None = None,
+        *,
+        covered: tuple[list[int], int] | None = None,
+    ) -> Graded:
         """Grade the card on screen (1-4). The answer time is the clock's since `next`,
-        or `duration_s` when given (a harness that knows it)."""
+        or `duration_s` when given (a harness that knows it); `covered`: the keywords
+        ticked (numbers, of how many)."""
         if self.current is None:
             raise RuntimeError("no card is shown")
         if rating not in (1, 2, 3, 4):
@@ -298,9 +305,17 @@ class DrillSession:
         now = self.clock.now()
         elapsed = self.clock.monotonic() - self._shown_at if duration_s is None else duration_s
         elapsed = max(0.0, float(elapsed))
+        extra = None
+        if covered is not None:
+            ticked, total = covered
+
+            def extra(conn: Any, review: Review) -> None:
+                self.store.put_keywords(conn, review.uuid, ticked, total)
+
         review, state = self.store.grade(
             self.scheduler, self.current, rating, now,
             duration_ms=int(elapsed * 1000), source=self.source, session=self.id, uuid=self._uuid,
+            extra=extra,
         )  # fmt: skip
         due = state.due or now
         if not self.cram and due - now <= LEARN_AHEAD * 3:
@@ -334,6 +349,16 @@ class DrillSession:
         self.summary.seconds = max(0.0, self.summary.seconds - review.duration_ms / 1000)
         return review.card_id
 
+    def left_now(self) -> int:
+        """Cards the same drill started now would ask (learning steps not yet due wait)."""
+        if self.cram:
+            return len(self.queue) + (self.current is not None)
+        shown, self.introduced = self.introduced, set()  # a new drill has shown nothing yet
+        try:
+            return len(self._build())
+        finally:
+            self.introduced = shown
+
     def finish(self) -> Summary:
         # Count what still stands in the log: `prep undo` in another shell may have
         # taken back one of this session's grades.
@@ -345,7 +370,12 @@ class DrillSession:
         if count != self.summary.reviewed:
             self.summary.reviewed, self.summary.again = count, again
             self.summary.seconds = ms / 1000
-        self.summary.left = len(self.queue) + len(self.learning) + (self.current is not None)
+        # Stopped by the day's minutes: what this session still held waits for another
+        # day. Otherwise: what the same drill would start with now.
+        if self.stopped:
+            self.summary.left = len(self.queue) + len(self.learning) + (self.current is not None)
+        else:
+            self.summary.left = self.left_now()
         self.summary.budget_s = self.budget_s
         self.summary.used_s = self.used_s
         self.summary.stopped = self.stopped

@@ -28,7 +28,7 @@ if TYPE_CHECKING:
     from .schedule import CardState, Review, Scheduler
 
 BUSY_TIMEOUT_S = 5.0
-SCHEMA_VERSION = 5  # the number of migrations in MIGRATIONS below
+SCHEMA_VERSION = 6  # the number of migrations in MIGRATIONS below
 
 
 # Migrations: numbered plain functions, never edited once released. Each
@@ -124,12 +124,29 @@ def m004_undone(db: Any) -> None:
     )
 
 
-def m005_priority(db: Any) -> None:
+def m005_screens(db: Any) -> None:
+    # Cards set aside by the person: suspended (until unsuspended) or buried until a
+    # time (the next study day). Kept apart from card_state, which a rebuild replaces.
+    # review_keywords: the keywords ticked on the drill's screen for one review.
+    db.executescript(
+        """
+        CREATE TABLE holds (
+            card_id TEXT PRIMARY KEY, suspended INTEGER NOT NULL DEFAULT 0,
+            buried_until TEXT, at TEXT NOT NULL
+        );
+        CREATE TABLE review_keywords (
+            uuid TEXT PRIMARY KEY, covered TEXT NOT NULL DEFAULT '[]', total INTEGER NOT NULL
+        );
+        """
+    )
+
+
+def m006_priority(db: Any) -> None:
     # How soon a new card comes in (a deck's or card's `priority`: high 1, low -1).
     db.executescript("ALTER TABLE cards ADD COLUMN priority INTEGER NOT NULL DEFAULT 0;")
 
 
-MIGRATIONS = [m001_initial, m002_mock, m003_followup, m004_undone, m005_priority]
+MIGRATIONS = [m001_initial, m002_mock, m003_followup, m004_undone, m005_screens, m006_priority]
 
 
 class CardRow(Record):
@@ -207,8 +224,23 @@ class Filters(Record):
     tags: tuple[str, ...]
     kinds: tuple[str, ...]
 
-    def sql(self, alias: str = "c") -> tuple[str, list[Any]]:
+    def sql(
+        self, alias: str = "c", now: datetime | None = None, with_held: bool = False
+    ) -> tuple[str, list[Any]]:
+        """The WHERE clause for active, matching cards that are not set aside.
+
+        Suspended cards, and buried ones until their time (`now`, else the wall
+        clock), are left out of every queue, count and pick built on this
+        (`with_held`: kept in, for a listing that shows them).
+        """
         parts, args = [f"{alias}.active = 1"], []
+        if not with_held:
+            if now is None:
+                from datetime import timezone
+
+                now = datetime.now(timezone.utc)
+            parts.append(held_out(alias))
+            args.append(iso(now))
         for col, values in (("deck", self.decks), ("topic", self.topics), ("kind", self.kinds)):
             if values:
                 parts.append(f"{alias}.{col} IN ({','.join('?' * len(values))})")
@@ -220,6 +252,14 @@ class Filters(Record):
             )
             args += list(self.tags)
         return " AND ".join(parts), args
+
+
+def held_out(alias: str = "c") -> str:
+    """SQL true for a card not suspended and not buried at the time given as its one parameter."""
+    return (
+        f"NOT EXISTS (SELECT 1 FROM holds h WHERE h.card_id = {alias}.id "
+        "AND (h.suspended = 1 OR h.buried_until > ?))"
+    )
 
 
 class AccessError(PrepError):
@@ -379,8 +419,8 @@ class Store:
         ).fetchone()
         return _card(row) if row else None
 
-    def cards(self, filters: Filters | None = None) -> list[CardRow]:
-        where, args = (filters or Filters()).sql()
+    def cards(self, filters: Filters | None = None, now: datetime | None = None) -> list[CardRow]:
+        where, args = (filters or Filters()).sql(now=now)
         rows = self.conn.execute(
             f"SELECT {CARD_COLS} FROM cards c WHERE {where} ORDER BY deck, position", args
         ).fetchall()
@@ -399,7 +439,7 @@ class Store:
         return {r[0]: _state(r) for r in rows}
 
     def due_ids(self, now: datetime, filters: Filters | None = None, limit: int = -1) -> list[str]:
-        where, args = (filters or Filters()).sql()
+        where, args = (filters or Filters()).sql(now=now)
         rows = self.conn.execute(
             f"SELECT s.card_id FROM card_state s JOIN cards c ON c.id = s.card_id "
             f"WHERE {where} AND s.due <= ? ORDER BY s.due LIMIT ?",
@@ -407,14 +447,77 @@ class Store:
         ).fetchall()
         return [r[0] for r in rows]
 
-    def new_ids(self, filters: Filters | None = None, limit: int = -1) -> list[str]:
-        where, args = (filters or Filters()).sql()
+    def new_ids(
+        self, filters: Filters | None = None, limit: int = -1, now: datetime | None = None
+    ) -> list[str]:
+        where, args = (filters or Filters()).sql(now=now)
         rows = self.conn.execute(
             f"SELECT c.id FROM cards c LEFT JOIN card_state s ON s.card_id = c.id "
             f"WHERE {where} AND s.card_id IS NULL ORDER BY {NEW_ORDER} LIMIT ?",
             [*args, limit],
         ).fetchall()
         return [r[0] for r in rows]
+
+    # --- cards set aside -----------------------------------------------------
+    def resolve_id(self, card_id: str) -> str:
+        """A card id as the person may type it: an old id of a renamed card names the new one."""
+        row = self.conn.execute(
+            "SELECT new_id FROM card_aliases WHERE old_id = ?", (card_id,)
+        ).fetchone()
+        return str(row[0]) if row else card_id
+
+    def suspend(self, card_ids: list[str], at: datetime, on: bool = True) -> list[str]:
+        """Suspend (or unsuspend) cards until told otherwise; returns the ids that changed."""
+        changed = []
+        with self.write() as conn:
+            for card_id in card_ids:
+                row = conn.execute(
+                    "SELECT suspended FROM holds WHERE card_id = ?", (card_id,)
+                ).fetchone()
+                if bool(row and row[0]) == on:
+                    continue
+                if on:
+                    conn.execute(
+                        "INSERT INTO holds(card_id, suspended, at) VALUES (?, 1, ?) "
+                        "ON CONFLICT(card_id) DO UPDATE SET suspended = 1, at = excluded.at",
+                        (card_id, iso(at)),
+                    )
+                else:
+                    conn.execute("UPDATE holds SET suspended = 0 WHERE card_id = ?", (card_id,))
+                    conn.execute(
+                        "DELETE FROM holds WHERE card_id = ? AND suspended = 0 "
+                        "AND (buried_until IS NULL OR buried_until <= ?)",
+                        (card_id, iso(at)),
+                    )
+                changed.append(card_id)
+        return changed
+
+    def bury(self, card_id: str, until: datetime, at: datetime) -> None:
+        """Keep a card out of every queue until `until` (the next study day)."""
+        with self.write() as conn:
+            conn.execute(
+                "INSERT INTO holds(card_id, suspended, buried_until, at) VALUES (?, 0, ?, ?) "
+                "ON CONFLICT(card_id) DO UPDATE SET buried_until = excluded.buried_until, "
+                "at = excluded.at",
+                (card_id, iso(until), iso(at)),
+            )
+
+    def holds(self, now: datetime) -> dict[str, str]:
+        """Cards set aside now: id -> 'suspended' or 'buried'."""
+        rows = self.conn.execute(
+            "SELECT card_id, suspended FROM holds WHERE suspended = 1 OR buried_until > ?",
+            (iso(now),),
+        )
+        return {r[0]: "suspended" if r[1] else "buried" for r in rows}
+
+    def put_keywords(
+        self, conn: sqlite3.Connection, uuid: str, covered: list[int], total: int
+    ) -> None:
+        """The keywords ticked for one review (inside the grade's transaction)."""
+        conn.execute(
+            "INSERT OR REPLACE INTO review_keywords(uuid, covered, total) VALUES (?, ?, ?)",
+            (uuid, json.dumps(sorted(covered)), total),
+        )
 
     # --- the log --------------------------------------------------------------
     def reviews_of(self, card_id: str) -> list[Review]:
@@ -563,12 +666,14 @@ class Store:
     ) -> dict[str, Any]:
         c = self.conn
         due = c.execute(
-            "SELECT COUNT(*) FROM card_state s JOIN cards c ON c.id = s.card_id WHERE c.active = 1 AND s.due <= ?",
-            (iso(now),),
+            "SELECT COUNT(*) FROM card_state s JOIN cards c ON c.id = s.card_id "
+            f"WHERE c.active = 1 AND {held_out()} AND s.due <= ?",
+            (iso(now), iso(now)),
         ).fetchone()[0]
         unseen = c.execute(
             "SELECT COUNT(*) FROM cards c LEFT JOIN card_state s ON s.card_id = c.id "
-            "WHERE c.active = 1 AND s.card_id IS NULL"
+            f"WHERE c.active = 1 AND {held_out()} AND s.card_id IS NULL",
+            (iso(now),),
         ).fetchone()[0]
         total = c.execute("SELECT COUNT(*) FROM cards WHERE active = 1").fetchone()[0]
         reviewed_today = c.execute(

@@ -14,6 +14,7 @@ from .clock import Clock, iso
 from .errors import DeckError, Problem
 from .record import Factory, Record
 from .store import Store
+from .words import plural
 from .workspace import PROFILE, Workspace
 
 TYPE_CHECKING = False
@@ -55,7 +56,15 @@ def fingerprint(ws: Workspace) -> dict[str, tuple[int, int]]:
     return out
 
 
-def sync(store: Store, ws: Workspace, clock: Clock | None = None) -> SyncReport:
+def sync(
+    store: Store, ws: Workspace, clock: Clock | None = None, keep_good: bool = False
+) -> SyncReport:
+    """Bring the cards in line with the decks; a bad deck raises DeckError (nothing written).
+
+    With `keep_good`, a bad deck is set aside instead: the other
+    files are synced, the bad one's cards stay as its last good version had them,
+    and one message line per bad file names its first problem.
+    """
     clock = clock or Clock()
     report = SyncReport()
     current = fingerprint(ws)
@@ -67,7 +76,23 @@ def sync(store: Store, ws: Workspace, clock: Clock | None = None) -> SyncReport:
         current
     ):
         return report
-    return _sync_changed(store, ws, clock, current, stored, report)
+    return _sync_changed(store, ws, clock, current, stored, report, keep_good)
+
+
+def _set_aside(problems: list[Problem], stored: Any) -> tuple[set[str], list[str]]:
+    """The files with problems, and one line for each: its first problem, what happens now."""
+    by_path: dict[str, list[Problem]] = {}
+    for p in problems:
+        by_path.setdefault(p.path, []).append(p)
+    lines = []
+    for path, probs in sorted(by_path.items()):
+        if path in stored:
+            what = "this deck's last good version is studied until it is fixed"
+        else:
+            what = "this deck is left out until it is fixed"
+        more = f" ({len(probs) - 1} more: prep deck check)" if len(probs) > 1 else ""
+        lines.append(f"{probs[0]}; {what}{more}")
+    return set(by_path), lines
 
 
 def _sync_changed(
@@ -77,6 +102,7 @@ def _sync_changed(
     current: dict[str, tuple[int, int]],
     stored: dict[str, tuple[int, int, str]],
     report: SyncReport,
+    keep_good: bool = False,
 ) -> SyncReport:
     import hashlib
 
@@ -121,8 +147,29 @@ def _sync_changed(
         if r[1] not in redone
     }
     problems += cross_check(decks, known)
+    set_aside: set[str] = set()
+    # prep.yaml holds the settings and the date every deck is scheduled by: its problems stop.
+    while problems and keep_good and not any(p.path == PROFILE for p in problems):
+        # Set the bad files aside and check the rest again: a duplicate id may have
+        # pointed at a card of a deck that is now kept at its last good version.
+        bad, lines = _set_aside(problems, stored)
+        set_aside |= bad
+        report.messages += lines
+        decks = [d for d in decks if d.path not in set_aside]
+        for path in set_aside:
+            touched.pop(path, None)
+            changed.pop(path, None)
+        redone = set(changed) | set(removed)
+        known = {
+            r[0]: (r[1], r[2], r[3])
+            for r in store.conn.execute("SELECT id, path, line, col FROM cards WHERE active = 1")
+            if r[1] not in redone
+        }
+        problems = cross_check(decks, known)
     if problems:
         raise DeckError(problems)
+    if set_aside and not (decks or touched or removed or profile is not None):
+        return report  # only bad files changed: nothing to write
 
     now = iso(clock.now())
     with store.write() as conn:
@@ -208,10 +255,12 @@ def _sync_changed(
             ],
         )  # fmt: skip
         if report.restored:
-            report.messages.append(f"note: {report.restored} card(s) came back with their history")
+            report.messages.append(
+                f"note: {plural(report.restored, 'card')} came back with their history"
+            )
         if report.orphaned:
             report.messages.append(
-                f"note: {report.orphaned} card(s) left their decks; their history is kept "
+                f"note: {plural(report.orphaned, 'card')} left their decks; their history is kept "
                 "and returns if they come back"
             )
         for deck in decks:
@@ -266,12 +315,13 @@ def _reuse(store: Store, path: str) -> Any:
 def _move_history(
     conn: Any, report: Any, renamed: dict[str, str], cid: str, c: Card, now: str, why: str
 ) -> None:
-    """Card `cid` lives on as `c`: its reviews, state and mock answers follow it."""
+    """Card `cid` lives on as `c`: its reviews, state, mock answers and hold follow it."""
     renamed[cid] = c.id
     had = conn.execute("SELECT COUNT(*) FROM reviews WHERE card_id = ?", (cid,)).fetchone()[0]
     conn.execute("UPDATE reviews SET card_id = ? WHERE card_id = ?", (c.id, cid))
     conn.execute("UPDATE card_state SET card_id = ? WHERE card_id = ?", (c.id, cid))
     conn.execute("UPDATE mock_answers SET card_id = ? WHERE card_id = ?", (c.id, cid))
+    conn.execute("UPDATE OR REPLACE holds SET card_id = ? WHERE card_id = ?", (c.id, cid))
     conn.execute("UPDATE card_aliases SET new_id = ? WHERE new_id = ?", (c.id, cid))
     conn.execute(
         "INSERT OR REPLACE INTO card_aliases(old_id, new_id, at) VALUES (?, ?, ?)",
@@ -280,5 +330,5 @@ def _move_history(
     conn.execute("DELETE FROM cards WHERE id = ?", (cid,))
     report.messages.append(
         f"{c.path}:{c.line}:{c.col}: note: {why}; card '{cid}' is now '{c.id}', "
-        f"{had} review(s) kept"
+        f"{plural(had, 'review')} kept"
     )

@@ -152,6 +152,17 @@ def test_pdf_uses_real_hangul_glyphs_from_an_embedded_font(ws, cli, tmp_path):
     assert sum(1 for ch in text if "\uac00" <= ch <= "\ud7a3") > 500
 
 
+def test_markdown_and_pdf_choose_the_same_content_in_one_layout_pass(ws):
+    pytest.importorskip("weasyprint")
+    ws_, store = open_ws(ws)
+    args = (ws_, store, Scheduler(0.9, fuzz=False), FakeClock(T0), cheatsheet.Options())
+    md = cheatsheet.make(*args, "md")  # type: ignore[arg-type]
+    pdf = cheatsheet.make(*args, "pdf")  # type: ignore[arg-type]
+    assert 0 < md.kept == pdf.kept
+    assert [i.label for i in md.dropped] == [i.label for i in pdf.dropped]
+    assert pdf.renders == 1
+
+
 def test_letter_paper(ws, cli, tmp_path):
     needs_pdf()
     out = tmp_path / "sheet.pdf"
@@ -172,9 +183,10 @@ def test_500_long_cards_still_one_page_and_the_command_says_what_it_left_out(ws,
     assert "Left out to fit one A4 page:" in r.stderr
     left = re.findall(r"^\s+- (\d+) of (.+?) \(", r.stderr, re.M)
     sections = {name for _, name in left}
-    # Lowest priority first: gaps and questions to ask go before the weak cards.
-    assert cheatsheet.SECTION_NAMES["gaps"] in sections
-    assert cheatsheet.SECTION_NAMES["ask"] in sections
+    # The extra cards go; the questions to ask and the gaps stay.
+    assert cheatsheet.SECTION_NAMES["cards"] in sections
+    assert cheatsheet.SECTION_NAMES["gaps"] not in sections
+    assert cheatsheet.SECTION_NAMES["ask"] not in sections
     assert sum(int(n) for n, _ in left) > 100
     text = squash(pdf_text(out))
     assert squash("㈜데이터벤처스") in text  # the essentials stay
@@ -326,7 +338,7 @@ def test_markdown_keeps_every_section_when_there_is_room(ws, cli):
 # --- what goes on the page ------------------------------------------------------------------
 
 
-def test_weakest_cards_slipping_first_then_unseen_in_drill_order_then_strong(ws):
+def test_weakest_cards_slipping_first_then_unseen_in_drill_order_never_strong(ws):
     ws_, store = open_ws(ws)
     sched = Scheduler(0.9, fuzz=False)
     ids = store.new_ids(Filters(kinds=("technical", "behavioral", "concept")))
@@ -351,9 +363,9 @@ def test_weakest_cards_slipping_first_then_unseen_in_drill_order_then_strong(ws)
     assert [c.id for c in cards[:2]] == slipping
     assert [c.pct for c in cards[:2]] == [round(recall[c] * 100) for c in slipping]
     unseen = [c for c in ids if c not in (weak_a, weak_b, strong)]
-    assert [c.id for c in cards[2:-1]] == unseen
-    assert all(c.pct is None for c in cards[2:-1])
-    assert cards[-1].id == strong
+    assert [c.id for c in cards[2:]] == unseen
+    assert all(c.pct is None for c in cards[2:])
+    assert strong not in {c.id for c in cards}  # at the target retention: nothing to refresh
     assert all(c.id != "ask-ai-ml-roadmap" for c in cards)  # asks have their own section
 
 
@@ -425,13 +437,74 @@ def test_default_time_is_the_interview_else_tomorrow_nine(ws):
     assert content.head.at_label == content.head.interview_label
 
 
-def test_priority_order_is_essentials_readiness_cards_stories_ask_gaps(ws):
+def test_priority_keeps_a_story_per_value_the_asks_and_gaps_before_the_extras(ws):
     content = content_of(ws)
     order = [i.section for i in content.items]
-    ranks = [cheatsheet.SECTIONS.index(s) for s in order]
-    assert ranks == sorted(ranks)
-    assert order[-1] == "gaps" and "ask" in order and "stories" in order
+    last_core = max(order.index("ask"), len(order) - 1 - order[::-1].index("gaps"))
+    core = content.items[: last_core + 1]
+    # Every question to ask and every gap come before the second tier ...
+    assert {i.section for i in content.items[last_core + 1 :]} <= {
+        "cards", "stories", "highlights", "readiness", "advice", "company",
+    }  # fmt: skip
+    assert [i for i in content.items if i.section in ("ask", "gaps")] == [
+        i for i in core if i.section in ("ask", "gaps")
+    ]
+    # ... and so does one story for every company value.
+    shown = {v for i in core if i.section == "stories" for v in i.data.values}
+    assert set(content.value_names) <= shown
+    # The first to go: reminders, products and news.
+    tail = content.items[-3:]
+    assert {i.section for i in tail} <= {"advice", "company"}
     assert [i.data.i for i in content.items] == list(range(len(content.items)))
+    # Whatever is kept prints in page order (the order build() found them in).
+    page = sorted(content.items, key=lambda i: i.pos)
+    story_order = [i.data.id for i in page if i.section == "stories"]
+    sheet = cheatsheet.sheet_of(content, len(content.items) // 2)
+    kept = [s.id for s in sheet.stories]
+    assert 4 <= len(kept) < len(story_order)
+    assert kept == [sid for sid in story_order if sid in kept]
+
+
+def test_the_default_sheet_balances_what_to_read_the_night_before(ws, cli):
+    # The night before, after some study: cards well known are not "to refresh".
+    env = {"PREP_NOW": NOW}
+    assert cli("-w", str(ws), "drill", input="\n4\n\n4\n\n4\nq\n", env=env).returncode == 0
+    r = cli("-w", str(ws), "cheatsheet", "--at", "2026-11-27T09:00", env=env)
+    assert r.returncode == 0, r.stderr
+    md = r.stdout
+    refresh = md.split("## Cards to refresh")[1].split("\n## ")[0]
+    assert "[100%]" not in refresh and refresh.count("\n- [") >= 3
+    for q in ask_questions(ws):
+        assert q in md  # every question to ask
+    assert "CloudFormation 심화" in md and "Terraform" in md.split("## Gaps I will admit")[1]
+    index = md.split("## Stories by value")[1].split("\n\n")[0]
+    values = [line for line in index.splitlines() if line.startswith("- **")]
+    assert len(values) == 4 and all(re.search(r":\*\* \d", v) for v in values), index
+    # What goes first is the reminders, products and news, not a story, ask or gap.
+    left = dict(
+        (name, int(n)) for n, name in re.findall(r"^\s+- (\d+) of (.+?) \(", r.stderr, re.M)
+    )
+    assert (
+        cheatsheet.SECTION_NAMES["ask"] not in left and cheatsheet.SECTION_NAMES["gaps"] not in left
+    )
+    assert cheatsheet.SECTION_NAMES["stories"] not in left
+
+
+def test_filters_choose_the_cards_not_the_questions_to_ask(ws, cli):
+    r = cli(
+        "-w", str(ws), "cheatsheet", "--only", "cards", "--only", "ask",
+        "--deck", "datavent-backend",
+    )  # fmt: skip
+    assert r.returncode == 0, r.stderr
+    assert "## Questions to ask" in r.stdout
+    for q in ask_questions(ws):
+        assert q in r.stdout
+    assert "Left out" not in r.stderr  # everything chosen fits: nothing is said to be cut
+    # Filters that name the asks themselves still choose among them.
+    r = cli("-w", str(ws), "cheatsheet", "--only", "ask", "--topic", "AWS & IaC")
+    assert "## Questions to ask" in r.stdout
+    r = cli("-w", str(ws), "cheatsheet", "--only", "ask", "--deck", "ask")
+    assert all(q in r.stdout for q in ask_questions(ws))
 
 
 def test_story_index_numbers_each_story_once_and_lists_it_under_each_value(ws):

@@ -128,8 +128,10 @@ def test_scripted_drill_then_status_then_undo(ws, cli):
     acks = [line for line in r.stdout.splitlines() if line.startswith("✓ ")]
     assert len(acks) == 2 and all(" Good · next in 10m" in a for a in acks)
     assert "Reviewed 2" in r.stdout
-    # Quit with cards left: the line says so (8 new not graded + 2 Goods back in 10 minutes).
-    assert r.stdout.splitlines()[-1].endswith(" · 10 left for today (prep drill goes on)")
+    # Quit with cards left: the 8 new not graded (the 2 Goods come back in 10 minutes, later).
+    assert r.stdout.splitlines()[-1].endswith(
+        " · 8 left for today (prep drill goes on) · 2 more after their learning step"
+    )
     status = json.loads(cli("-w", str(ws), "status", "--json").stdout)
     assert status["reviewed_today"] == 2
     assert set(status) == {
@@ -219,17 +221,36 @@ def test_grade_buttons_preview_the_interval_the_grade_saves(empty_ws):
     assert checked > 100 and fuzzed > 40, (checked, fuzzed)
 
 
+def test_left_for_today_is_what_the_next_drill_shows(ws, cli, monkeypatch):
+    # Two Again, one Good, then quit: what the summary says is left is the next drill's count.
+    r = cli("-w", str(ws), "drill", input="\n1\n\n1\n\n3\nq\n")
+    last = r.stdout.splitlines()[-1]
+    left = int(last.split(" left for today")[0].split()[-1])
+    assert left == 7 and last.endswith(" · 3 more after their learning step")
+    heads = [_count(line) for line in r.stdout.splitlines() if line.startswith("prep drill")]
+    assert heads[-1] == "3 done · 10 left"  # the header counted the 3 learning steps too
+    again = cli("-w", str(ws), "drill", input="q\n")
+    head = next(line for line in again.stdout.splitlines() if line.startswith("prep drill"))
+    assert _count(head) == f"0 done · {left} left"  # 10 new, 3 shown: their steps wait
+
+
+def _count(header: str) -> str:
+    """The 'N done · M left' part of a drill header line."""
+    return header.split("  ·  ")[1]
+
+
 def test_undo_with_nothing_to_undo_keeps_the_card_on_screen(ws, cli):
     r = cli("-w", str(ws), "drill", input="u\nu\nq\n")
     assert r.returncode == 0, r.stderr
-    heads = [line.split()[2] for line in r.stdout.splitlines() if line.startswith("prep drill")]
-    assert heads == ["1/10", "1/10", "1/10"]
+    heads = [_count(line) for line in r.stdout.splitlines() if line.startswith("prep drill")]
+    assert heads == ["0 done · 10 left"] * 3
     assert r.stdout.count("nothing to undo in this session") == 2
     # One real undo puts the card back; a second `u` must not drop it from the session.
     r = cli("-w", str(ws), "drill", input="\n3\nu\nu\n\n3\nq\n")
     assert r.returncode == 0, r.stderr
-    heads = [line.split()[2] for line in r.stdout.splitlines() if line.startswith("prep drill")]
-    assert heads == ["1/10", "2/11", "1/10", "1/10", "2/11"]
+    heads = [_count(line) for line in r.stdout.splitlines() if line.startswith("prep drill")]
+    first, second = "0 done · 10 left", "1 done · 10 left"  # the graded card waits 10m, counted
+    assert heads == [first, second, first, first, second]
     acks = [line.split()[1] for line in r.stdout.splitlines() if line.startswith("✓ ")]
     assert len(acks) == 2 and acks[0] == acks[1]
     assert "Reviewed 1 " in r.stdout
@@ -282,10 +303,10 @@ def test_unknown_kind_or_deck_is_an_error_and_unknown_topic_a_note(ws, cli):
     assert r.stderr.startswith("note: no card has topic 'AWS & Iac' (did you mean 'AWS & IaC'?)")
     assert "; topics: AWS & IaC, DevOps & 모니터링," in r.stderr and len(r.stderr.splitlines()) == 1
     r = cli("-w", str(ws), "drill", "--tag", "fastapi", "--tag", "nope", input="q\n")
-    assert r.returncode == 0 and "prep drill  1/" in r.stdout  # the known tag still drills
+    assert r.returncode == 0 and "prep drill  ·  0 done" in r.stdout  # the known tag still drills
     assert r.stderr.startswith("note: no card has tag 'nope'; tags: analyzer, architecture,")
     r = cli("-w", str(ws), "drill", "--deck", "ask", "--kind", "ask", "--tag", "ask", input="q\n")
-    assert r.returncode == 0 and r.stderr == "" and "prep drill  1/" in r.stdout
+    assert r.returncode == 0 and r.stderr == "" and "prep drill  ·  0 done" in r.stdout
 
 
 def test_unknown_lines_in_line_mode_get_a_hint(ws, cli):

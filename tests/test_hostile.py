@@ -1,6 +1,7 @@
 """The hostile-input corpus (tests/hostile/): broken and malicious decks, profiles and answers.
 
-For every file: the commands that read it exit 1 with one located error line
+For every file: the commands that read it exit 1 with one located error line (`prep status`
+reports a bad deck on that line and goes on with the others, exit 0)
 (or 0 where the input is valid but nasty, which must then print literally),
 never a traceback, and the database stays byte-for-byte the same. Huge files
 are made at test time.
@@ -300,7 +301,8 @@ def check_refused(
         r = run(ws, args)
         rans.append(r)
         shown = f"{' '.join(args)} on {name}: exit {r.code}\n{r.out[-600:]}\n{r.err[-600:]}"
-        assert r.code == 1, shown
+        # A bad deck is set aside, not fatal: status goes on with the other decks.
+        assert r.code == (0 if kind == "decks" and args == ("status",) else 1), shown
         assert "Traceback" not in r.out + r.err, shown
         located = [
             x

@@ -156,16 +156,17 @@ def test_keys_drive_the_interview_without_enter(store) -> None:
     iv = make(store, clock, "fastapi-async-caveats", "team-conflict", "cicd-rollback", limit=60)
     keys = ScriptedKeys(
         clock,
-        [" ", 20, "p", 30, "p", 5, "h", 10, "\n", "x",  # answer 1: 35 s, one hint
+        [" ", 20, "p", 30, "p", 5, "h", 10, "\n",  # answer 1: 35 s, one hint
+         "1", "2", "\n", "3",  # keywords 1 and 2 ticked, then Good: single keys, no Enter
+         "x",  # the next question
          "n",  # answer 2 skipped at once; then the next question comes up
          40, "q"],  # answer 3 cut off by q
     )  # fmt: skip
     out = StringIO()
     con = Console(file=out, width=100, color_system=None)
     ms = MockScreen(iv, con, lambda card: "MODEL ANSWER", reader=keys)  # type: ignore[arg-type]
-    lines = iter(["1 2", "3"])
-    ms._line = lambda prompt: next(lines)  # type: ignore[method-assign]
     summary = ms.run()
+    assert summary.answers[0].covered == [1, 2]
     text = out.getvalue()
     assert summary.ended_early
     assert [(a.card.id, a.used_ms, a.hints, a.rating, a.skipped) for a in summary.answers] == [
@@ -179,6 +180,18 @@ def test_keys_drive_the_interview_without_enter(store) -> None:
     assert len(store.mock_answers(iv.id)) == 2
 
 
+@pytest.mark.parametrize("keep, stored", [(False, 2), (True, 4)])
+def test_over_time_a_grade_is_capped_unless_bang_keeps_it(store, keep, stored) -> None:
+    clock = FakeClock(T0)
+    iv = make(store, clock, "fastapi-async-caveats", limit=60)
+    keys = ScriptedKeys(clock, [" ", 100, "\n", "\n", *(["!"] if keep else []), "4"])
+    out = StringIO()
+    ms = MockScreen(iv, Console(file=out, width=80, height=24), lambda c: "A", reader=keys)  # type: ignore[arg-type]
+    summary = ms.run()
+    assert [(a.rating, a.capped) for a in summary.answers] == [(stored, not keep)]
+    assert "over 1.5× the time" in out.getvalue()
+
+
 def test_ctrl_c_ends_cleanly_and_keeps_what_was_graded(store) -> None:
     clock = FakeClock(T0)
     iv = make(store, clock, "fastapi-async-caveats", "team-conflict", limit=60)
@@ -189,11 +202,9 @@ def test_ctrl_c_ends_cleanly_and_keeps_what_was_graded(store) -> None:
                 raise KeyboardInterrupt
             return super().read(timeout)
 
-    keys = Interrupting(clock, [" ", 12, "\n", "x", 3])
+    keys = Interrupting(clock, [" ", 12, "\n", "\n", "4", "x", 3])
     out = StringIO()
     ms = MockScreen(iv, Console(file=out, width=100), lambda c: "", reader=keys)  # type: ignore[arg-type]
-    lines = iter(["", "4"])
-    ms._line = lambda prompt: next(lines)  # type: ignore[method-assign]
     summary = ms.run()
     assert ms.interrupted
     assert "Interrupted" in out.getvalue() and "1 answered of 2 (ended early)" in out.getvalue()
@@ -432,10 +443,8 @@ def test_a_grade_that_cannot_be_saved_is_asked_again(store, monkeypatch) -> None
 
     monkeypatch.setattr(store, "grade", flaky)
     out = StringIO()
-    keys = ScriptedKeys(clock, [" ", 5, "\n"])
+    keys = ScriptedKeys(clock, [" ", 5, "\n", "\n", "3", "4"])
     ms = MockScreen(iv, Console(file=out, width=100), lambda c: "", reader=keys)  # type: ignore[arg-type]
-    lines = iter(["", "3", "4"])
-    ms._line = lambda prompt: next(lines)  # type: ignore[method-assign]
     summary = ms.run()
     assert "not saved: the database is busy" in out.getvalue()
     assert [a.rating for a in summary.answers] == [4]
@@ -453,5 +462,5 @@ def test_q_at_the_keywords_prompt_ends_without_grading(ws, cli) -> None:
 def test_minutes_and_time_shape_the_set(ws, cli) -> None:
     r = cli("-w", str(ws), "mock", "--minutes", "4", "--time", "1m", input="q\n", env=NOW)
     assert r.returncode == 0, r.stderr
-    assert "Mock interview: 4 questions, about 04:00" in r.stdout
+    assert "Mock interview: 4 questions, about 4 min" in r.stdout
     assert "time 01:00" in r.stdout

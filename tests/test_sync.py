@@ -70,7 +70,7 @@ def test_edit_without_id_is_detected_as_rename(empty_ws):
     new_id = next(c.id for c in store.cards() if "트랜잭션" in c.q)
     assert new_id != old_id
     assert len(report.messages) == 1 and f"card '{old_id}' is now '{new_id}'" in report.messages[0]
-    assert "1 review(s) kept" in report.messages[0]
+    assert "1 review kept" in report.messages[0]
     assert [r.card_id for r in store.reviews_of(new_id)] == [new_id]
     assert store.state(new_id).stability == before.stability
     assert store.card(old_id) is None

@@ -5,7 +5,7 @@ from typing import Annotated
 import typer
 
 from .. import __version__
-from . import answer, cheatsheet, deck, drill, maintenance, mock, plan, status_cmd, tools
+from . import answer, cards, cheatsheet, deck, drill, maintenance, mock, plan, status_cmd, tools
 from .common import GLOBALS, echo
 
 app = typer.Typer(
@@ -64,6 +64,7 @@ def root(
 
 status_cmd.register(app)
 drill.register(app)
+cards.register(app)
 tools.register(app)
 mock.register(app)
 plan.register(app)
@@ -71,3 +72,43 @@ app.add_typer(deck.app, name="deck")
 answer.register(app)
 cheatsheet.register(app)
 maintenance.register(app)
+
+
+def _short(doc: str | None) -> str | None:
+    """A command's line in `prep --help`: its help's first sentence, whole.
+
+    click would cut it to fit one line of 78 columns and end it with '...';
+    given as short_help it is wrapped instead.
+    """
+    if not doc:
+        return None
+    para = " ".join(doc.strip().split("\n\n")[0].split())
+    end = para.find(". ")
+    return para[: end + 1] if end >= 0 else para
+
+
+def _unset(value: object) -> bool:
+    from typer.models import DefaultPlaceholder
+
+    return value is None or isinstance(value, DefaultPlaceholder)
+
+
+def _full_short_help(typer_app: typer.Typer) -> None:
+    """Every command and group of `typer_app` (and below) shows its first sentence whole."""
+    for info in typer_app.registered_commands:
+        if _unset(info.short_help) and _unset(info.help) and info.callback is not None:
+            info.short_help = _short(info.callback.__doc__)
+    for group in typer_app.registered_groups:
+        sub = group.typer_instance
+        if sub is None:
+            continue
+        if _unset(group.short_help):
+            doc = group.help if not _unset(group.help) else sub.info.help
+            if _unset(doc) and sub.registered_callback is not None:
+                callback = sub.registered_callback.callback
+                doc = callback.__doc__ if callback is not None else None
+            group.short_help = _short(doc if isinstance(doc, str) else None)
+        _full_short_help(sub)
+
+
+_full_short_help(app)

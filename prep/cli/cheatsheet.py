@@ -147,10 +147,7 @@ def register(app: typer.Typer) -> None:
             note(f"Left out to fit {page}:")
             for line in describe_dropped(result.dropped):
                 note(f"  - {line}")
-            if kind == "md":
-                note(
-                    "  (a PDF page holds more: -o cheatsheet.pdf; or choose with --without/--max-cards)"
-                )
+            note("  (choose what goes with --only, --without and --max-cards)")
         if output is None:
             assert isinstance(result.data, str)
             write_out(result.data)

@@ -101,7 +101,7 @@ def open_workspace(sync: bool = True) -> tuple[Any, Any]:
     ws = workspace.find(GLOBALS.workspace, GLOBALS.db)
     store = Store(ws.db_path)
     if sync:
-        report = do_sync(store, ws)
+        report = do_sync(store, ws, keep_good=True)
         for message in report.messages:
             note(message)
     return ws, store

@@ -18,7 +18,7 @@ from .common import (
 
 
 def _story_renderer(ws: Any, store: Any) -> Any:
-    """A function card -> renderable (STAR story or a hint), or None."""
+    """A function card -> renderable (a folded STAR story, or a hint), or None."""
 
     def for_card(card: Any) -> Any:
         from rich.text import Text
@@ -36,9 +36,9 @@ def _story_renderer(ws: Any, store: Any) -> Any:
                 if isinstance(exc, PrepError):
                     return Text(f"story '{card.story}': {exc}", style="red")
                 raise
-            from ..ui.render import story as story_view
+            from ..ui.render import StoryView
 
-            return story_view(story.sections, story.title, story.seconds)
+            return StoryView(story.parts, story.title, story.seconds)
         if card.kind == "behavioral":
             return Text(
                 f"No STAR story yet: write one with `prep answer new {card.id}-story`.",
@@ -47,6 +47,34 @@ def _story_renderer(ws: Any, store: Any) -> Any:
         return None
 
     return for_card
+
+
+def _editor(ws: Any, store: Any) -> Any:
+    """A function card -> (the card as its deck now has it, or None; a line to show).
+
+    Opens the card's deck file at the card's line, then syncs the decks, so an
+    edit (even of the question, which may rename the card) is what is drilled.
+    """
+
+    def edit(card: Any) -> tuple[Any, str]:
+        from ..editor import edit as run_editor
+        from ..errors import PrepError
+        from ..sync import sync
+
+        if not card.path:
+            return None, f"{card.id} has no deck file to open"
+        try:
+            run_editor(ws.root / card.path, card.line)
+            report = sync(store, ws, keep_good=True)
+        except PrepError as exc:
+            return None, f"not edited: {exc}"
+        fresh = store.card(store.resolve_id(card.id))
+        said = "; ".join(report.messages)
+        if fresh is None or not fresh.active:
+            return None, said or f"{card.id} is no longer in {card.path}"
+        return fresh, said or f"✎ {card.path}:{fresh.line} saved"
+
+    return edit
 
 
 def register(app: typer.Typer) -> None:
@@ -105,4 +133,4 @@ def register(app: typer.Typer) -> None:
             filters=Filters(tuple(deck or ()), tuple(topic or ()), tuple(tag or ()), tuple(kind or ())),
             new_limit=new, limit=limit, cram=cram, extra=extra,
         )  # fmt: skip
-        run(session, console(), _story_renderer(ws, store))
+        run(session, console(), _story_renderer(ws, store), editor=_editor(ws, store))

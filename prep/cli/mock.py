@@ -32,7 +32,7 @@ def _answer_view(ws: Any) -> Any:
         from rich.text import Text
 
         from ..errors import PrepError
-        from ..ui.render import answer, story
+        from ..ui.render import StoryView, answer
 
         parts: list[Any] = []
         if card.story and card.kind == "behavioral":
@@ -43,7 +43,7 @@ def _answer_view(ws: Any) -> Any:
             if render_story is not None:
                 try:
                     st = render_story(ws, card.story)
-                    parts.append(story(st.sections, st.title, st.seconds))
+                    parts.append(StoryView(st.parts, st.title, st.seconds))
                 except PrepError as exc:  # a broken story must not end the interview
                     parts.append(Text(f"story '{card.story}': {exc}", style="red"))
         if not parts or card.a and card.kind != "behavioral":
@@ -58,13 +58,11 @@ def _answer_view(ws: Any) -> Any:
 def _intro(plan: Any) -> Any:
     from rich.text import Text
 
-    from ..mock import mmss
+    from ..words import duration, plural
 
     total = sum(q.limit_s for q in plan.questions)
     n = len(plan.questions)
-    t = Text(
-        f"Mock interview: {n} question{'s' if n != 1 else ''}, about {mmss(total)}", style="bold"
-    )
+    t = Text(f"Mock interview: {plural(n, 'question')}, about {duration(total)}", style="bold")
     t.append(f" (from {plan.pool} cards)", style="")
     t.append(f"  (seed {plan.seed}; repeat with --seed {plan.seed})", style="dim")
     t.append("\nAnswer out loud as you would to the interviewer. ")
@@ -174,20 +172,12 @@ def register(app: typer.Typer) -> None:
 
 
 def _print_history(sessions: list[dict[str, Any]]) -> None:
-    from rich import box
-    from rich.table import Table
-
     from ..clock import parse_iso
     from ..ui.mock import short
+    from ..ui.render import fit_table
 
-    table = Table(
-        title="Mock interviews", title_justify="left", box=box.SIMPLE_HEAD, pad_edge=False
-    )
-    for name, justify in (
-        ("started", "left"), ("done", "right"), ("skip", "right"), ("time/limit", "right"),
-        ("over", "right"), ("keywords", "right"), ("grade", "right"), ("hints", "right"),
-    ):  # fmt: skip
-        table.add_column(name, justify=justify, no_wrap=True)  # type: ignore[arg-type]
+    heads = ["started", "done", "skip", "time/limit", "over", "keywords", "grade", "hints"]
+    rows = []
     for s in sessions:
         started = parse_iso(s["started_at"]).astimezone().strftime("%m-%d %H:%M")
         if not s["finished"]:
@@ -202,8 +192,13 @@ def _print_history(sessions: list[dict[str, Any]]) -> None:
         over = f"+{short(s['overtime_s'])}" if s["over_time"] else "-"
         kw = f"{s['keyword_coverage']:.0%}" if s["keyword_coverage"] is not None else "-"
         grade = f"{s['mean_grade']:.1f}" if s["mean_grade"] is not None else "-"
-        table.add_row(started, answered, skipped, per, over, kw, grade, str(s["hinted"] or "-"))
+        rows.append([started, answered, skipped, per, over, kw, grade, str(s["hinted"] or "-")])
     out = console()
+    # A narrow terminal drops the hints, skips and overtime columns rather than cutting them.
+    table = fit_table(
+        heads, rows, out.width, drop=[7, 2, 4, 5], right=frozenset(range(1, 8)),
+        title="Mock interviews",
+    )  # fmt: skip
     out.print(table)
     if any(not s["finished"] for s in sessions):
         out.print("* cut off before the end (the answers graded until then are kept)", style="dim")

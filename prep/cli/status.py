@@ -54,7 +54,7 @@ def run(workspace: str | None, db: str | None, as_json: bool) -> int:
     try:
         ws = find(workspace, db)
         store = Store(ws.db_path)
-        report = sync(store, ws)
+        report = sync(store, ws, keep_good=True)
         for message in report.messages:
             sys.stderr.write(clean(message) + "\n")
         data = status(store, default_clock())

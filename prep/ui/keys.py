@@ -20,6 +20,8 @@ class KeyReader:
 
     def __init__(self) -> None:
         self.tty = interactive()
+        self._pending = b""  # bytes read past the last key (keys pressed together)
+        self._mode: KeptMode | None = None
 
     @contextmanager
     def active(self) -> Iterator[KeyReader]:
@@ -36,7 +38,24 @@ class KeyReader:
             leave=lambda: termios.tcsetattr(fd, termios.TCSADRAIN, old),
         )
         with mode.kept():
-            yield self
+            self._mode = mode
+            try:
+                yield self
+            finally:
+                self._mode = None
+
+    @contextmanager
+    def paused(self) -> Iterator[None]:
+        """The terminal as the shell left it, for a program run meanwhile (the editor)."""
+        mode = self._mode
+        if mode is None:
+            yield
+            return
+        mode.leave()
+        try:
+            yield
+        finally:
+            mode.enter()
 
     def read(self, timeout: float | None = None) -> str | None:
         if not self.tty:
@@ -49,14 +68,22 @@ class KeyReader:
         import select
 
         fd = sys.stdin.fileno()
-        ready, _, _ = select.select([fd], [], [], timeout)
-        if not ready:
-            return ""
-        ch = os.read(fd, 1).decode("utf-8", "replace")
-        if ch == "\x1b":  # swallow the rest of an escape sequence (arrow keys)
+        pending = self._pending
+        if pending:
+            ch, self._pending = pending[:1].decode("utf-8", "replace"), pending[1:]
+        else:
+            ready, _, _ = select.select([fd], [], [], timeout)
+            if not ready:
+                return ""
+            ch = os.read(fd, 1).decode("utf-8", "replace")
+        if ch == "\x1b":  # an escape sequence: the paging keys get a name, others are dropped
+            rest = self._pending
             while select.select([fd], [], [], 0.01)[0]:
-                os.read(fd, 8)
-            return ""
+                rest += os.read(fd, 64)
+            # Keys pressed quickly arrive together: keep what follows the first one.
+            name, used = split_escape(rest.decode("ascii", "replace"))
+            self._pending = rest[used:]
+            return name
         if ch == "\x03":
             raise KeyboardInterrupt
         if ch == "\x04":
@@ -77,6 +104,32 @@ class KeyReader:
             if end is not None and time.monotonic() >= end:
                 return ""
             time.sleep(0.02)
+
+
+ESCAPES = {
+    "[5~": "pgup", "[6~": "pgdn", "[A": "up", "[B": "down", "OA": "up", "OB": "down",
+    "[H": "home", "[F": "end", "OH": "home", "OF": "end", "[1~": "home", "[4~": "end",
+}  # fmt: skip
+
+
+def escape_name(rest: str) -> str:
+    """The name of the key whose escape sequence is ESC + `rest`: 'esc' alone, '' if unknown."""
+    return split_escape(rest)[0] if len(rest) == split_escape(rest)[1] else ""
+
+
+def split_escape(rest: str) -> tuple[str, int]:
+    """The key whose sequence starts `rest` (after ESC), and how many characters it took.
+
+    A lone ESC is 'esc'; an unknown sequence is '' and takes everything up to the
+    next ESC (so the keys after it are still read).
+    """
+    if not rest or rest.startswith("\x1b"):
+        return "esc", 0
+    for seq in sorted(ESCAPES, key=len, reverse=True):
+        if rest.startswith(seq):
+            return ESCAPES[seq], len(seq)
+    end = rest.find("\x1b")
+    return "", len(rest) if end < 0 else end
 
 
 def _stop_as_ctrl_z() -> None:

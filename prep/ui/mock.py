@@ -13,7 +13,6 @@ from collections.abc import Callable
 from typing import Any
 
 from rich.console import Console, ConsoleOptions, Group, RenderableType, RenderResult
-from rich.table import Table
 from rich.text import Text
 
 from ..errors import PrepError
@@ -215,8 +214,6 @@ def short(seconds: float) -> str:
 
 
 def summary_view(summary: Summary, width: int = 80) -> RenderableType:
-    from rich import box
-
     if not summary.answers:
         return Text("No answers recorded.", style="dim")
     rows: list[list[Text]] = []
@@ -232,47 +229,59 @@ def summary_view(summary: Summary, width: int = 80) -> RenderableType:
                 capped = True
         kw = f"{len(a.covered)}/{a.keywords_total}" if a.keywords_total and not a.skipped else ""
         rows.append([
-            Text(str(a.position)), Text(clean(a.card.q)),
+            Text(str(a.position)), Text(" ".join(clean(a.card.q).split())),
             Text(f"{short(a.used_s)}/{short(a.limit_s)}"), over, Text(kw), grade,
             Text(str(a.hints) if a.hints else ""),
         ])  # fmt: skip
     heads = ["#", "question", "time/limit", "over", "keywords", "grade", "hint"]
-    # The question takes what the other columns leave, cut with an ellipsis
-    # (7 columns with this box cost 20 cells of padding and rules).
-    others = sum(max(len(h), *(r[i].cell_len for r in rows)) for i, h in enumerate(heads) if i != 1)
-    q_width = max(10, width - others - 21)
-    table = Table(title="Mock interview", title_justify="left", box=box.SIMPLE_HEAD, pad_edge=False)
-    for i, h in enumerate(heads):
-        table.add_column(h, justify="left" if i in (1, 5) else "right", no_wrap=True)
-    for r in rows:
-        r[1] = _cut(r[1].plain, q_width)
-        table.add_row(*r)
+    # The question takes what the other columns leave, cut with an ellipsis; a narrow
+    # terminal drops the hint and overtime columns first.
+    table = render.fit_table(
+        heads, rows, width, drop=[6, 3, 4], flex=1, right=frozenset({0, 2, 3, 4, 6}),
+        title="Mock interview",
+    )  # fmt: skip
     covered, total = summary.keywords
     mean = summary.mean_grade
-    lines = Text()
     done = len(summary.answers) - summary.skipped
-    lines.append(
+    first = Text(
         f"{done} answered of {summary.planned}"
         + (f", {summary.skipped} skipped" if summary.skipped else "")
         + (" (ended early)" if summary.ended_early else ""),
         style="bold",
     )
+    items = [first]
     if summary.limit_s:
-        lines.append(f" · time {short(summary.used_s)} of {short(summary.limit_s)}")
+        items.append(Text(f"· time {short(summary.used_s)} of {short(summary.limit_s)}"))
     if summary.overtime_ms:
-        lines.append(f" · over {short(summary.overtime_s)}", style="red")
+        items.append(Text(f"· over {short(summary.overtime_s)}", style="red"))
     if total:
-        lines.append(f" · keywords {covered}/{total} ({covered / total:.0%})")
+        items.append(Text(f"· keywords {covered}/{total} ({covered / total:.0%})"))
     if mean is not None:
-        lines.append(f" · mean grade {mean:.1f}")
+        items.append(Text(f"· mean grade {mean:.1f}"))
     if summary.hinted:
-        lines.append(f" · hints on {summary.hinted}")
+        items.append(Text(f"· hints on {summary.hinted}"))
+    parts: list[RenderableType] = [table, render.Flow(Text(""), items, gap=1)]
     if capped:
-        lines.append(f"\n* capped at Hard: over {CAP_FACTOR:g}× the time", style="dim")
-    return Group(table, lines)
+        parts.append(Text(f"* capped at Hard: over {CAP_FACTOR:g}× the time", style="dim"))
+    return Group(*parts)
 
 
 # --- the loop ---------------------------------------------------------------------
+def _stories(renderable: Any) -> list[render.StoryView]:
+    if isinstance(renderable, render.StoryView):
+        return [renderable]
+    return [s for inner in getattr(renderable, "renderables", None) or () for s in _stories(inner)]
+
+
+def _has_story(renderable: Any) -> bool:
+    return bool(_stories(renderable))
+
+
+def _toggle_stories(renderable: Any) -> None:
+    for story in _stories(renderable):
+        story.opened = not story.opened
+
+
 class MockScreen:
     """Runs one interview in a terminal (keys) or over lines (pipes)."""
 
@@ -325,7 +334,10 @@ class MockScreen:
                     else:
                         self._ask_lines()
                 elif iv.phase == REVIEW:
-                    self._review()
+                    if self.tty:
+                        self._review_keys()
+                    else:
+                        self._review()
         except KeyboardInterrupt:
             render.drop_pending(self.console)
             self.interrupted = True
@@ -395,13 +407,151 @@ class MockScreen:
                 self.console.print(Text(f"skipped {q.card.id}", style="dim"))
             self._flush()
 
+    def _review_keys(self) -> None:
+        """The answer on one screen with the question kept in view; single keys tick and grade.
+
+        Number keys tick the keywords said first (Enter when done), then 1-4 grade;
+        ! before a grade keeps it above Hard when the answer ran over time.
+        """
+        from .screen import Page
+
+        iv = self.iv
+        q = iv.current
+        assert q is not None and iv.timer is not None
+        n = len(q.card.keywords)
+        covered: set[int] = set()
+        ticking = n > 0
+        keep = False
+        page = Page(self.console)
+        view = self.answer_view(q.card)
+        note = ""
+        spent = used(iv.timer)
+
+        def top() -> list[RenderableType]:
+            parts: list[RenderableType] = [header(iv), render.question(q.card)]
+            parts.append(Text(f"answered in {spent}", style="bold"))
+            return parts
+
+        def middle() -> list[RenderableType]:
+            parts: list[RenderableType] = [view]
+            kw = checklist(q.card, covered)
+            if kw is not None:
+                parts.append(kw)
+            return parts
+
+        def bottom() -> list[RenderableType]:
+            parts: list[RenderableType] = []
+            if note:
+                parts.append(Text(note, style="red"))
+            if ticking:
+                last = min(n, 10)
+                keys = f"1-{last % 10}" if last > 1 else "1"
+                parts.append(
+                    render.Flow(
+                        Text(""),
+                        [
+                            Text("keywords you said:", style="bold"),
+                            Text(f"[{keys}] toggle"),
+                            Text(f"{len(covered)}/{n}"),
+                            Text("[enter] done, then grade"),
+                        ],
+                        gap=2,
+                    )
+                )
+            else:
+                from .drill import suggest
+
+                hint = suggest(covered, n)
+                items = [Text("grade:", style="bold")]
+                for r, name in RATINGS.items():
+                    t = Text()
+                    t.append(f" {r} ", style=f"reverse {GRADE_STYLE[r]}")
+                    t.append(f" {name}", style="bold underline" if r == hint else "")
+                    items.append(t)
+                if hint is not None:
+                    items.append(Text(f"keywords {len(covered)}/{n} suggest {RATINGS[hint]}"))
+                parts.append(render.Flow(Text(""), items, gap=3))
+                if iv.over_cap:
+                    parts.append(
+                        Text(
+                            f"over {CAP_FACTOR:g}× the time: above Hard is stored as Hard"
+                            + (" · ! on: this grade is kept" if keep else " · [!] keep it"),
+                            style="yellow",
+                        )
+                    )
+            extra = ["[t] keywords"] if n and not ticking else []
+            if isinstance(view, render.StoryView) or _has_story(view):
+                extra.append("[s] story")
+            parts.append(
+                render.Flow(Text(""), [Text(k, style="dim") for k in [*extra, "[q] end"]], gap=2)
+            )
+            return parts
+
+        def draw() -> None:
+            page.draw(top(), middle(), bottom())
+
+        with self.reader.active():
+            draw()
+            while True:
+                key = self.reader.read(timeout=TICK_S)
+                if key is None:
+                    iv.handle(END)
+                    return
+                if key == "":
+                    if page.resized():
+                        draw()
+                    continue
+                note = ""
+                if key.lower() == "q":
+                    iv.handle(END)
+                    return
+                if ticking and key in "1234567890" and len(key) == 1:
+                    i = "1234567890".index(key) + 1
+                    if i <= n:
+                        covered ^= {i}
+                elif ticking and key in ("\n", "t", "esc"):
+                    ticking = False
+                elif not ticking and key == "t" and n:
+                    ticking = True
+                elif not ticking and key == "!":
+                    keep = not keep
+                elif key.lower() == "s":
+                    _toggle_stories(view)
+                elif not ticking and key in "1234" and len(key) == 1:
+                    try:
+                        answer = iv.grade(int(key), covered, override=keep)
+                        break
+                    except PrepError as exc:  # e.g. the database busy: nothing written
+                        note = f"not saved: {exc}"
+                elif not page.move(key):
+                    continue
+                draw()
+            self.console.print()
+            self.console.print(self._ack(answer, n))
+            if iv.phase != FINISHED:
+                self.console.print(Text("Next question: press any key (q ends).", style="dim"))
+                key = self.reader.read()
+                if key is None or key.lower() == "q":
+                    iv.handle(END)
+
+    def _ack(self, answer: Answer, n: int) -> Text:
+        ack = Text("✓ saved ", style="green")
+        ack.append(f"{answer.position}/{len(self.iv.questions)} {answer.card.id}: ")
+        ack.append(RATINGS[answer.rating or 0], style=GRADE_STYLE.get(answer.rating or 0, ""))
+        if answer.capped:
+            ack.append(" (capped: over time)", style="yellow")
+        ack.append(f" · {used_text(answer)}")
+        if n:
+            ack.append(f" · keywords {len(answer.covered)}/{n}")
+        return ack
+
     def _review(self) -> None:
         iv = self.iv
         q = iv.current
         assert q is not None and iv.timer is not None
         if not self.tty:  # the live screen already shows it
             self.console.print(Text(f"answered in {used(iv.timer)}", style="bold"))
-        self.console.print(self.answer_view(q.card))
+        self.console.print(render.open_stories(self.answer_view(q.card)))
         n = len(q.card.keywords)
         covered: set[int] = set()
         if n:

@@ -136,3 +136,125 @@ def story(sections: list[tuple[str, str]], title: str, seconds: float) -> Render
     if any(EXAMPLE_MARK in body for _, body in sections):
         head.append(f"  {EXAMPLE_MARK} = example figure: replace with your own", style="yellow")
     return Group(head, *panels)
+
+
+STAR_LETTERS = {"Situation": "S", "Task": "T", "Action": "A", "Result": "R", "Learned": "L"}
+STAR_COLORS = {
+    "Situation": "cyan",
+    "Task": "yellow",
+    "Action": "green",
+    "Result": "magenta",
+    "Learned": "blue",
+}
+
+
+def headline(markdown: str) -> str:
+    """A section's text on one line, as it would be said (for a folded story)."""
+    from ..answers import spoken_text
+
+    return " ".join(clean(spoken_text(markdown)).replace("*", "").replace("`", "").split())
+
+
+class StoryView:
+    """A STAR story folded to one line per section (with its seconds), or open in full."""
+
+    def __init__(self, parts: list[Any], title: str, seconds: float, opened: bool = False):
+        self.parts = parts  # answers.Section: name, markdown, seconds
+        self.title = title
+        self.seconds = seconds
+        self.opened = opened
+
+    def head(self) -> Text:
+        from ..answers import whole_seconds
+
+        return Text(
+            f"STAR · {clean(self.title)} · ~{whole_seconds(self.seconds)}s to say", style="bold"
+        )
+
+    def folded(self, width: int) -> list[Text]:
+        from ..answers import whole_seconds
+
+        head = self.head()
+        head.truncate(width, overflow="ellipsis")
+        out = [head]
+        for part in self.parts:
+            t = Text(" ")
+            letter = STAR_LETTERS.get(part.name, part.name[:1].upper())
+            t.append(f" {letter} ", style=f"reverse {STAR_COLORS.get(part.name, 'white')}")
+            t.append(f" {clean(part.name)} {whole_seconds(part.seconds)}s  ", style="bold")
+            t.append(headline(part.markdown), style="dim")
+            t.truncate(width, overflow="ellipsis")
+            out.append(t)
+        return out
+
+    def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
+        if not self.opened:
+            yield from self.folded(options.max_width)
+            return
+        yield story([(p.name, p.markdown) for p in self.parts], self.title, self.seconds)
+
+
+def open_stories(renderable: Any) -> Any:
+    """Open every folded story in `renderable` (a script or a pipe reads them whole)."""
+    if isinstance(renderable, StoryView):
+        renderable.opened = True
+    for inner in getattr(renderable, "renderables", None) or ():
+        open_stories(inner)
+    return renderable
+
+
+def fit_table(
+    heads: list[str],
+    rows: list[list[Any]],
+    width: int,
+    drop: list[int],
+    flex: int | None = None,
+    right: frozenset[int] = frozenset(),
+    title: str | None = None,
+    flex_min: int = 12,
+    shrink: int | None = None,
+) -> Any:
+    """A table that fits `width`: columns in `drop` go first to last until it does.
+
+    `flex` (a text column, e.g. the question) takes what the others leave and is
+    cut with an ellipsis, as `shrink` is when the rest still does not fit; no cell wraps, so a narrow terminal loses columns, not
+    the shape of its rows.
+    """
+    from rich import box
+    from rich.table import Table
+
+    def cell(value: Any) -> Text:
+        return value if isinstance(value, Text) else Text(str(value))
+
+    cells = [[cell(v) for v in r] for r in rows]
+    need = {i: max([len(h), *(r[i].cell_len for r in cells)]) for i, h in enumerate(heads)}
+    shown = list(range(len(heads)))
+
+    def total(cols: list[int]) -> int:
+        # Between two columns: one cell of padding each side and the divider.
+        return sum(flex_min if i == flex else need[i] for i in cols) + 3 * (len(cols) - 1)
+
+    for i in drop:
+        if total(shown) <= width:
+            break
+        shown.remove(i)
+    if shrink is not None and total(shown) > width:  # still too wide: cut that column
+        need[shrink] = max(8, need[shrink] - (total(shown) - width))
+    table = Table(
+        title=title, title_justify="left", box=box.SIMPLE_HEAD, pad_edge=False, show_edge=False
+    )
+    room = width - total([i for i in shown if i != flex]) - 3
+    for i in shown:
+        if i == flex:
+            table.add_column(
+                heads[i], no_wrap=True, overflow="ellipsis", max_width=max(flex_min, room),
+                min_width=min(need[i], max(flex_min, room)),
+            )  # fmt: skip
+        else:
+            table.add_column(
+                heads[i], justify="right" if i in right else "left", no_wrap=True,
+                min_width=need[i], max_width=need[i], overflow="ellipsis",
+            )  # fmt: skip
+    for r in cells:
+        table.add_row(*[r[i] for i in shown])
+    return table

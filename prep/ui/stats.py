@@ -96,30 +96,42 @@ def sparkline(values: list[int]) -> Text:
 
 def stats_view(data: dict[str, Any], width: int = 80) -> RenderableType:
     parts: list[RenderableType] = []
-    head = Text()
-    head.append("Reviews ", style="bold")
+    from .render import Flow
+
     days = data["study_days"]
-    head.append(f"{data['total_reviews']} on {days} day{'' if days == 1 else 's'} · streak ")
-    head.append(f"{data['streak_days']} day{'s' if data['streak_days'] != 1 else ''}", style="bold")
+    first = Text("Reviews ", style="bold")
+    first.append(f"{data['total_reviews']} on {days} day{'' if days == 1 else 's'}", style="")
+    streak = Text("· streak ")
+    streak.append(
+        f"{data['streak_days']} day{'s' if data['streak_days'] != 1 else ''}", style="bold"
+    )
+    items = [first, streak]
     if data.get("retention") is not None:
-        head.append(" · true retention ")
-        head.append(_pct(data["retention"]), style="bold")
-        head.append(f" of {data['retention_reviews']} reviews (Good or Easy on review cards)")
+        ret = Text("· true retention ")
+        ret.append(_pct(data["retention"]), style="bold")
+        n = data["retention_reviews"]
+        ret.append(f" of {n} review{'s' if n != 1 else ''}")
+        items += [ret, Text("(Good or Easy on review cards)")]
         if data.get("recalled") is not None:
-            head.append(f" · recalled {_pct(data['recalled'])} (Hard counts, as FSRS does)")
+            items += [Text(f"· recalled {_pct(data['recalled'])}")]
+            items += [Text("(Hard counts, as FSRS does)")]
+    # Wrapped between phrases, never inside one (a 60-column terminal splits it).
+    parts.append(Flow(Text(""), items, gap=1))
     minutes = data.get("minutes") or {}
     if minutes.get("study_days"):
-        head.append("\nMinutes ", style="bold")
-        head.append(
-            f"{minutes['mean']:g} a study day in the last 30 days, budget {minutes['per_day']}"
-        )
+        mins = [
+            Text("Minutes", style="bold"),
+            Text(f"{minutes['mean']:g} a study day in the last 30 days,"),
+            Text(f"budget {minutes['per_day']}"),
+        ]
         if minutes.get("extra"):
             days_x = minutes["days_with_extra"]
-            head.append(
-                f" · {minutes['extra']:g} past it on {days_x} day{'s' if days_x != 1 else ''}"
-                " (the card on screen when they ran out, or prep drill --extra)"
-            )
-    parts += [head, Text(""), heatmap(data["days"]), Text("")]
+            mins += [
+                Text(f"· {minutes['extra']:g} past it on {days_x} day{'s' if days_x != 1 else ''}"),
+                Text("(the card on screen when they ran out, or prep drill --extra)"),
+            ]
+        parts.append(Flow(Text(""), mins, gap=1))
+    parts += [Text(""), heatmap(data["days"]), Text("")]
 
     weekly = [w for w in data["by_week"] if w["reviews"]][-8:]
     if weekly:
@@ -143,10 +155,10 @@ def stats_view(data: dict[str, Any], width: int = 80) -> RenderableType:
         table = Table(
             title="True retention by topic", title_justify="left", box=None, pad_edge=False
         )
-        table.add_column("topic")
-        table.add_column("reviews", justify="right")
-        table.add_column("retention", justify="right")
-        table.add_column("")
+        table.add_column("topic", no_wrap=True, overflow="ellipsis", max_width=max(10, width - 40))
+        table.add_column("reviews", justify="right", no_wrap=True)
+        table.add_column("retention", justify="right", no_wrap=True)
+        table.add_column("", no_wrap=True)
         for t in sorted(topics, key=lambda t: t["rate"] or 0):
             table.add_row(
                 Text(clean(t["label"])),
@@ -160,8 +172,11 @@ def stats_view(data: dict[str, Any], width: int = 80) -> RenderableType:
     fc = Text()
     fc.append("Due, next 30 days  ", style="bold")
     fc.append_text(sparkline(due))
-    fc.append(f"  today {due[0] if due else 0} · 7d {sum(due[:7])} · 30d {sum(due)}")
-    parts += [fc, Text("")]
+    from .render import Flow
+
+    # The totals go beside the sparkline when they fit, and never split in the middle.
+    totals = Text(f"today {due[0] if due else 0} · 7d {sum(due[:7])} · 30d {sum(due)}")
+    parts += [Flow(Text(""), [fc, totals], gap=2), Text("")]
 
     if data["answer_times"]:
         at = Text()
@@ -183,19 +198,23 @@ def stats_view(data: dict[str, Any], width: int = 80) -> RenderableType:
     when = (data["readiness_at"] or "")[:16].replace("T", " ")
     parts.append(Text(f"{title} ({when}): predicted recall by topic", style="italic"))
     table = Table(box=None, pad_edge=False)
-    table.add_column("topic")
-    table.add_column("cards", justify="right")
-    table.add_column("")
-    table.add_column("recall", justify="right")
+    topic_w = min(30, max([9, *(Text(clean(r["topic"])).cell_len for r in data["readiness"])]))
+    # A narrow terminal gets a shorter bar (and a topic cut with an ellipsis), not wrapped rows.
+    bar_w = max(6, min(BAR_WIDTH, width - min(topic_w, 16) - 7 - 7 - 3))
+    topic_w = min(topic_w, max(9, width - bar_w - 7 - 7 - 3))
+    table.add_column("topic", no_wrap=True, overflow="ellipsis", max_width=topic_w)
+    table.add_column("cards", justify="right", no_wrap=True)
+    table.add_column("", no_wrap=True)
+    table.add_column("recall", justify="right", no_wrap=True)
     for r in data["readiness"]:
         table.add_row(
             Text(clean(r["topic"])), f"{r['studied']}/{r['cards']}",
-            bar(r["recall"], BAR_WIDTH, _style_for(r["recall"])), _pct(r["recall"]),
+            bar(r["recall"], bar_w, _style_for(r["recall"])), _pct(r["recall"]),
         )  # fmt: skip
     table.add_row(
         Text("all cards", style="bold"),
         "",
-        bar(data["readiness_all"], BAR_WIDTH, _style_for(data["readiness_all"])),
+        bar(data["readiness_all"], bar_w, _style_for(data["readiness_all"])),
         _pct(data["readiness_all"]),
     )
     parts.append(table)
