@@ -219,21 +219,32 @@ def load_profile(ws: Workspace) -> Profile:
 
 
 def example_dir() -> Path:
-    """The bundled example: inside the wheel, or the repository root when run from a checkout."""
+    """The bundled example: prep/example/ inside the package, the same in a wheel and in a
+    checkout. The repository root's own decks/ are never read: they may hold the user's
+    imports and interview debriefs."""
     inside = Path(__file__).parent / "example"
-    if (inside / PROFILE).is_file():
+    if (inside / PROFILE).is_file() and (inside / "decks").is_dir():
         return inside
-    checkout = Path(__file__).resolve().parent.parent
-    if (checkout / PROFILE).is_file() and (checkout / "decks").is_dir():
-        return checkout
     raise PrepError("the bundled example workspace is missing from this installation")
 
 
-def init(target: Path) -> list[str]:
-    """Copy the example workspace into `target`; refuse to overwrite anything."""
-    import shutil
+def bundled_files(src: Path) -> dict[str, bytes]:
+    """prep.yaml, decks/* and answers/* of a bundled workspace, by relative path."""
+    files = {PROFILE: (src / PROFILE).read_bytes()}
+    for sub in ("decks", "answers"):
+        folder = src / sub
+        if folder.is_dir():
+            for p in sorted(folder.iterdir()):
+                if p.is_file() and not p.name.startswith("."):
+                    files[f"{sub}/{p.name}"] = p.read_bytes()
+    return files
 
-    src = example_dir()
+
+def init(target: Path, files: dict[str, bytes] | None = None) -> list[str]:
+    """Write a new workspace into `target` (by default the bundled example); refuse to
+    overwrite anything. Returns the files written, relative to `target`."""
+    if files is None:
+        files = bundled_files(example_dir())
     target = target.expanduser()
     if target.exists() and not target.is_dir():
         raise PrepError(f"{target} is a file, not a folder")
@@ -246,14 +257,20 @@ def init(target: Path) -> list[str]:
             )
     try:
         target.mkdir(parents=True, exist_ok=True)
+        for sub in ("decks", "answers"):
+            (target / sub).mkdir(exist_ok=True)
     except OSError as exc:
         raise PrepError(f"{target}: cannot create the folder: {exc.strerror or exc}") from None
-    made = [PROFILE]
-    shutil.copyfile(src / PROFILE, target / PROFILE)
-    for sub in ("decks", "answers"):
-        shutil.copytree(src / sub, target / sub, dirs_exist_ok=True)
-        made += [f"{sub}/{p.name}" for p in sorted((target / sub).iterdir())]
-    (target / ".gitignore").write_text(".prep/\n", encoding="utf-8") if not (
-        target / ".gitignore"
-    ).exists() else None
-    return made
+    for rel, data in files.items():
+        path = target / rel
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            with open(path, "xb") as fh:
+                fh.write(data)
+        except FileExistsError:
+            raise PrepError(f"{path} already exists; not overwriting it") from None
+        except OSError as exc:
+            raise PrepError(f"{path}: cannot write: {exc.strerror or exc}") from None
+    if not (target / ".gitignore").exists():
+        (target / ".gitignore").write_text(".prep/\n", encoding="utf-8")
+    return list(files)
