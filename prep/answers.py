@@ -50,7 +50,7 @@ ALIASES: dict[str, tuple[str, ...]] = {
     "Learned": ("learned", "learning", "lesson", "배운점", "배운것", "교훈", "회고"),
 }
 KINDS = ("story", "email", "text")
-FRONT_KEYS = ("id", "title", "kind", "values", "competencies", "cards", "topic", "vars")
+FRONT_KEYS = ("id", "title", "kind", "values", "competencies", "cards", "topic", "vars", "draft")
 
 
 def whole_seconds(seconds: float) -> int:
@@ -84,6 +84,8 @@ class StoryMeta:
     id_line: int = 1
     value_lines: list[int] = field(repr=False, default_factory=list)
     card_lines: list[int] = field(repr=False, default_factory=list)
+    # `draft: true`: a scaffold not yet written; check reports it instead of its empty sections.
+    draft_line: int = 0
 
     def to_dict(self) -> dict[str, Any]:
         return {k: getattr(self, k) for k in PUBLIC_FIELDS}
@@ -374,6 +376,12 @@ def parse_meta(text: str, rel: str, file: Path) -> tuple[StoryMeta | None, list[
     values, value_lines = list_of("values")
     competencies, _ = list_of("competencies")
     cards, card_lines = list_of("cards")
+    draft = data.get("draft")
+    draft_line = 0
+    if draft is not None and not isinstance(draft, bool):
+        err(data.val_pos["draft"], "'draft' must be true or false")
+    elif draft:
+        draft_line = line_of(data.val_pos["draft"])
     variables = data.get("vars")
     if variables is None:
         variables = {}
@@ -397,6 +405,7 @@ def parse_meta(text: str, rel: str, file: Path) -> tuple[StoryMeta | None, list[
         id_line=id_line,
         value_lines=value_lines,
         card_lines=card_lines,
+        draft_line=draft_line,
     )
     return meta, []
 
@@ -914,6 +923,13 @@ def check_story(
         return problems, result
     result.seconds = story.seconds
     result.section_seconds = {s.name: s.seconds for s in story.parts}
+    if meta.draft_line:
+        add(
+            meta.draft_line,
+            "draft: write the story in its STAR sections, then delete `draft: true`",
+            "warning",
+        )
+        return problems, result
     if not story.is_star:
         return problems, result
     result.split = story.split()
