@@ -102,6 +102,7 @@ class Node:
     indent: int = 0  # column of the list marker (items) or of the text (paragraphs)
     children: list[Node] = field(default_factory=list)
     end: int = 0  # last line of the node's own text
+    pseudo: bool = False  # a label line made a heading (`**Python**` over its questions)
 
     def last(self) -> int:
         return max([self.end or self.line, *(c.last() for c in self.children)])
@@ -245,13 +246,18 @@ def outline(text: str) -> tuple[Node, list[str]]:
         line = _QUOTE.sub("", line) if _QUOTE.match(line) else line
         bm = _BULLET.match(line)
         indent = len(line) - len(line.lstrip())
-        if bm is None and not items or bm is None and indent == 0 and blank:
-            title: str | None = _heading_line(line, markdown, lines, n)
-            if title is not None:
-                level = max(set(known_levels), key=known_levels.count) if known_levels else 2
-                if not markdown:
-                    level = 2
-                add_heading(title, level, n)
+        if bm is None and (not items or indent == 0 and (blank or not markdown)):
+            found = _heading_line(line, markdown, lines, n)
+            if found is not None:
+                title, style = found
+                base = next(h for h in reversed(headings) if not h.pseudo)
+                if style == "sub" or (style == "label" and classify(_clean_title(base.text))):
+                    # A label over a list inside a section (`**Python**`, `Python:`): a group.
+                    add_heading(title, base.level + 1, n)
+                    headings[-1].pseudo = True
+                else:
+                    level = max(set(known_levels), key=known_levels.count) if known_levels else 2
+                    add_heading(title, level if markdown else 2, n)
                 blank = True
                 continue
         if bm is not None:
@@ -263,6 +269,7 @@ def outline(text: str) -> tuple[Node, list[str]]:
             if (
                 not items
                 and indent == 0
+                and section().level <= 1
                 and not classify(_clean_title(section().text))
                 and classify(_clean_title(text))
                 and _short_title(text)
@@ -279,7 +286,7 @@ def outline(text: str) -> tuple[Node, list[str]]:
             blank = False
             continue
         text = line.strip()
-        if items and not blank and (indent > items[-1].indent or last_para is None):
+        if items and not blank and (indent > items[-1].indent or last_para is None and markdown):
             # A wrapped line of the item above.
             items[-1].text += " " + text
             items[-1].end = n
@@ -299,8 +306,13 @@ def _short_title(text: str) -> bool:
     return 0 < len(plain) <= 60 and not re.search(r"[?？]|[.!]\s*$", plain)
 
 
-def _heading_line(line: str, markdown: bool, lines: list[str], n: int) -> str | None:
-    """A line outside any list that stands as a heading, or None."""
+def _heading_line(line: str, markdown: bool, lines: list[str], n: int) -> tuple[str, str] | None:
+    """A line outside any list that stands as a heading: (title, style), or None.
+
+    style: "section" (a heading of its own), "sub" (a bold label over a list: a group
+    of the section it is in), "label" (`Title:` over a list in plain text: a group
+    inside a known section, else a section).
+    """
     raw = line.strip()
     if line[:1].isspace():
         return None
@@ -308,18 +320,24 @@ def _heading_line(line: str, markdown: bool, lines: list[str], n: int) -> str | 
     title = _clean_title(raw)
     if not title or not _short_title(raw):
         return None
-    if bold_only and classify(title):
-        return _unbold(bold_only.group(2)).rstrip(":：").strip()
+    following = next((x for x in lines[n:] if x.strip()), "")
+    opens_list = bool(following[:1].isspace() or _BULLET.match(following))
+    if bold_only:
+        name = _unbold(bold_only.group(2)).rstrip(":：").strip()
+        if classify(title):
+            return name, "section"
+        return (name, "sub") if opens_list else None
     if markdown:
         return None
     letters = [ch for ch in title if ch.isalpha()]
     caps = len(letters) >= 3 and all(ch.isupper() for ch in letters if ch.isascii())
     caps = caps and any(ch.isascii() for ch in letters)
-    if _BRACKETED.match(raw) or caps or classify(title):
-        return title
-    following = next((x for x in lines[n:] if x.strip()), "")
-    if raw.endswith((":", "：")) and (following[:1].isspace() or _BULLET.match(following)):
-        return title
+    if _BRACKETED.match(raw) or caps:
+        return title, "section"
+    if raw.endswith((":", "：")) and opens_list:
+        return title, "label"
+    if classify(title):
+        return title, "section"
     return None
 
 
@@ -377,12 +395,12 @@ _SECTIONS: list[tuple[str, str]] = [
     ("candidate", r"about me|candidate|my profile|\bprofile\b|지원자|내 ?정보|자기 ?소개"),
     (
         "company",
-        r"company|employer|organi[sz]ation|about (?:them|us)|firm|startup|회사|기업|조직",
+        r"company|employer|organi[sz]ation|^about\b|firm|startup|회사|기업|조직",
     ),
     (
         "advice",
-        r"advice|strateg|\btips?\b|approach|game ?plan|how to (?:win|ace|prepare)|preparation|"
-        r"조언|전략|팁|준비|공략",
+        r"advice|strateg|\btips?\b|approach|game ?plan|how to (?:win|ace|prepare)|"
+        r"조언|전략|팁|준비 ?(?:방법|전략|팁)|공략",
     ),
 ]
 _SECTION_RX = [(key, re.compile(words, re.I)) for key, words in _SECTIONS]
@@ -648,7 +666,14 @@ class _Reader:
         # The document's title: the one top heading that holds the rest, or a first line.
         h1 = [n for n in tops if n.kind == "heading"]
         title_node = None
-        if len(h1) == 1 and not classify(_clean_title(h1[0].text)) and h1[0].level == 1:
+        if (
+            len(h1) == 1
+            and h1[0].level == 1
+            and (
+                not classify(_clean_title(h1[0].text))
+                or any(c.kind == "heading" and _known_below(c) for c in h1[0].children)
+            )
+        ):
             title_node = h1[0]
         elif h1 and not classify(_clean_title(h1[0].text)) and not h1[0].children:
             title_node = h1[0]
@@ -693,6 +718,9 @@ class _Reader:
             self.keep(node, title, "unknown section, kept under notes")
             return
         self.sections.append((key, node.text, node.line))
+        node.children = [
+            c for c in node.children if c.kind != "para" or c.children or not self._signoff(c)
+        ]
         getattr(self, f"s_{key}")(node, title)
 
     def loose(self, node: Node) -> None:
@@ -716,6 +744,8 @@ class _Reader:
                 value = ""
             else:
                 label, value = split_label(child.text)
+                if label is None and child.children:
+                    label, value = _clean_title(child.text), ""  # `Responsibilities` over a list
             key = _field(label, table) if label else None
             if key is None:
                 yield None, value if label is None else f"{label}: {value}", child.children, child
@@ -924,26 +954,28 @@ class _Reader:
                 continue
             label, value = split_label(child.text)
             nested = _points(child.children)
-            if label and (value or nested) and len(label) <= 40:
+            if label and (value or nested) and len(label) <= 40 and not _EG.search(label):
                 self._gap(label, " ".join([value, *nested]).strip(), child.line)
+            else:
+                self._gaps_named([_unbold(child.text)])
             points.append(_unbold(child.text))
             points += nested
-        self._red_flags(points, node.line, None, gaps_done=True)
+        self.advice.setdefault("avoid", []).extend(points)
 
     def _gap(self, area: str, plan: str, line: int) -> None:
         self.gaps.append({"area": area, "admit": "", "plan": plan})
 
-    def _red_flags(
-        self, points: list[str], line: int, node: Node | None, gaps_done: bool = False
-    ) -> None:
+    def _red_flags(self, points: list[str], line: int, node: Node | None) -> None:
         self.advice.setdefault("avoid", []).extend(points)
-        if gaps_done:
-            return
+        self._gaps_named(points)
+
+    def _gaps_named(self, points: list[str]) -> None:
+        """ "Limited experience in some areas (e.g. Terraform, Kafka)": one gap per area."""
         for p in points:
             m = _EG.search(p)
             if m and _GAP_WORDS.search(p):
                 rest = (p[: m.start()] + p[m.end() :]).strip()
-                rest = re.sub(r"\s+([,，.])", r"\1", rest)
+                rest = re.sub(r"\s+([,，.:：])", r"\1", rest)
                 for area in _split_list(re.sub(r"\s+(?:and|or|및|와|과)\s+", ", ", m.group(1))):
                     self.gaps.append({"area": area, "admit": "", "plan": rest})
 
@@ -1222,7 +1254,7 @@ def _title_parts(title: str, role_title: str) -> tuple[str, str]:
     """ "Interview Prep: Acme – Backend Engineer" -> ("Acme", "Backend Engineer")."""
     rest = re.sub(
         r"^.*?(?:interview )?(?:prep(?:aration)?|guide|notes?|plan|briefing|cheat ?sheet|면접 ?준비(?: ?자료| ?노트)?|"
-        r"면접 ?대비)(?:\s+(?:guide|notes?|document|doc|pack))?(?:\s+for\s+[^:：]+)?\s*[:：]\s*",
+        r"면접 ?대비)(?:\s+(?:guide|notes?|document|doc|pack))?(?:\s+for\s+[^:：]+)?\s*(?:[:：]|\s[–—-])\s*",
         "",
         title,
         count=1,
@@ -1323,20 +1355,36 @@ def _ascii(text: str) -> str:
     return unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
 
 
-def _best(text: str, options: list[tuple[str, str]], used: set[int]) -> int | None:
-    """Index of the option sharing most words with `text`; an unused one on a tie."""
+def _assign(wants: list[str], options: list[tuple[str, str]]) -> list[tuple[str, str]]:
+    """For each text, the (point, area) of the highlight sharing most words with it.
+
+    The closest pairs are made first, each highlight once while unused ones remain;
+    a text that shares nothing gets the next unused highlight.
+    """
+    picks: list[tuple[str, str]] = [("", "")] * len(wants)
     if not options:
-        return None
-    want = _tokens(text)
-    scored = [
-        (len(want & _tokens(f"{area} {point}")), i not in used, -i)
-        for i, (area, point) in enumerate(options)
+        return picks
+    tokens = [_tokens(f"{area} {point}") for area, point in options]
+    scores = [
+        (len(_tokens(w) & t), -i, -j) for i, w in enumerate(wants) for j, t in enumerate(tokens)
     ]
-    best = max(scored)
-    if best[0] == 0:
-        free = [i for i in range(len(options)) if i not in used]
-        return free[0] if free else 0
-    return -best[2]
+    done: set[int] = set()
+    used: set[int] = set()
+    for score, ni, nj in sorted(scores, reverse=True):
+        i, j = -ni, -nj
+        if score == 0 or i in done or (j in used and len(used) < len(options)):
+            continue
+        picks[i] = (options[j][1], options[j][0])
+        done.add(i)
+        used.add(j)
+    for i in range(len(wants)):
+        if i in done:
+            continue
+        free = [j for j in range(len(options)) if j not in used] or list(range(len(options)))
+        j = free[0]
+        picks[i] = (options[j][1], options[j][0])
+        used.add(j)
+    return picks
 
 
 def _topic_words(text: str) -> set[str]:
@@ -1406,34 +1454,27 @@ def read_text(text: str, path: str, language: str | None = None) -> PrepDoc:
         decks.append(DeckPlan("concepts", lead + title, r.concepts, "concept"))
     # Stories: one per value, one per behavioral question.
     highlights = [(g.get("area", ""), p) for g in r.highlights for p in g.get("points", [])]
-    used: set[int] = set()
+    behavioral = [c for c in r.questions if c.kind == "behavioral"]
+    aims = [v.get("how_i_show_it") or v.get("description") or "" for v in r.values]
+    wants = [f"{v['name']} {aim}" for v, aim in zip(r.values, aims, strict=True)]
+    wants += [c.q for c in behavioral]
+    picks = _assign(wants, highlights)
     stories: list[StoryPlan] = []
     story_ids: set[str] = {"thank-you"}
-
-    def pick(text: str) -> tuple[str, str]:
-        i = _best(text, highlights, used)
-        if i is None:
-            return "", ""
-        used.add(i)
-        return highlights[i][1], highlights[i][0]
-
-    for v in r.values:
-        aim = v.get("how_i_show_it") or v.get("description") or ""
-        point, area = pick(f"{v['name']} {aim}")
+    draft = "초안" if ko else "draft"
+    for n, (v, aim) in enumerate(zip(r.values, aims, strict=True)):
+        point, area = picks[n]
         sid = _unique(v["id"], story_ids)
         story_ids.add(sid)
-        draft = "초안" if ko else "draft"
         stories.append(
             StoryPlan(sid, f"{v['name']} — {draft}", [v["id"]], [], None, point, area, aim)
         )
     value_tokens = [
         (v["id"], _tokens(f"{v['name']} {v.get('how_i_show_it', '')}")) for v in r.values
     ]
-    for c in r.questions:
-        if c.kind != "behavioral":
-            continue
-        point, area = pick(c.q)
-        sid = _unique(c.id if c.id not in story_ids else f"{c.id}-story", story_ids)
+    for n, c in enumerate(behavioral, start=len(r.values)):
+        point, area = picks[n]
+        sid = _unique(c.id, story_ids)
         story_ids.add(sid)
         c.story = sid
         want = _tokens(c.q)
