@@ -66,7 +66,7 @@ def scalar(value: Any, indent: int = 0, block: bool = False) -> str:
     text = str(value)
     if "\n" in text and block and _block_ok(text):
         pad = " " * indent
-        return "|\n" + "\n".join(pad + line if line else "" for line in text.split("\n"))
+        return "|-\n" + "\n".join(pad + line if line else "" for line in text.split("\n"))
     if (
         _PLAIN.match(text)
         and text == text.strip()
@@ -89,12 +89,20 @@ def _block_ok(text: str) -> bool:
 
 
 def _flow(values: list[Any]) -> str:
-    return "[" + ", ".join(_quoted(str(v)) if not _flow_ok(v) else str(v) for v in values) + "]"
+    def one(v: Any) -> str:
+        if not isinstance(v, str):
+            return scalar(v)
+        return v if _flow_ok(v) else _quoted(v)
+
+    return "[" + ", ".join(one(v) for v in values) + "]"
 
 
-def _flow_ok(value: Any) -> bool:
-    text = str(value)
-    return scalar(text) == text and not any(ch in text for ch in ",[]{}")
+_FLOW_PLAIN = re.compile(r"[^\W_][\w .\-/+&()·’%]*")
+
+
+def _flow_ok(text: str) -> bool:
+    """Plain inside `[...]`: words and a few safe marks only (flow context has more indicators)."""
+    return bool(_FLOW_PLAIN.fullmatch(text)) and scalar(text) == text
 
 
 def emit(value: Any, indent: int = 0) -> list[str]:
@@ -121,12 +129,12 @@ def emit(value: Any, indent: int = 0) -> list[str]:
                 out.append(f"{pad}{key}: {scalar(v, indent + 2, block=True)}")
     elif isinstance(value, list):
         for item in value:
-            if isinstance(item, dict) and item:
+            if isinstance(item, (dict, list)) and item:
                 lines = emit(item, indent + 2)
                 lines[0] = f"{pad}- " + lines[0][indent + 2 :]
                 out += lines
-            elif isinstance(item, list) and item:
-                out.append(f"{pad}- {_flow(item)}")
+            elif isinstance(item, (dict, list)):
+                out.append(f"{pad}- {'{}' if isinstance(item, dict) else '[]'}")
             else:
                 out.append(f"{pad}- {scalar(item, indent + 2, block=True)}")
     return out
