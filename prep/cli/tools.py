@@ -33,7 +33,7 @@ def register(app: typer.Typer) -> None:
         ] = None,
     ) -> None:
         """Create a new workspace: from your prep document (--from), blank (--blank), or a copy
-        of the bundled example (a Korean backend-developer prep, 55 cards)."""
+        of the bundled example (a Korean backend-developer prep)."""
         from ..workspace import init as do_init
         from .common import err
 
