@@ -163,16 +163,15 @@ _WORDS: dict[str, dict[str, Any]] = {
         "deck_q": "Predicted questions from {src}, verbatim. Answers are yours to write.",
         "deck_ask": "Questions to ask the interviewer, from {src}.",
         "deck_concept": "Concepts to review, one card per named thing, from {src}.",
-        "sections": ("Situation", "Task", "Action", "Result", "Learned"),
+        "sections": ("Situation", "Task", "Action", "Result"),
         "hints": (
             "~20% (~25 s): where, when, what was at stake, with one number.",
             "~10% (~10 s): what you owned or chose to own, and the goal.",
             "~60% (~70 s): what YOU did, why that choice, in 2-4 steps. Numbers go in vars.",
             "~10% (~10 s): the measurable outcome, before -> after.",
-            "optional, one sentence: what you do differently now.",
         ),
         "draft": "delete this line when the story is written; `prep answer check` lists drafts",
-        "draws_on": "Could draw on this résumé highlight ({area}); replace it with the situation:",
+        "draws_on": "_Draft — could draw on: {point} ({area})_",
         "aim": "Show: {aim}",
         "no_highlight": "No résumé highlight in the document: start from an experience of yours.",
     },
@@ -196,16 +195,15 @@ _WORDS: dict[str, dict[str, Any]] = {
         "deck_q": "{src}의 예상 질문 (원문 그대로). 답은 직접 채우세요.",
         "deck_ask": "{src}의 면접관에게 할 질문.",
         "deck_concept": "{src}의 복습할 개념: 이름 붙은 항목마다 카드 하나.",
-        "sections": ("상황", "과제", "행동", "결과", "배운 점"),
+        "sections": ("상황", "과제", "행동", "결과"),
         "hints": (
             "~20% (~25초): 언제, 어디서, 무엇이 걸려 있었나 (숫자 하나).",
             "~10% (~10초): 내가 맡은(맡기로 한) 일과 목표.",
             "~60% (~70초): 내가 한 일, 그렇게 한 이유, 2-4단계. 수치는 vars에.",
             "~10% (~10초): 측정 가능한 결과, 전 -> 후.",
-            "선택, 한 문장: 지금은 무엇을 다르게 하는지.",
         ),
         "draft": "스토리를 다 쓰면 이 줄을 지우세요; `prep answer check`가 초안을 알려 줍니다",
-        "draws_on": "쓸 만한 이력 하이라이트 ({area}); 실제 상황으로 바꿔 쓰세요:",
+        "draws_on": "_초안 — 쓸 만한 이력: {point} ({area})_",
         "aim": "보여 줄 것: {aim}",
         "no_highlight": "문서에 이력 하이라이트가 없습니다: 내 경험에서 출발하세요.",
     },
@@ -307,8 +305,8 @@ def story_text(s: StoryPlan, lang: str) -> str:
         body.append(_jinja_comment(hint))
         if n == 0:
             if s.highlight:
-                body.append(_jinja_comment(words["draws_on"].format(area=s.highlight_area or "-")))
-                body.append(_jinja_text(s.highlight))
+                line = words["draws_on"].format(point=s.highlight, area=s.highlight_area or "-")
+                body.append(_jinja_text(line.replace(" (-)", "")))
             else:
                 body.append(_jinja_comment(words["no_highlight"]))
         body.append("")

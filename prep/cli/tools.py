@@ -101,7 +101,7 @@ def _init_from(directory: Path, doc_path: Path, lang: str | None) -> None:
         typer.echo(f"Not placed ({len(todo)}; kept under `notes` in prep.yaml):")
         for u in todo:
             typer.echo(clean(f"  {doc_path}:{u.line}: {u.text} ({u.reason})"))
-    typer.echo(
-        f"Next: `prep -w {directory} deck check` lists the answers to write, "
-        f"`prep -w {directory} answer check` the story drafts; `prep -w {directory} drill` starts."
-    )
+    typer.echo("Next:")
+    typer.echo(f"  prep -w {directory} deck check     the answers to write")
+    typer.echo(f"  prep -w {directory} answer check   the story drafts")
+    typer.echo(f"  prep -w {directory} drill          start drilling")
