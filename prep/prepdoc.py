@@ -162,6 +162,12 @@ def outline(text: str) -> tuple[Node, list[str]]:
     any short line that names a known section.
     """
     lines = [_expand(line.rstrip()) for line in text.split("\n")]
+    if lines and lines[0] == "---":
+        # YAML front matter (title:, description:) is metadata, not the document: blanked,
+        # so every line keeps its number.
+        end = next((i for i in range(1, min(len(lines), 200)) if lines[i] in ("---", "...")), 0)
+        for i in range(end + 1 if end else 0):
+            lines[i] = ""
     in_fence = False
     markdown = False
     for i, line in enumerate(lines):

@@ -415,7 +415,7 @@ def summary(doc: PrepDoc, files: dict[str, bytes]) -> list[str]:
         )
     else:
         out.append("answers/: the thank-you email")
-    empty = sum(1 for c in doc.cards if not c.a and c.kind != "ask")
+    empty = sum(1 for c in doc.cards if not c.a and c.kind != "ask" and not c.story)
     fill = [f"{empty} answers"] if empty else []
     fill += [f"{len(doc.stories)} story drafts"] if doc.stories else []
     fill += doc.missing

@@ -424,3 +424,11 @@ def test_every_shared_question_file_reads_without_failing(tmp_path: Path) -> Non
         from prep.starter import files_from
 
         files_from(doc, f.name)  # read back by prep's own parsers, or raises
+
+
+def test_front_matter_is_metadata_not_content() -> None:
+    doc = read_text(
+        "---\ntitle: My prep\ndescription: notes\n---\n## Predicted Questions\n- Why Go?\n", "x.md"
+    )
+    assert [(c.q, c.line) for c in doc.cards] == [("Why Go?", 6)]
+    assert doc.unplaced == []
