@@ -249,6 +249,8 @@ def outline(text: str) -> tuple[Node, list[str]]:
             last_para = None
             blank = True
             continue
+        if re.fullmatch(r"\s*\|?\s*:?-{2,}:?\s*(?:\|\s*:?-{2,}:?\s*)*\|?\s*", line):
+            continue  # a table's |---|---| row
         line = _QUOTE.sub("", line) if _QUOTE.match(line) else line
         bm = _BULLET.match(line)
         indent = len(line) - len(line.lstrip())
@@ -431,6 +433,9 @@ _LABEL = re.compile(r"^([^:：?？\"“”'‘’「」]{1,48}?)\s*[:：]\s*(.*)
 def split_label(text: str) -> tuple[str | None, str]:
     """`**Label:** value`, `**Label**: value` or `Label: value` -> (label, value)."""
     raw = text.strip()
+    row = re.fullmatch(r"\|\s*([^|]+?)\s*\|\s*([^|]*?)\s*\|?", raw)
+    if row:  # a two-column table row: | Title | Backend Engineer |
+        return _unbold(row.group(1)).rstrip(":：").strip(), _unbold(row.group(2))
     m = re.match(r"^(\*\*|__)(.+?)\1\s*(.*)$", raw)
     if m:
         label = _unbold(m.group(2)).strip().rstrip(":：").strip()
@@ -763,7 +768,7 @@ class _Reader:
         for key, value, children, child in self.fields(node, _OVERVIEW, title):
             points = _points(children)
             if key is None:
-                if child.kind == "para" and not children:
+                if child.kind == "para" and not children and split_label(child.text)[0] is None:
                     summary.append(_unbold(child.text))
                 else:
                     self.keep(child, title, "no field of the role takes it, kept under notes")
@@ -820,7 +825,7 @@ class _Reader:
         for key, value, children, child in self.fields(node, _COMPANY, title):
             points = _points(children)
             if key is None:
-                if child.kind == "para" and not children:
+                if child.kind == "para" and not children and split_label(child.text)[0] is None:
                     summary.append(_unbold(child.text))
                 else:
                     self.keep(child, title, "no field of the company takes it, kept under notes")

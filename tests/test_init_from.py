@@ -432,3 +432,19 @@ def test_front_matter_is_metadata_not_content() -> None:
     )
     assert [(c.q, c.line) for c in doc.cards] == [("Why Go?", 6)]
     assert doc.unplaced == []
+
+
+def test_notes_under_a_question_are_its_answer_and_a_table_gives_fields() -> None:
+    doc = read_text(
+        "## Job Overview\n\n| Field | Value |\n|---|---|\n| **Title** | Backend |\n\n"
+        "## Likely Questions\n\n1. What is a B-tree?\n   - balanced, wide nodes\n   - used by indexes\n"
+        "2. Why not a hash index?\n",
+        "x.md",
+    )
+    assert [(c.q, c.a, c.topic) for c in doc.cards] == [
+        ("What is a B-tree?", "- balanced, wide nodes\n- used by indexes", "General"),
+        ("Why not a hash index?", "", "General"),
+    ]
+    assert doc.profile["role"]["title"] == "Backend"
+    assert [u.line for u in doc.unplaced] == [3]  # the header row names no field
+    assert doc.profile["notes"][0]["text"] == "| Field | Value |"
