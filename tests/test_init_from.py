@@ -448,3 +448,16 @@ def test_notes_under_a_question_are_its_answer_and_a_table_gives_fields() -> Non
     assert doc.profile["role"]["title"] == "Backend"
     assert [u.line for u in doc.unplaced] == [3]  # the header row names no field
     assert doc.profile["notes"][0]["text"] == "| Field | Value |"
+
+
+def test_a_thank_you_email_in_the_document_becomes_the_template(cli, tmp_path: Path) -> None:
+    doc = tmp_path / "prep.md"
+    doc.write_text(
+        "# Prep: Acme – Dev\n\n## Predicted Questions\n- Why Acme?\n\n## Thank-you Email\n\n"
+        "Subject: Thank you, {{ name }}\n\nDear Ms. Lee,\n\nThank you for today.\n\nBest,\nSam\n",
+        encoding="utf-8",
+    )
+    ws = build(cli, tmp_path, doc)
+    shown = cli("-w", str(ws), "answer", "show", "thank-you")
+    assert shown.returncode == 0, shown.stderr
+    assert "Subject: Thank you, {{ name }}" in shown.stdout and "Dear Ms. Lee," in shown.stdout
