@@ -812,7 +812,8 @@ class _Reader:
 
     def _remote(self, value: str) -> None:
         self.role["remote"] = not _NOT_REMOTE.search(value) and bool(_REMOTE.search(value))
-        self.role["remote_note"] = value
+        if value != self.role.get("location"):
+            self.role["remote_note"] = value
 
     def s_fit(self, node: Node, title: str) -> None:
         self.why_fit += _groups(node, "title")

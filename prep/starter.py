@@ -217,6 +217,9 @@ def _comment(text: str, pad: str = "") -> list[str]:
 _EMPTY = re.compile(r'^\s*(?:- )?[\w.-]+: (?:""|\[\])$')
 
 
+_OPTIONAL = re.compile(r'^\s*(?:- )?(?:title|area): ""$')  # a group without a heading
+
+
 def profile_text(doc: PrepDoc, src: str) -> str:
     words = _WORDS[doc.language if doc.language in _WORDS else "en"]
     data = {k: v for k, v in doc.profile.items() if not k.startswith("_")}
@@ -228,7 +231,10 @@ def profile_text(doc: PrepDoc, src: str) -> str:
         lines = emit({key: value})
         if key not in ("interview", "settings", "notes"):
             # Empty fields the user should fill in say so.
-            lines = [f"{line}  # {fill}" if _EMPTY.search(line) else line for line in lines]
+            lines = [
+                f"{line}  # {fill}" if _EMPTY.search(line) and not _OPTIONAL.search(line) else line
+                for line in lines
+            ]
         out += lines + [""]
     return "\n".join(out).rstrip("\n") + "\n"
 
