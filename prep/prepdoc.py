@@ -631,7 +631,6 @@ class _Reader:
         self.role: dict[str, Any] = {}
         self.company: dict[str, Any] = {}
         self.values: list[dict[str, Any]] = []
-        self.value_lines: list[int] = []
         self.alignment: list[tuple[str, str, int]] = []  # (label, how I show it, line)
         self.why_fit: list[dict[str, Any]] = []
         self.highlights: list[dict[str, Any]] = []
@@ -883,7 +882,6 @@ class _Reader:
         if description:
             entry["description"] = description
         self.values.append(entry)
-        self.value_lines.append(line)
 
     def s_values(self, node: Node, title: str) -> None:
         for child in node.children:
