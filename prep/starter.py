@@ -389,11 +389,14 @@ def summary(doc: PrepDoc, files: dict[str, bytes]) -> list[str]:
     company = p.get("company", {})
     values = company.get("values", [])
     highlights = sum(len(g.get("points", [])) for g in p.get("highlights", []))
+    def n(count: int, word: str) -> str:
+        return f"{count} {word}{'' if count == 1 else 's'}"
+
     parts = [
-        f"{len(values)} values",
-        f"{len(p.get('why_fit', []))} why-fit groups",
-        f"{highlights} highlights",
-        f"{len(p.get('gaps', []))} gaps",
+        n(len(values), "value"),
+        n(len(p.get("why_fit", [])), "why-fit group"),
+        n(highlights, "highlight"),
+        n(len(p.get("gaps", [])), "gap"),
     ]
     if p.get("closing"):
         parts.append("closing line")
@@ -401,7 +404,7 @@ def summary(doc: PrepDoc, files: dict[str, bytes]) -> list[str]:
     if hours:
         parts.append(f"thank-you within {hours} h")
     if p.get("notes"):
-        parts.append(f"{len(p['notes'])} notes")
+        parts.append(n(len(p["notes"]), "note"))
     out = [f"prep.yaml: {', '.join(parts)}"]
     for deck in doc.decks:
         topics = len({c.topic for c in deck.cards})
