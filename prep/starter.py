@@ -389,6 +389,7 @@ def summary(doc: PrepDoc, files: dict[str, bytes]) -> list[str]:
     company = p.get("company", {})
     values = company.get("values", [])
     highlights = sum(len(g.get("points", [])) for g in p.get("highlights", []))
+
     def n(count: int, word: str) -> str:
         return f"{count} {word}{'' if count == 1 else 's'}"
 
@@ -408,25 +409,25 @@ def summary(doc: PrepDoc, files: dict[str, bytes]) -> list[str]:
     out = [f"prep.yaml: {', '.join(parts)}"]
     for deck in doc.decks:
         topics = len({c.topic for c in deck.cards})
-        what = {"technical": "questions", "ask": "questions to ask", "concept": "concepts"}[
-            deck.kind
-        ]
-        out.append(
-            f"decks/{deck.id}.yaml: {len(deck.cards)} {what}"
-            + (f" in {topics} topics" if topics > 1 else "")
-        )
+        count = len(deck.cards)
+        what = {
+            "technical": n(count, "question"),
+            "ask": n(count, "question") + " to ask",
+            "concept": n(count, "concept"),
+        }[deck.kind]
+        out.append(f"decks/{deck.id}.yaml: {what}" + (f" in {topics} topics" if topics > 1 else ""))
     by_value = sum(1 for s in doc.stories if not s.cards)
     by_question = len(doc.stories) - by_value
     if doc.stories:
         out.append(
-            f"answers/: {len(doc.stories)} story drafts ({by_value} for the company values, "
+            f"answers/: {n(len(doc.stories), 'story draft')} ({by_value} for the company values, "
             f"{by_question} for behavioral questions) and the thank-you email"
         )
     else:
         out.append("answers/: the thank-you email")
     empty = sum(1 for c in doc.cards if not c.a and c.kind != "ask" and not c.story)
-    fill = [f"{empty} answers"] if empty else []
-    fill += [f"{len(doc.stories)} story drafts"] if doc.stories else []
+    fill = [n(empty, "answer")] if empty else []
+    fill += [n(len(doc.stories), "story draft")] if doc.stories else []
     fill += doc.missing
     if fill:
         out.append(f"To fill in: {', '.join(fill)}")
