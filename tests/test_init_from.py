@@ -461,3 +461,16 @@ def test_a_thank_you_email_in_the_document_becomes_the_template(cli, tmp_path: P
     shown = cli("-w", str(ws), "answer", "show", "thank-you")
     assert shown.returncode == 0, shown.stderr
     assert "Subject: Thank you, {{ name }}" in shown.stdout and "Dear Ms. Lee," in shown.stdout
+
+
+@needs_seed
+def test_the_summary_counts_what_the_checks_then_report(cli, tmp_path: Path) -> None:
+    target = tmp_path / "ws"
+    r = cli("init", str(target), "--from", str(SEED_DOC))
+    assert r.returncode == 0, r.stderr
+    deck_out, answer_out = checks_pass(cli, target)
+    m = re.search(r"To fill in: (\d+) answers, (\d+) story drafts", r.stdout)
+    assert m is not None, r.stdout
+    assert int(m.group(1)) == deck_out.count("has no answer")
+    assert int(m.group(2)) == answer_out.count("warning: draft:")
+    assert f"({len([p for p in target.rglob('*') if p.is_file()]) - 1} files)" in r.stdout
