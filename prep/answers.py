@@ -73,7 +73,9 @@ ALIASES: dict[str, tuple[str, ...]] = {
     "Learned": ("learned", "learning", "lesson", "배운점", "배운것", "교훈", "회고"),
 }
 KINDS = ("story", "email", "text")
-FRONT_KEYS = ("id", "title", "kind", "values", "competencies", "cards", "topic", "vars", "reserve")
+FRONT_KEYS = (
+    "id", "title", "kind", "values", "competencies", "cards", "topic", "vars", "reserve", "draft",
+)  # fmt: skip
 
 
 def whole_seconds(seconds: float) -> int:
@@ -127,6 +129,9 @@ class StoryMeta:
     @property
     def example_count(self) -> int:
         return len(self.examples) + self.example_passages
+
+    # `draft: true`: a scaffold not yet written; check reports it instead of its empty sections.
+    draft_line: int = 0
 
     def to_dict(self) -> dict[str, Any]:
         return {**{k: getattr(self, k) for k in PUBLIC_FIELDS}, "examples": self.examples}
@@ -482,6 +487,12 @@ def parse_meta(text: str, rel: str, file: Path) -> tuple[StoryMeta | None, list[
     values, value_lines = list_of("values")
     competencies, _ = list_of("competencies")
     cards, card_lines = list_of("cards")
+    draft = data.get("draft")
+    draft_line = 0
+    if draft is not None and not isinstance(draft, bool):
+        err(data.val_pos["draft"], "'draft' must be true or false")
+    elif draft:
+        draft_line = line_of(data.val_pos["draft"])
     variables = data.get("vars")
     if variables is None:
         variables = {}
@@ -514,6 +525,7 @@ def parse_meta(text: str, rel: str, file: Path) -> tuple[StoryMeta | None, list[
         examples=[name for name, _ in examples],
         example_lines=[line for _, line in examples],
         example_passages=len(_EXAMPLE_FILTER.findall(body)),
+        draft_line=draft_line,
     )
     return meta, []
 
@@ -1576,6 +1588,13 @@ def check_story(
             "{example: ...}",
             "warning",
         )
+    if meta.draft_line:
+        add(
+            meta.draft_line,
+            "draft: write the story in its STAR sections, then delete `draft: true`",
+            "warning",
+        )
+        return problems, result
     if not story.is_star:
         return problems, result
     result.split = story.split()

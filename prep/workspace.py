@@ -228,25 +228,40 @@ def load_profile(ws: Workspace) -> Profile:
 
 
 def example_dir() -> Path:
-    """The bundled example: inside the wheel, or the repository root when run from a checkout."""
+    """The bundled example: prep/example/ inside the package, the same in a wheel and in a
+    checkout. The repository root's own decks/ are never read: they may hold the user's
+    imports and interview debriefs."""
     inside = Path(__file__).parent / "example"
-    if (inside / PROFILE).is_file():
+    if (inside / PROFILE).is_file() and (inside / "decks").is_dir():
         return inside
-    checkout = Path(__file__).resolve().parent.parent
-    if (checkout / PROFILE).is_file() and (checkout / "decks").is_dir():
-        return checkout
     raise PrepError("the bundled example workspace is missing from this installation")
 
 
-def init(target: Path) -> list[str]:
-    """Copy the example workspace into `target`; refuse to overwrite anything.
+def bundled_files(src: Path) -> dict[str, bytes]:
+    """prep.yaml, decks/* and answers/* of a bundled workspace, by relative path."""
+    from .safefile import TooLarge, read_capped
 
-    Every file is created new (never through a link planted at its name) and
-    written whole before it appears.
-    """
-    from .safefile import TooLarge, read_capped, write_file
+    def read(path: Path) -> bytes:
+        try:
+            return read_capped(path, 8 * 1024 * 1024)
+        except (OSError, TooLarge) as exc:
+            raise PrepError(f"the bundled example's {path.name} cannot be read: {exc}") from None
 
-    src = example_dir()
+    files = {PROFILE: read(src / PROFILE)}
+    for sub in ("decks", "answers"):
+        folder = src / sub
+        if folder.is_dir():
+            for p in sorted(folder.iterdir()):
+                if p.is_file() and not p.name.startswith("."):
+                    files[f"{sub}/{p.name}"] = read(p)
+    return files
+
+
+def init(target: Path, files: dict[str, bytes] | None = None) -> list[str]:
+    """Write a new workspace into `target` (by default the bundled example); refuse to
+    overwrite anything. Returns the files written, relative to `target`."""
+    if files is None:
+        files = bundled_files(example_dir())
     target = target.expanduser()
     if target.exists() and not target.is_dir():
         raise PrepError(f"{target} is a file, not a folder")
@@ -259,21 +274,17 @@ def init(target: Path) -> list[str]:
             )
     try:
         target.mkdir(parents=True, exist_ok=True)
+        for sub in ("decks", "answers"):
+            (target / sub).mkdir(exist_ok=True)
     except OSError as exc:
         raise PrepError(f"{target}: cannot create the folder: {exc.strerror or exc}") from None
-    files = [PROFILE] + [
-        f"{sub}/{p.name}"
-        for sub in ("decks", "answers")
-        if (src / sub).is_dir()
-        for p in sorted((src / sub).iterdir())
-        if p.is_file()
-    ]
-    for rel in files:
-        try:
-            data = read_capped(src / rel, 8 * 1024 * 1024)
-        except (OSError, TooLarge) as exc:
-            raise PrepError(f"the bundled example's {rel} cannot be read: {exc}") from None
+    from .safefile import write_file
+
+    for rel, data in files.items():
+        # Each file is created new (never through a link planted at its name) and
+        # written whole before it appears.
+        (target / rel).parent.mkdir(parents=True, exist_ok=True)
         write_file(target / rel, data, replace=False, within=target)
     if not os.path.lexists(target / ".gitignore"):
         write_file(target / ".gitignore", ".prep/\n", replace=False, within=target)
-    return files
+    return list(files)
