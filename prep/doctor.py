@@ -9,6 +9,8 @@ at all; the way out is a backup.
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -63,13 +65,9 @@ class Report:
 
 def resolve_alias(aliases: dict[str, str], card_id: str) -> str | None:
     """Follow renames old -> new to the current id; None when they loop."""
-    seen = {card_id}
-    while card_id in aliases:
-        card_id = aliases[card_id]
-        if card_id in seen or len(seen) > ALIAS_HOPS:
-            return None
-        seen.add(card_id)
-    return card_id
+    from .store import resolve_alias as follow
+
+    return follow(aliases, card_id, ALIAS_HOPS)
 
 
 def diff_states(store: Store, scheduler: Scheduler) -> tuple[list[str], dict[str, CardState]]:
@@ -126,42 +124,12 @@ def doctor(
     if not report.healthy_file:
         return report  # rebuilding on a damaged file could spread the damage
     conn = store.conn
-
-    aliases = {r[0]: r[1] for r in conn.execute("SELECT old_id, new_id FROM card_aliases")}
-    report.aliases = len(aliases)
-    moves: dict[str, str] = {}
-    for old in {r[0] for r in conn.execute("SELECT DISTINCT card_id FROM reviews")} & set(aliases):
-        new = resolve_alias(aliases, old)
-        if new is None:
-            report.alias_cycles.append(old)
-        else:
-            moves[old] = new
-    if moves:
-        report.alias_moved = sum(
-            conn.execute("SELECT COUNT(*) FROM reviews WHERE card_id = ?", (old,)).fetchone()[0]
-            for old in moves
-        )
-        if fix:
-            with store.write() as w:
-                for old, new in moves.items():
-                    w.execute("UPDATE reviews SET card_id = ? WHERE card_id = ?", (new, old))
-                    w.execute("DELETE FROM card_state WHERE card_id = ?", (old,))
-
-    changed, replayed = diff_states(store, scheduler)
-    report.changed = changed
-    report.reviews = conn.execute("SELECT COUNT(*) FROM reviews").fetchone()[0]
-    report.cards_with_reviews = len(replayed)
-    if changed and fix:
-        with store.write() as w:
-            for cid in changed:
-                if cid in replayed:
-                    store._put_state(w, replayed[cid])
-                else:
-                    w.execute("DELETE FROM card_state WHERE card_id = ?", (cid,))
-        report.fixed = True
-    elif fix and moves:
-        report.fixed = True
-
+    # One transaction from the first read to the last write: a grade from another
+    # terminal waits for the repair, or lands before it and is part of the replay.
+    # A dry run reads in one transaction too, so its report is of one moment.
+    with store.write() if fix else _reading(conn):
+        _repair(store, scheduler, report, fix)
+    report.fixed = fix and bool(report.changed or report.alias_moved)
     for cid, n, q in conn.execute(
         "SELECT c.id, (SELECT COUNT(*) FROM reviews r WHERE r.card_id = c.id), c.q "
         "FROM cards c WHERE c.active = 0 ORDER BY c.deck, c.position"
@@ -179,3 +147,46 @@ def doctor(
     ):
         report.leeches.append(Leech(cid, lapses, q))
     return report
+
+
+@contextmanager
+def _reading(conn: sqlite3.Connection) -> Iterator[None]:
+    conn.execute("BEGIN")
+    try:
+        yield
+    finally:
+        conn.execute("ROLLBACK")
+
+
+def _repair(store: Store, scheduler: Scheduler, report: Report, fix: bool) -> None:
+    """Move reviews filed under renamed ids, then rebuild every state that differs from the
+    replay of its log; inside the caller's transaction."""
+    conn = store.conn
+    aliases = {r[0]: r[1] for r in conn.execute("SELECT old_id, new_id FROM card_aliases")}
+    report.aliases = len(aliases)
+    moves: dict[str, str] = {}
+    for old in {r[0] for r in conn.execute("SELECT DISTINCT card_id FROM reviews")} & set(aliases):
+        new = resolve_alias(aliases, old)
+        if new is None:
+            report.alias_cycles.append(old)
+        else:
+            moves[old] = new
+    if moves:
+        report.alias_moved = sum(
+            conn.execute("SELECT COUNT(*) FROM reviews WHERE card_id = ?", (old,)).fetchone()[0]
+            for old in moves
+        )
+        if fix:
+            for old, new in moves.items():
+                conn.execute("UPDATE reviews SET card_id = ? WHERE card_id = ?", (new, old))
+                conn.execute("DELETE FROM card_state WHERE card_id = ?", (old,))
+    changed, replayed = diff_states(store, scheduler)
+    report.changed = changed
+    report.reviews = conn.execute("SELECT COUNT(*) FROM reviews").fetchone()[0]
+    report.cards_with_reviews = len(replayed)
+    if changed and fix:
+        for cid in changed:
+            if cid in replayed:
+                store._put_state(conn, replayed[cid])
+            else:
+                conn.execute("DELETE FROM card_state WHERE card_id = ?", (cid,))
