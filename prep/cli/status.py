@@ -31,8 +31,10 @@ def render(data: dict[str, Any]) -> str:
 
 
 def run(workspace: str | None, db: str | None, as_json: bool) -> int:
+    import sqlite3
+
     from ..clock import default_clock
-    from ..errors import PrepError
+    from ..errors import PrepError, database_error
     from ..status import status
     from ..store import Store
     from ..sync import sync
@@ -47,6 +49,9 @@ def run(workspace: str | None, db: str | None, as_json: bool) -> int:
         data = status(store, default_clock())
     except PrepError as exc:
         sys.stderr.write(f"Error: {exc}\n")
+        return 1
+    except sqlite3.Error as exc:  # a damaged page, a full disk: as every other command says it
+        sys.stderr.write(f"Error: {database_error(exc)}\n")
         return 1
     except KeyboardInterrupt:
         return 130
