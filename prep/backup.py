@@ -116,7 +116,10 @@ def daily_backup(store: Store, today: date | None = None) -> Path | None:
         if not store.path.is_file():
             return None
         folder = backups_dir(store.path)
-        today = today or _local_today()
+        try:
+            today = today or _local_today()
+        except PrepError:  # PREP_NOW out of range: the command itself says so
+            return None
         dest = folder / f"auto-{today.isoformat()}.db"
         if dest.exists():
             return None

@@ -41,12 +41,13 @@ def run(workspace: str | None, db: str | None, as_json: bool) -> int:
     from ..workspace import find
 
     try:
+        clock = default_clock()  # a bad PREP_NOW is refused before anything is written
         ws = find(workspace, db)
         store = Store(ws.db_path)
         report = sync(store, ws)
         for message in report.messages:
             sys.stderr.write(message + "\n")
-        data = status(store, default_clock())
+        data = status(store, clock)
     except PrepError as exc:
         sys.stderr.write(f"Error: {exc}\n")
         return 1
