@@ -17,6 +17,13 @@ if TYPE_CHECKING:
 PROFILE = "prep.yaml"
 
 
+def is_deck_name(name: str) -> bool:
+    """A deck file in decks/: `NAME.yaml` or `NAME.yml`. A hidden file (`.yaml`,
+    `.draft.yaml`, an editor's or a writer's temporary file) is not a deck; sync and
+    `deck check` read the same files."""
+    return not name.startswith(".") and name.endswith((".yaml", ".yml"))
+
+
 class Settings(Record):
     __slots__ = ("new_per_day", "max_reviews_per_day", "desired_retention", "day_starts_at")
     _defaults = {
