@@ -337,6 +337,24 @@ def expected_schema(version: int) -> Schema:
     return _expected[version]
 
 
+def _own(kind: str, name: str, table: str) -> bool:
+    """Objects that are prep's whatever their exact form: sqlite-utils' record of migrations
+    (its definition varies with the sqlite-utils version) and SQLite's own tables."""
+    if table == MIGRATIONS_TABLE and kind in ("table", "index"):
+        return True
+    return kind == "table" and (name == "sqlite_sequence" or name.startswith("sqlite_stat"))
+
+
+def foreign_objects(conn: sqlite3.Connection, version: int) -> list[tuple[str, str]]:
+    """(type, name) of every trigger, view, table or index prep's schema at `version` lacks."""
+    want = expected_schema(version)
+    return sorted(
+        key
+        for key, (table, _) in _schema_of(conn).items()
+        if key not in want and not _own(key[0], key[1], table)
+    )
+
+
 def schema_problem(conn: sqlite3.Connection, version: int) -> str | None:
     """Why the file's schema is not the one prep creates at `version` (None if it is)."""
     from .store import MIGRATIONS
@@ -345,12 +363,8 @@ def schema_problem(conn: sqlite3.Connection, version: int) -> str | None:
         return f"schema version {version} is not one prep made"
     want = expected_schema(version)
     have = _schema_of(conn)
-
-    def own(key: tuple[str, str], table: str) -> bool:  # sqlite-utils' record, any version
-        return table == MIGRATIONS_TABLE and key[0] in ("table", "index")
-
     for key, (table, sql) in sorted(have.items()):
-        if own(key, table):
+        if _own(key[0], key[1], table):
             continue
         if key not in want:
             kind, name = key
@@ -358,7 +372,7 @@ def schema_problem(conn: sqlite3.Connection, version: int) -> str | None:
         if want[key] != (table, sql):
             return f"{key[0]} {key[1]!r} is not defined as prep defines it"
     for key, (table, _) in sorted(want.items()):
-        if key not in have and not own(key, table):
+        if key not in have and not _own(key[0], key[1], table):
             return f"it lacks {key[0]} {key[1]!r}"
     if ("table", MIGRATIONS_TABLE) not in have:
         return f"it lacks table {MIGRATIONS_TABLE!r}"

@@ -52,6 +52,8 @@ class Report:
     alias_cycles: list[str] = field(default_factory=list)
     last_backup: str | None = None
     backups: int = 0
+    foreign: list[str] = field(default_factory=list)  # triggers, views, tables prep never made
+    dropped: list[str] = field(default_factory=list)  # of those, the triggers and views removed
 
     @property
     def healthy_file(self) -> bool:
@@ -129,7 +131,7 @@ def doctor(
     # A dry run reads in one transaction too, so its report is of one moment.
     with store.write() if fix else _reading(conn):
         _repair(store, scheduler, report, fix)
-    report.fixed = fix and bool(report.changed or report.alias_moved)
+    report.fixed = fix and bool(report.changed or report.alias_moved or report.dropped)
     for cid, n, q in conn.execute(
         "SELECT c.id, (SELECT COUNT(*) FROM reviews r WHERE r.card_id = c.id), c.q "
         "FROM cards c WHERE c.active = 0 ORDER BY c.deck, c.position"
@@ -162,6 +164,7 @@ def _repair(store: Store, scheduler: Scheduler, report: Report, fix: bool) -> No
     """Move reviews filed under renamed ids, then rebuild every state that differs from the
     replay of its log; inside the caller's transaction."""
     conn = store.conn
+    _foreign(conn, report, fix)
     aliases = {r[0]: r[1] for r in conn.execute("SELECT old_id, new_id FROM card_aliases")}
     report.aliases = len(aliases)
     moves: dict[str, str] = {}
@@ -190,3 +193,17 @@ def _repair(store: Store, scheduler: Scheduler, report: Report, fix: bool) -> No
                 store._put_state(conn, replayed[cid])
             else:
                 conn.execute("DELETE FROM card_state WHERE card_id = ?", (cid,))
+
+
+def _foreign(conn: sqlite3.Connection, report: Report, fix: bool) -> None:
+    """Objects prep never creates. A trigger or a view holds no data and may act on every
+    grade (delete it, change it): with `fix` they go. Extra tables and indexes are named."""
+    from .backup import foreign_objects
+
+    version = conn.execute("PRAGMA user_version").fetchone()[0]
+    for kind, name in foreign_objects(conn, version):
+        report.foreign.append(f"{kind} {name}")
+        if fix and kind in ("trigger", "view"):
+            quoted = '"' + name.replace('"', '""') + '"'
+            conn.execute(f"DROP {kind.upper()} {quoted}")
+            report.dropped.append(f"{kind} {name}")

@@ -191,3 +191,26 @@ def test_doctor_moves_reviews_of_renamed_ids_in_the_same_transaction(tmp_path, f
     report = doctor.doctor(store, sched, fix=fix, integrity=["ok"])
     assert report.alias_moved == 1 and report.fixed is fix
     assert len(store.reviews_of("new")) == (1 if fix else 0)
+
+
+# --- D9, in the live database: doctor does not call a trigger that eats grades healthy -----------
+def test_doctor_removes_a_trigger_that_eats_every_grade_and_names_extra_tables(ws, cli):
+    env = {"PREP_NOW": "2026-11-26T09:00:00Z"}
+    assert cli("-w", str(ws), "drill", input="\n3\nq\n", env=env).returncode == 0
+    db = ws / ".prep" / "prep.db"
+    with sqlite3.connect(db) as conn:
+        conn.executescript(
+            "CREATE TRIGGER eat AFTER INSERT ON reviews BEGIN DELETE FROM reviews; END;"
+            "CREATE VIEW peek AS SELECT * FROM reviews; CREATE TABLE notes (x);"
+        )
+    dry = cli("-w", str(ws), "doctor", "--dry-run", env=env)
+    assert "not prep's, to remove (run without --dry-run): trigger eat, view peek" in dry.stdout
+    r = cli("-w", str(ws), "doctor", env=env)
+    assert r.returncode == 0, r.stderr
+    assert "schema       removed what prep never creates: trigger eat, view peek" in r.stdout
+    assert "not prep's, left as they are: table notes" in r.stdout
+    assert cli("-w", str(ws), "drill", input="\n3\nq\n", env=env).returncode == 0
+    with sqlite3.connect(db) as conn:
+        assert conn.execute("SELECT COUNT(*) FROM reviews").fetchone() == (2,)
+    data = json.loads(cli("-w", str(ws), "doctor", "--json", env=env).stdout)
+    assert data["foreign"] == ["table notes"] and data["dropped"] == []

@@ -193,6 +193,16 @@ def register(app: typer.Typer) -> None:
             return
         out = typer.echo
         out("database     ok (integrity_check)")
+        if report.dropped:
+            out(f"schema       removed what prep never creates: {_ids(report.dropped)}")
+        would = [x for x in report.foreign if x.startswith(("trigger ", "view ")) and dry_run]
+        if would:
+            out(
+                f"schema       warning: not prep's, to remove (run without --dry-run): {_ids(would)}"
+            )
+        left = [x for x in report.foreign if x.startswith(("table ", "index "))]
+        if left:
+            out(f"schema       warning: not prep's, left as they are: {_ids(left)}")
         out(f"reviews      {report.reviews} on {report.cards_with_reviews} card(s)")
         if not report.changed:
             out("card state   ok: every card matches its review log")
