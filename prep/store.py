@@ -126,15 +126,15 @@ def m004_undone(db: Any) -> None:
 
 
 def m005_harden_b(db: Any) -> None:
-    # The order grades were made on this machine (1, 2, 3, ...); NULL for a review that
-    # `prep log import` brought in. Undo takes back the highest: the person's own last
-    # grade, whatever the clocks of other machines wrote into `reviewed_at`. Reviews
-    # from before this column existed count as made here, in the order they were added.
+    # The grades made on this machine, in the order they were made (seq 1, 2, 3, ...);
+    # a review that `prep log import` brought in has no row. Undo takes back the highest:
+    # the person's own last grade, whatever the clocks of other machines wrote into
+    # `reviewed_at`. Reviews from before this table count as made here, in the order
+    # they were added.
     db.executescript(
         """
-        ALTER TABLE reviews ADD COLUMN local_seq INTEGER;
-        UPDATE reviews SET local_seq = rowid;
-        CREATE UNIQUE INDEX reviews_local_seq ON reviews(local_seq);
+        CREATE TABLE local_grades (seq INTEGER PRIMARY KEY, uuid TEXT NOT NULL UNIQUE);
+        INSERT INTO local_grades (uuid) SELECT uuid FROM reviews ORDER BY rowid;
         """
     )
 
@@ -603,11 +603,11 @@ class Store:
                 new = scheduler.replay(card_id, [*self.reviews_of(card_id), review])
             else:
                 new = scheduler.apply(st, review)
-            seq = conn.execute("SELECT COALESCE(MAX(local_seq), 0) + 1 FROM reviews").fetchone()[0]
             conn.execute(
-                f"INSERT INTO reviews ({REVIEW_COLS}, session, local_seq) VALUES (?,?,?,?,?,?,?,?)",
-                (review.uuid, card_id, rating, iso(at), review.duration_ms, source, session, seq),
+                f"INSERT INTO reviews ({REVIEW_COLS}, session) VALUES (?,?,?,?,?,?,?)",
+                (review.uuid, card_id, rating, iso(at), review.duration_ms, source, session),
             )
+            conn.execute("INSERT INTO local_grades (uuid) VALUES (?)", (review.uuid,))
             if new is not st:
                 self._put_state(conn, new)
             if extra is not None:
@@ -644,12 +644,13 @@ class Store:
         """The last grade made on this machine (of a session, or of all), by the order
         grades were made, not by their times: a review brought in by `log import` (from
         a machine whose clock runs ahead, say) is never it."""
-        sql = f"SELECT {REVIEW_COLS} FROM reviews WHERE local_seq IS NOT NULL"
+        cols = ", ".join(f"r.{c.strip()}" for c in REVIEW_COLS.split(","))
+        sql = f"SELECT {cols} FROM local_grades g JOIN reviews r ON r.uuid = g.uuid"
         args: tuple[str, ...] = ()
         if session:
-            sql += " AND session = ?"
+            sql += " WHERE r.session = ?"
             args = (session,)
-        row = self.conn.execute(sql + " ORDER BY local_seq DESC LIMIT 1", args).fetchone()
+        row = self.conn.execute(sql + " ORDER BY g.seq DESC LIMIT 1", args).fetchone()
         return _review(row) if row else None
 
     def undo(
@@ -679,6 +680,7 @@ class Store:
 
         row = conn.execute("SELECT card_id FROM reviews WHERE uuid = ?", (uuid,)).fetchone()
         conn.execute("DELETE FROM reviews WHERE uuid = ?", (uuid,))
+        conn.execute("DELETE FROM local_grades WHERE uuid = ?", (uuid,))
         conn.execute(
             "UPDATE mock_answers SET review_uuid = NULL, rating = NULL WHERE review_uuid = ?",
             (uuid,),
