@@ -214,3 +214,26 @@ def test_doctor_removes_a_trigger_that_eats_every_grade_and_names_extra_tables(w
         assert conn.execute("SELECT COUNT(*) FROM reviews").fetchone() == (2,)
     data = json.loads(cli("-w", str(ws), "doctor", "--json", env=env).stdout)
     assert data["foreign"] == ["table notes"] and data["dropped"] == []
+
+
+def test_prep_undo_after_importing_a_log_from_a_clock_ahead_takes_back_my_grade(ws, cli, tmp_path):
+    env = {"PREP_NOW": "2026-11-26T09:00:00Z"}
+    drilled = cli("-w", str(ws), "drill", input="\n3\nq\n", env=env)
+    assert drilled.returncode == 0, drilled.stderr
+    mine = drilled.stdout.split("✓ ", 1)[1].split()[0]
+    store = Store(ws / ".prep" / "prep.db")
+    other = store.conn.execute(
+        "SELECT id FROM cards WHERE active = 1 AND id != ? ORDER BY id LIMIT 1", (mine,)
+    ).fetchone()[0]
+    store.close()
+    log = _ahead_export(tmp_path, other, 3)  # 12:00Z, three hours after this machine's grade
+    assert cli("-w", str(ws), "log", "import", str(log), env=env).returncode == 0
+    r = cli("-w", str(ws), "undo", env=env)
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.startswith(f"Undid Good on {mine}:")
+    assert cli("-w", str(ws), "undo", env=env).stdout.strip() == "Nothing to undo."
+    exported = tmp_path / "out.jsonl"
+    assert cli("-w", str(ws), "log", "export", str(exported), env=env).returncode == 0
+    lines = [json.loads(x) for x in exported.read_text(encoding="utf-8").splitlines()]
+    assert [x["card_id"] for x in lines if "uuid" in x] == [other]  # the import still stands
+    assert [x["card_id"] for x in lines if "undone" in x] == [mine]
