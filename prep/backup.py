@@ -303,6 +303,8 @@ TIME_COLUMNS = (
     ("card_state", "last_review"), ("card_state", "first_review"),
 )  # fmt: skip
 
+LATEST_DUE = "9999-12-31T23:59:59.999999Z"
+
 Schema = dict[tuple[str, str], tuple[str, str | None]]
 
 
@@ -392,7 +394,8 @@ def time_problem(conn: sqlite3.Connection) -> str | None:
             f"SELECT {col} FROM {table} WHERE {col} IS NOT NULL AND "  # noqa: S608 - fixed names
             f"(typeof({col}) != 'text' OR length({col}) != {len(low)} OR {col} < ? OR {col} >= ?)"
             " LIMIT 1",
-            (low, high),
+            # A due date may lie up to a century past the last time a grade can have.
+            (low, LATEST_DUE if col == "due" else high),
         ).fetchone()
         if row is not None:
             return f"{table}.{col} holds {str(row[0])[:40]!r}, not a time from {TIME_RANGE}"

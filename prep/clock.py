@@ -66,9 +66,20 @@ def iso(dt: datetime) -> str:
 
 
 def parse_iso(text: str) -> datetime:
+    given = text
     if text.endswith("Z"):
         text = text[:-1] + "+00:00"
-    dt = datetime.fromisoformat(text)
+    try:
+        dt = datetime.fromisoformat(text)
+    except ValueError:
+        from .errors import TimeValueError
+
+        # Read from the database, a time written by an older prep (a year without its
+        # zeros) would stop every command for good: say what to do instead.
+        raise TimeValueError(
+            f"cannot read the time {given!r:.40}; if the database holds it, "
+            "`prep doctor` takes it out"
+        ) from None
     if dt.tzinfo is None:
         dt = dt.replace(tzinfo=UTC)
     return dt.astimezone(UTC)

@@ -52,6 +52,7 @@ class Report:
     alias_cycles: list[str] = field(default_factory=list)
     last_backup: str | None = None
     backups: int = 0
+    bad_times: list[str] = field(default_factory=list)  # reviews dated outside the range
     foreign: list[str] = field(default_factory=list)  # triggers, views, tables prep never made
     dropped: list[str] = field(default_factory=list)  # of those, the triggers and views removed
 
@@ -75,19 +76,26 @@ def resolve_alias(aliases: dict[str, str], card_id: str) -> str | None:
 def diff_states(store: Store, scheduler: Scheduler) -> tuple[list[str], dict[str, CardState]]:
     """Card ids whose cached state differs from the replay of their log, and the replays."""
     from .schedule import NEW
+    from .store import REVIEW_COLS, STATE_COLS, _review, _state
 
-    stored = store.states()
+    stored: dict[str, CardState | None] = {}
+    for row in store.conn.execute(f"SELECT {STATE_COLS} FROM card_state"):
+        try:
+            stored[row[0]] = _state(row)
+        except ValueError:  # a time it cannot read: it differs from any replay
+            stored[row[0]] = None
     by_card: dict[str, list[Any]] = {}
-    from .store import REVIEW_COLS, _review
-
     for row in store.conn.execute(f"SELECT {REVIEW_COLS} FROM reviews"):
-        by_card.setdefault(row[1], []).append(_review(row))
+        try:
+            by_card.setdefault(row[1], []).append(_review(row))
+        except ValueError:  # dated outside the range: doctor takes it out (see _bad_times)
+            continue
     replayed = {cid: scheduler.replay(cid, revs) for cid, revs in by_card.items()}
     changed = []
     for cid, st in replayed.items():
         old = stored.get(cid)
         if old is None:
-            if not (st.state == NEW and st.reps == 0):
+            if cid in stored or not (st.state == NEW and st.reps == 0):
                 changed.append(cid)
         elif old != st:
             changed.append(cid)
@@ -131,7 +139,9 @@ def doctor(
     # A dry run reads in one transaction too, so its report is of one moment.
     with store.write() if fix else _reading(conn):
         _repair(store, scheduler, report, fix)
-    report.fixed = fix and bool(report.changed or report.alias_moved or report.dropped)
+    report.fixed = fix and bool(
+        report.changed or report.alias_moved or report.dropped or report.bad_times
+    )
     for cid, n, q in conn.execute(
         "SELECT c.id, (SELECT COUNT(*) FROM reviews r WHERE r.card_id = c.id), c.q "
         "FROM cards c WHERE c.active = 0 ORDER BY c.deck, c.position"
@@ -165,6 +175,7 @@ def _repair(store: Store, scheduler: Scheduler, report: Report, fix: bool) -> No
     replay of its log; inside the caller's transaction."""
     conn = store.conn
     _foreign(conn, report, fix)
+    _bad_times(store, report, fix)
     aliases = {r[0]: r[1] for r in conn.execute("SELECT old_id, new_id FROM card_aliases")}
     report.aliases = len(aliases)
     moves: dict[str, str] = {}
@@ -207,3 +218,36 @@ def _foreign(conn: sqlite3.Connection, report: Report, fix: bool) -> None:
             quoted = '"' + name.replace('"', '""') + '"'
             conn.execute(f"DROP {kind.upper()} {quoted}")
             report.dropped.append(f"{kind} {name}")
+
+
+def _bad_times(store: Store, report: Report, fix: bool) -> None:
+    """Reviews dated outside the range prep supports, or in a form it cannot read (a year
+    without its zeros, from an older prep): with `fix` they are taken out as undone, so no
+    export brings them back; card states and undo dates it cannot read are rebuilt."""
+    from datetime import datetime, timezone
+
+    from .clock import MAX_TIME, MIN_TIME, iso
+
+    conn = store.conn
+    low, high = iso(MIN_TIME), iso(MAX_TIME)
+    bad = "typeof({c}) != 'text' OR length({c}) != 27 OR {c} < ? OR {c} >= ?"
+    rows = conn.execute(
+        f"SELECT uuid, card_id, reviewed_at FROM reviews WHERE {bad.format(c='reviewed_at')}",
+        (low, high),
+    ).fetchall()
+    for _, card_id, at in rows:
+        report.bad_times.append(f"{card_id} at {str(at)[:32]!r}")
+    if not fix:
+        return
+    now = datetime.now(timezone.utc)
+    for uuid, card_id, _ in rows:
+        store.forget(conn, uuid, card_id, now)
+    conn.execute(
+        f"UPDATE undone SET undone_at = ? WHERE {bad.format(c='undone_at')}", (iso(now), low, high)
+    )
+    from .backup import LATEST_DUE
+
+    cols = ("due", "last_review", "first_review")
+    where = " OR ".join(f"({c} IS NOT NULL AND ({bad.format(c=c)}))" for c in cols)
+    args = [x for c in cols for x in (low, LATEST_DUE if c == "due" else high)]
+    conn.execute(f"DELETE FROM card_state WHERE {where}", args)

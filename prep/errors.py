@@ -59,3 +59,8 @@ def database_error(exc: BaseException) -> str:
     if isinstance(exc, sqlite3.OperationalError):  # e.g. disk full, read-only folder: not damage
         return f"the database could not be used: {exc}"
     return f"the database is damaged ({exc}); run `prep doctor`, or `prep restore` a backup"
+
+
+class TimeValueError(PrepError, ValueError):
+    """A time that cannot be read. Also a ValueError, so every reader of input that
+    catches ValueError for a bad date still words its own message."""

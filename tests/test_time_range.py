@@ -192,3 +192,44 @@ def test_a_date_on_the_command_line_outside_the_range_is_refused(text):
 def test_plan_interview_outside_the_range_is_one_error(ws, cli):
     line = _one_error_line(cli("-w", str(ws), "plan", "--interview", "9999-12-31", env=NOW))
     assert "outside the range" in line
+
+
+# --- D12: a database that already holds such a time (written by an older prep) -------------
+def test_a_stored_year_without_zeros_is_one_error_pointing_to_doctor_which_takes_it_out(ws, cli):
+    import sqlite3
+
+    assert cli("-w", str(ws), "drill", input="\n3\n\n3\nq\n", env=NOW).returncode == 0
+    db = ws / ".prep" / "prep.db"
+    with sqlite3.connect(db) as conn:  # what an older prep stored for PREP_NOW=0001-01-02
+        card = conn.execute("SELECT card_id FROM reviews ORDER BY reviewed_at LIMIT 1").fetchone()[
+            0
+        ]
+        conn.execute(
+            "UPDATE reviews SET reviewed_at = '1-01-02T00:00:00.000000Z' WHERE card_id = ?", (card,)
+        )
+        conn.execute(
+            "UPDATE card_state SET last_review = '1-01-02T00:00:00.000000Z' WHERE card_id = ?",
+            (card,),
+        )
+        conn.execute(
+            "INSERT INTO undone VALUES ('3b241101-e2bb-4255-8caf-4136c566a962', 'x', "
+            "'1-01-01T00:00:00.000000Z')"
+        )
+    for args in (["stats"], ["cheatsheet", "-o", str(ws / "c.md")]):
+        line = _one_error_line(cli("-w", str(ws), *args, env=NOW))
+        assert "prep doctor" in line, (args, line)
+    drill = cli("-w", str(ws), "drill", input="q\n", env=NOW)
+    assert "Traceback" not in drill.stderr
+    dry = cli("-w", str(ws), "doctor", "--dry-run", env=NOW)
+    assert dry.returncode == 0, dry.stderr
+    assert "1 review(s) dated outside 1970-01-01 to 8999-12-31 to take out" in dry.stdout
+    r = cli("-w", str(ws), "doctor", env=NOW)
+    assert r.returncode == 0, r.stderr
+    assert "taken out, as undone" in r.stdout
+    for args in (["stats"], ["status"], ["doctor"], ["cheatsheet", "-o", str(ws / "c.md")]):
+        ok = cli("-w", str(ws), *args, env=NOW)
+        assert ok.returncode == 0, (args, ok.stderr)
+    assert "card state   ok" in cli("-w", str(ws), "doctor", env=NOW).stdout
+    out = ws / "log.jsonl"
+    assert cli("-w", str(ws), "log", "export", str(out), env=NOW).returncode == 0
+    assert len(logsync.read(out, now=T0 + timedelta(days=1))) == 3  # 1 review, 2 undone lines

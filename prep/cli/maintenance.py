@@ -200,6 +200,14 @@ def register(app: typer.Typer) -> None:
             out(
                 f"schema       warning: not prep's, to remove (run without --dry-run): {_ids(would)}"
             )
+        if report.bad_times:
+            from ..clock import TIME_RANGE
+
+            verb = "to take out (run without --dry-run)" if dry_run else "taken out, as undone"
+            out(
+                f"times        {len(report.bad_times)} review(s) dated outside {TIME_RANGE} "
+                f"{verb}: {_ids(report.bad_times, 3)}"
+            )
         left = [x for x in report.foreign if x.startswith(("table ", "index "))]
         if left:
             out(f"schema       warning: not prep's, left as they are: {_ids(left)}")
