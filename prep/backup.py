@@ -9,8 +9,15 @@ whole or not at all, even when the process is killed half-way.
 Automatic backups live in `<db folder>/backups/` as `auto-YYYY-MM-DD.db`,
 made by the first write of a day (see `Store._before_first_write`), and are
 rotated: the 7 newest days, plus the newest backup of each of the 4 weeks
-before those. Explicit backups (`prep backup`) and the safety copy taken
-before a restore are never rotated away.
+before those. A backup dated after today (made while the clock ran ahead)
+ranks below every real day, so it is the first to go and never pushes out
+today's. Explicit backups (`prep backup`) and the safety copy taken before a
+restore are never rotated away. The daily backup is skipped, with a note,
+when the disk could not hold it and still leave room for the grade after it.
+
+Restore checks that a file holds exactly what prep creates (tables, indexes,
+no triggers or views), brings a copy of it up to date, and only then
+replaces the live database's content.
 """
 
 from __future__ import annotations
@@ -38,6 +45,9 @@ AUTO_RE = re.compile(r"^auto-(\d{4}-\d{2}-\d{2})\.db$")
 STALE_TMP_S = 3600
 REQUIRED_TABLES = ("cards", "reviews", "card_state", "meta")
 SQLITE_MAGIC = b"SQLite format 3\x00"
+# Room the daily backup leaves free after itself for the grade it runs before (the
+# WAL, a checkpoint): at least this, and at least the size of the database.
+RESERVE_BYTES = 64 * 1024 * 1024
 
 
 def backups_dir(db_path: Path) -> Path:
@@ -76,18 +86,40 @@ def _local_today() -> date:
     return clock.now().astimezone(clock.local_tz()).date()
 
 
+def _free_bytes(folder: Path) -> int:
+    import shutil
+
+    return shutil.disk_usage(folder).free
+
+
+def _copy_size(conn: sqlite3.Connection) -> int:
+    """About the size of a `VACUUM INTO` copy: the pages in use."""
+    size = conn.execute("PRAGMA page_size").fetchone()[0]
+    pages = conn.execute("PRAGMA page_count").fetchone()[0]
+    free = conn.execute("PRAGMA freelist_count").fetchone()[0]
+    return int(size) * max(0, int(pages) - int(free))
+
+
+def _mb(n: int) -> str:
+    return f"{n / 1024 / 1024:.1f} MB"
+
+
 def daily_backup(store: Store, today: date | None = None) -> Path | None:
     """Today's automatic backup, if there is none yet and anything worth keeping.
 
     Called before the first write of each process, so it must be cheap when
     there is nothing to do (one stat) and must never stop the write it
-    precedes: a failure is reported as a warning and the write goes on.
+    precedes: a failure, or a disk too full to hold the copy and still leave
+    room for that write, is reported as a warning and the write goes on.
     """
     try:
         if not store.path.is_file():
             return None
         folder = backups_dir(store.path)
-        today = today or _local_today()
+        try:
+            today = today or _local_today()
+        except PrepError:  # PREP_NOW out of range: the command itself says so
+            return None
         dest = folder / f"auto-{today.isoformat()}.db"
         if dest.exists():
             return None
@@ -103,10 +135,20 @@ def daily_backup(store: Store, today: date | None = None) -> Path | None:
                 "made (older ones are kept); run `prep doctor`\n"
             )
             return None
+        folder.mkdir(parents=True, exist_ok=True)
+        need = _copy_size(store.conn)
+        free = _free_bytes(folder)
+        if free < need + max(RESERVE_BYTES, need):
+            sys.stderr.write(
+                f"warning: automatic backup skipped: {_mb(free)} free in {folder}, and a "
+                f"{_mb(need)} copy must leave room for your grades; free some space "
+                "(older backups are kept)\n"
+            )
+            return None
         snapshot(store.conn, dest)
-        rotate(folder)
+        rotate(folder, today=today)
         return dest
-    except (OSError, sqlite3.Error) as exc:
+    except Exception as exc:  # noqa: BLE001 - the grade after it must go on whatever happened
         sys.stderr.write(f"warning: automatic backup skipped: {exc}\n")
         return None
 
@@ -147,9 +189,19 @@ def list_backups(db_path: Path) -> list[BackupFile]:
     return out
 
 
-def to_keep(days: list[date], daily: int = KEEP_DAILY, weekly: int = KEEP_WEEKLY) -> set[date]:
-    """The 7 newest days, plus the newest day of each of the 4 ISO weeks before them."""
-    ordered = sorted(set(days), reverse=True)
+def to_keep(
+    days: list[date],
+    daily: int = KEEP_DAILY,
+    weekly: int = KEEP_WEEKLY,
+    today: date | None = None,
+) -> set[date]:
+    """The 7 newest days, plus the newest day of each of the 4 ISO weeks before them.
+
+    With `today`, days after it (written while the clock ran ahead) rank below
+    every day up to today: they go first, and today's backup is always kept.
+    """
+    ordered = sorted((d for d in set(days) if today is None or d <= today), reverse=True)
+    ordered += sorted((d for d in set(days) if today is not None and d > today), reverse=True)
     keep = set(ordered[:daily])
     weeks: list[tuple[int, int]] = []
     for d in ordered[daily:]:
@@ -163,7 +215,9 @@ def to_keep(days: list[date], daily: int = KEEP_DAILY, weekly: int = KEEP_WEEKLY
     return keep
 
 
-def rotate(folder: Path, daily: int = KEEP_DAILY, weekly: int = KEEP_WEEKLY) -> list[Path]:
+def rotate(
+    folder: Path, daily: int = KEEP_DAILY, weekly: int = KEEP_WEEKLY, today: date | None = None
+) -> list[Path]:
     """Delete automatic backups outside the rotation and stale temporary files."""
     removed: list[Path] = []
     autos: dict[date, Path] = {}
@@ -179,7 +233,7 @@ def rotate(folder: Path, daily: int = KEEP_DAILY, weekly: int = KEEP_WEEKLY) -> 
                     removed.append(Path(e.path))
             except OSError:
                 pass
-    keep = to_keep(list(autos), daily, weekly)
+    keep = to_keep(list(autos), daily, weekly, today)
     for day, path in autos.items():
         if day not in keep:
             try:
@@ -240,8 +294,116 @@ def _connect_ro(path: Path) -> sqlite3.Connection:
     return sqlite3.connect(f"file:{quote(str(path.resolve()))}?mode=ro", uri=True)
 
 
+# The table sqlite-utils keeps its record of migrations in; its exact definition
+# depends on the sqlite-utils version that made the file.
+MIGRATIONS_TABLE = "_sqlite_migrations"
+# Time columns, as prep writes them (fixed-width UTC text): a restored file is checked too.
+TIME_COLUMNS = (
+    ("reviews", "reviewed_at"), ("undone", "undone_at"), ("card_state", "due"),
+    ("card_state", "last_review"), ("card_state", "first_review"),
+)  # fmt: skip
+
+LATEST_DUE = "9999-12-31T23:59:59.999999Z"
+
+Schema = dict[tuple[str, str], tuple[str, str | None]]
+
+
+def _schema_of(conn: sqlite3.Connection) -> Schema:
+    """Every object in the file: (type, name) -> (its table, its SQL with spaces evened)."""
+    out: Schema = {}
+    for kind, name, table, sql in conn.execute(
+        "SELECT type, name, tbl_name, sql FROM sqlite_master"
+    ):
+        out[(kind, name)] = (table, " ".join(sql.split()) if sql else None)
+    return out
+
+
+_expected: dict[int, Schema] = {}
+
+
+def expected_schema(version: int) -> Schema:
+    """What prep's first `version` migrations create, built in memory."""
+    if version not in _expected:
+        from sqlite_utils import Database
+        from sqlite_utils.migrations import Migrations
+
+        from .store import MIGRATIONS
+
+        conn = sqlite3.connect(":memory:", isolation_level=None)
+        migrations = Migrations("prep")
+        for fn in MIGRATIONS[:version]:
+            migrations()(fn)
+        migrations.apply(Database(conn))
+        _expected[version] = _schema_of(conn)
+        conn.close()
+    return _expected[version]
+
+
+def _own(kind: str, name: str, table: str) -> bool:
+    """Objects that are prep's whatever their exact form: sqlite-utils' record of migrations
+    (its definition varies with the sqlite-utils version) and SQLite's own tables."""
+    if table == MIGRATIONS_TABLE and kind in ("table", "index"):
+        return True
+    return kind == "table" and (name == "sqlite_sequence" or name.startswith("sqlite_stat"))
+
+
+def foreign_objects(conn: sqlite3.Connection, version: int) -> list[tuple[str, str]]:
+    """(type, name) of every trigger, view, table or index prep's schema at `version` lacks."""
+    want = expected_schema(version)
+    return sorted(
+        key
+        for key, (table, _) in _schema_of(conn).items()
+        if key not in want and not _own(key[0], key[1], table)
+    )
+
+
+def schema_problem(conn: sqlite3.Connection, version: int) -> str | None:
+    """Why the file's schema is not the one prep creates at `version` (None if it is)."""
+    from .store import MIGRATIONS
+
+    if not 1 <= version <= len(MIGRATIONS):
+        return f"schema version {version} is not one prep made"
+    want = expected_schema(version)
+    have = _schema_of(conn)
+    for key, (table, sql) in sorted(have.items()):
+        if _own(key[0], key[1], table):
+            continue
+        if key not in want:
+            kind, name = key
+            return f"it holds {kind} {name!r}, which prep does not create"
+        if want[key] != (table, sql):
+            return f"{key[0]} {key[1]!r} is not defined as prep defines it"
+    for key, (table, _) in sorted(want.items()):
+        if key not in have and not _own(key[0], key[1], table):
+            return f"it lacks {key[0]} {key[1]!r}"
+    if ("table", MIGRATIONS_TABLE) not in have:
+        return f"it lacks table {MIGRATIONS_TABLE!r}"
+    return None
+
+
+def time_problem(conn: sqlite3.Connection) -> str | None:
+    """A time outside the range prep supports, or not in its fixed-width form."""
+    from .clock import MAX_TIME, MIN_TIME, TIME_RANGE, iso
+
+    tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")}
+    low, high = iso(MIN_TIME), iso(MAX_TIME)
+    for table, col in TIME_COLUMNS:
+        if table not in tables:
+            continue
+        row = conn.execute(
+            f"SELECT {col} FROM {table} WHERE {col} IS NOT NULL AND "  # noqa: S608 - fixed names
+            f"(typeof({col}) != 'text' OR length({col}) != {len(low)} OR {col} < ? OR {col} >= ?)"
+            " LIMIT 1",
+            # A due date may lie up to a century past the last time a grade can have.
+            (low, LATEST_DUE if col == "due" else high),
+        ).fetchone()
+        if row is not None:
+            return f"{table}.{col} holds {str(row[0])[:40]!r}, not a time from {TIME_RANGE}"
+    return None
+
+
 def inspect(path: Path) -> Inspected:
-    """Check that a file is a whole prep database; say what is in it."""
+    """Check that a file is a whole prep database, as prep made it; say what is in it."""
     from .store import SCHEMA_VERSION
 
     if not path.is_file():
@@ -270,6 +432,10 @@ def inspect(path: Path) -> Inspected:
         schema = conn.execute("PRAGMA user_version").fetchone()[0]
         if schema > SCHEMA_VERSION:
             raise PrepError(f"{path}: made by a newer prep (schema {schema}); upgrade prep")
+        # A trigger, a view or an altered table would act on every later grade.
+        problem = schema_problem(conn, schema) or time_problem(conn)
+        if problem:
+            raise PrepError(f"{path}: not a database as prep makes it: {problem}")
         reviews, last = conn.execute("SELECT COUNT(*), MAX(reviewed_at) FROM reviews").fetchone()
         cards = conn.execute("SELECT COUNT(*) FROM cards").fetchone()[0]
     except sqlite3.Error as exc:
@@ -286,43 +452,99 @@ class Restored:
     reviews_before: int
 
 
+def _busy(store: Store, exc: sqlite3.Error) -> PrepError | None:
+    if "locked" in str(exc) or "busy" in str(exc):
+        return PrepError(
+            f"{store.path}: the database is busy (another prep is writing); "
+            "nothing was restored, try again"
+        )
+    return None
+
+
+def _prepared_copy(store: Store, source: Path, info: Inspected, dest: Path) -> None:
+    """Copy `source` to `dest`, bring the copy up to the current schema, check it again."""
+    from .store import SCHEMA_VERSION, migrate_connection
+
+    src = _connect_ro(source)
+    try:
+        out = sqlite3.connect(str(dest), isolation_level=None)
+        try:
+            src.backup(out)
+            if info.schema < SCHEMA_VERSION:
+                try:
+                    migrate_connection(out)
+                except sqlite3.Error as exc:
+                    raise PrepError(
+                        f"{source}: cannot be brought up to date (schema {info.schema} to "
+                        f"{SCHEMA_VERSION}: {exc}); nothing was changed"
+                    ) from exc
+            problem = schema_problem(out, out.execute("PRAGMA user_version").fetchone()[0])
+            if problem is None and out.execute("PRAGMA user_version").fetchone()[0] != (
+                SCHEMA_VERSION
+            ):
+                problem = "its schema version did not reach the current one"
+            if problem:
+                raise PrepError(
+                    f"{source}: brought up to date, it is not a database as prep makes it "
+                    f"({problem}); nothing was changed"
+                )
+        finally:
+            out.close()
+    finally:
+        src.close()
+
+
 def restore(store: Store, source: Path, now: datetime | None = None) -> Restored:
     """Replace the database's content with a backup's, keeping a copy of the current one first.
 
-    The content goes in through SQLite's backup API on the open connection,
-    under the database's own locks: another prep sees either the old or the
-    new database, never a mix.
+    The backup is checked, copied and brought up to date beside the database
+    first; only a copy that passes goes in, through SQLite's backup API on the
+    open connection, under the database's own locks: another prep sees either
+    the old or the new database, never a mix. A file that cannot be brought up
+    to date leaves the database as it was.
     """
+    import secrets
+
     if source.resolve() == store.path.resolve():
         raise PrepError(f"{source}: that is the database itself")
     info = inspect(source)
-    before = store.conn.execute("SELECT COUNT(*) FROM reviews").fetchone()[0]
+    folder = backups_dir(store.path)
+    staged = folder / f".restore-{secrets.token_hex(6)}.tmp"
     try:
-        saved = snapshot(
-            store.conn, _free_name(backups_dir(store.path), "before-restore", now or _now())
-        )
-    except (OSError, sqlite3.Error) as exc:
-        raise PrepError(
-            f"{store.path}: cannot save the current database before restoring ({exc}); "
-            "nothing was changed"
-        ) from exc
-    src = _connect_ro(source)
-    try:
-        src.backup(store.conn)
-    except sqlite3.OperationalError as exc:
-        if "locked" in str(exc) or "busy" in str(exc):
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+            _prepared_copy(store, source, info, staged)
+        except sqlite3.Error as exc:
+            raise PrepError(f"{source}: cannot be copied ({exc}); nothing was changed") from exc
+        except OSError as exc:
             raise PrepError(
-                f"{store.path}: the database is busy (another prep is writing); "
-                "nothing was restored, try again"
+                f"{folder}: cannot stage the restore ({exc.strerror or exc}); nothing was changed"
             ) from exc
-        raise PrepError(f"{store.path}: restore failed: {exc}; nothing was changed") from exc
+        before = store.conn.execute("SELECT COUNT(*) FROM reviews").fetchone()[0]
+        try:
+            saved = snapshot(
+                store.conn, _free_name(backups_dir(store.path), "before-restore", now or _now())
+            )
+        except (OSError, sqlite3.Error) as exc:
+            raise PrepError(
+                f"{store.path}: cannot save the current database before restoring ({exc}); "
+                "nothing was changed"
+            ) from exc
+        src = sqlite3.connect(str(staged))
+        try:
+            src.backup(store.conn)
+        except sqlite3.OperationalError as exc:
+            raise _busy(store, exc) or PrepError(
+                f"{store.path}: restore failed: {exc}; nothing was changed"
+            ) from exc
+        finally:
+            src.close()
     finally:
-        src.close()
-    # An older backup may predate some migrations: bring it up to date now.
-    from .store import SCHEMA_VERSION
-
-    if info.schema < SCHEMA_VERSION:
-        store._migrate()
+        for end in ("", "-journal", "-wal", "-shm"):
+            try:
+                os.unlink(f"{staged}{end}")
+            except OSError:
+                pass
     return Restored(source=info, saved_to=saved, reviews_before=before)
 
 

@@ -7,6 +7,17 @@ from datetime import datetime, timedelta, timezone, tzinfo
 
 UTC = timezone.utc
 
+# The times prep works with: a review, an interview, "now". Outside this range the
+# date arithmetic of scheduling (intervals up to a century) would overflow, and a
+# year before 1970 is a wrong clock, not a review.
+MIN_TIME = datetime(1970, 1, 1, tzinfo=UTC)
+MAX_TIME = datetime(9000, 1, 1, tzinfo=UTC)
+TIME_RANGE = "1970-01-01 to 8999-12-31"
+
+
+def in_range(dt: datetime) -> bool:
+    return MIN_TIME <= dt < MAX_TIME
+
 
 class Clock:
     """The real clock. Tests pass a FakeClock instead."""
@@ -49,13 +60,26 @@ class FakeClock(Clock):
 
 def iso(dt: datetime) -> str:
     """Fixed-width UTC text, so string order is time order in SQLite."""
-    return dt.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    u = dt.astimezone(UTC)
+    # The year by hand: strftime("%Y") does not pad years below 1000 on every platform.
+    return f"{u.year:04d}-{u.month:02d}-{u.day:02d}T{u:%H:%M:%S}.{u.microsecond:06d}Z"
 
 
 def parse_iso(text: str) -> datetime:
+    given = text
     if text.endswith("Z"):
         text = text[:-1] + "+00:00"
-    dt = datetime.fromisoformat(text)
+    try:
+        dt = datetime.fromisoformat(text)
+    except ValueError:
+        from .errors import TimeValueError
+
+        # Read from the database, a time written by an older prep (a year without its
+        # zeros) would stop every command for good: say what to do instead.
+        raise TimeValueError(
+            f"cannot read the time {given!r:.40}; if the database holds it, "
+            "`prep doctor` takes it out"
+        ) from None
     if dt.tzinfo is None:
         dt = dt.replace(tzinfo=UTC)
     return dt.astimezone(UTC)
@@ -72,21 +96,26 @@ def day_start(now: datetime, tz: tzinfo, hour: int) -> datetime:
 
 def parse_when(text: str, tz: tzinfo) -> datetime:
     """Parse a user-given date or datetime; naive values are local time."""
+    from .errors import PrepError
+
     text = text.strip()
     try:
         if len(text) == 10:
             dt = datetime.fromisoformat(text + "T09:00:00")
         else:
             dt = datetime.fromisoformat(text.replace("Z", "+00:00").replace(" ", "T", 1))
+        if dt.tzinfo is None:
+            dt = dt.replace(tzinfo=tz)
+        dt = dt.astimezone(UTC)
     except ValueError as exc:
-        from .errors import PrepError
-
         raise PrepError(
             f"cannot read date {text!r}: use YYYY-MM-DD or YYYY-MM-DDTHH:MM[+09:00]"
         ) from exc
-    if dt.tzinfo is None:
-        dt = dt.replace(tzinfo=tz)
-    return dt.astimezone(UTC)
+    except OverflowError:  # in UTC it falls before year 1 or after 9999
+        dt = MAX_TIME
+    if not in_range(dt):
+        raise PrepError(f"date {text!r} is outside the range prep supports ({TIME_RANGE})")
+    return dt
 
 
 def default_clock() -> Clock:
@@ -95,11 +124,17 @@ def default_clock() -> Clock:
 
     frozen = os.environ.get("PREP_NOW")
     if frozen:
+        from .errors import PrepError
+
         try:
             at = parse_iso(frozen.strip())
-        except (ValueError, OverflowError):
-            from .errors import PrepError
-
+        except ValueError:
             raise PrepError(f"PREP_NOW: not an ISO date-time: {frozen!r}") from None
+        except OverflowError:  # in UTC it falls before year 1 or after 9999
+            at = MAX_TIME
+        if not in_range(at):
+            raise PrepError(
+                f"PREP_NOW: {frozen!r} is outside the range prep supports ({TIME_RANGE})"
+            )
         return FakeClock(at, tz=Clock().local_tz())
     return Clock()

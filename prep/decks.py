@@ -456,7 +456,9 @@ def deck_files(root: Path) -> list[Path]:
     folder = root / "decks"
     if not folder.is_dir():
         return []
-    return sorted(p for p in folder.iterdir() if p.suffix in (".yaml", ".yml") and p.is_file())
+    from .workspace import is_deck_name
+
+    return sorted(p for p in folder.iterdir() if is_deck_name(p.name) and p.is_file())
 
 
 def cross_check(

@@ -9,6 +9,8 @@ at all; the way out is a backup.
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -50,6 +52,9 @@ class Report:
     alias_cycles: list[str] = field(default_factory=list)
     last_backup: str | None = None
     backups: int = 0
+    bad_times: list[str] = field(default_factory=list)  # reviews dated outside the range
+    foreign: list[str] = field(default_factory=list)  # triggers, views, tables prep never made
+    dropped: list[str] = field(default_factory=list)  # of those, the triggers and views removed
 
     @property
     def healthy_file(self) -> bool:
@@ -63,31 +68,34 @@ class Report:
 
 def resolve_alias(aliases: dict[str, str], card_id: str) -> str | None:
     """Follow renames old -> new to the current id; None when they loop."""
-    seen = {card_id}
-    while card_id in aliases:
-        card_id = aliases[card_id]
-        if card_id in seen or len(seen) > ALIAS_HOPS:
-            return None
-        seen.add(card_id)
-    return card_id
+    from .store import resolve_alias as follow
+
+    return follow(aliases, card_id, ALIAS_HOPS)
 
 
 def diff_states(store: Store, scheduler: Scheduler) -> tuple[list[str], dict[str, CardState]]:
     """Card ids whose cached state differs from the replay of their log, and the replays."""
     from .schedule import NEW
+    from .store import REVIEW_COLS, STATE_COLS, _review, _state
 
-    stored = store.states()
+    stored: dict[str, CardState | None] = {}
+    for row in store.conn.execute(f"SELECT {STATE_COLS} FROM card_state"):
+        try:
+            stored[row[0]] = _state(row)
+        except ValueError:  # a time it cannot read: it differs from any replay
+            stored[row[0]] = None
     by_card: dict[str, list[Any]] = {}
-    from .store import REVIEW_COLS, _review
-
     for row in store.conn.execute(f"SELECT {REVIEW_COLS} FROM reviews"):
-        by_card.setdefault(row[1], []).append(_review(row))
+        try:
+            by_card.setdefault(row[1], []).append(_review(row))
+        except ValueError:  # dated outside the range: doctor takes it out (see _bad_times)
+            continue
     replayed = {cid: scheduler.replay(cid, revs) for cid, revs in by_card.items()}
     changed = []
     for cid, st in replayed.items():
         old = stored.get(cid)
         if old is None:
-            if not (st.state == NEW and st.reps == 0):
+            if cid in stored or not (st.state == NEW and st.reps == 0):
                 changed.append(cid)
         elif old != st:
             changed.append(cid)
@@ -126,42 +134,14 @@ def doctor(
     if not report.healthy_file:
         return report  # rebuilding on a damaged file could spread the damage
     conn = store.conn
-
-    aliases = {r[0]: r[1] for r in conn.execute("SELECT old_id, new_id FROM card_aliases")}
-    report.aliases = len(aliases)
-    moves: dict[str, str] = {}
-    for old in {r[0] for r in conn.execute("SELECT DISTINCT card_id FROM reviews")} & set(aliases):
-        new = resolve_alias(aliases, old)
-        if new is None:
-            report.alias_cycles.append(old)
-        else:
-            moves[old] = new
-    if moves:
-        report.alias_moved = sum(
-            conn.execute("SELECT COUNT(*) FROM reviews WHERE card_id = ?", (old,)).fetchone()[0]
-            for old in moves
-        )
-        if fix:
-            with store.write() as w:
-                for old, new in moves.items():
-                    w.execute("UPDATE reviews SET card_id = ? WHERE card_id = ?", (new, old))
-                    w.execute("DELETE FROM card_state WHERE card_id = ?", (old,))
-
-    changed, replayed = diff_states(store, scheduler)
-    report.changed = changed
-    report.reviews = conn.execute("SELECT COUNT(*) FROM reviews").fetchone()[0]
-    report.cards_with_reviews = len(replayed)
-    if changed and fix:
-        with store.write() as w:
-            for cid in changed:
-                if cid in replayed:
-                    store._put_state(w, replayed[cid])
-                else:
-                    w.execute("DELETE FROM card_state WHERE card_id = ?", (cid,))
-        report.fixed = True
-    elif fix and moves:
-        report.fixed = True
-
+    # One transaction from the first read to the last write: a grade from another
+    # terminal waits for the repair, or lands before it and is part of the replay.
+    # A dry run reads in one transaction too, so its report is of one moment.
+    with store.write() if fix else _reading(conn):
+        _repair(store, scheduler, report, fix)
+    report.fixed = fix and bool(
+        report.changed or report.alias_moved or report.dropped or report.bad_times
+    )
     for cid, n, q in conn.execute(
         "SELECT c.id, (SELECT COUNT(*) FROM reviews r WHERE r.card_id = c.id), c.q "
         "FROM cards c WHERE c.active = 0 ORDER BY c.deck, c.position"
@@ -179,3 +159,95 @@ def doctor(
     ):
         report.leeches.append(Leech(cid, lapses, q))
     return report
+
+
+@contextmanager
+def _reading(conn: sqlite3.Connection) -> Iterator[None]:
+    conn.execute("BEGIN")
+    try:
+        yield
+    finally:
+        conn.execute("ROLLBACK")
+
+
+def _repair(store: Store, scheduler: Scheduler, report: Report, fix: bool) -> None:
+    """Move reviews filed under renamed ids, then rebuild every state that differs from the
+    replay of its log; inside the caller's transaction."""
+    conn = store.conn
+    _foreign(conn, report, fix)
+    _bad_times(store, report, fix)
+    aliases = {r[0]: r[1] for r in conn.execute("SELECT old_id, new_id FROM card_aliases")}
+    report.aliases = len(aliases)
+    moves: dict[str, str] = {}
+    for old in {r[0] for r in conn.execute("SELECT DISTINCT card_id FROM reviews")} & set(aliases):
+        new = resolve_alias(aliases, old)
+        if new is None:
+            report.alias_cycles.append(old)
+        else:
+            moves[old] = new
+    if moves:
+        report.alias_moved = sum(
+            conn.execute("SELECT COUNT(*) FROM reviews WHERE card_id = ?", (old,)).fetchone()[0]
+            for old in moves
+        )
+        if fix:
+            for old, new in moves.items():
+                conn.execute("UPDATE reviews SET card_id = ? WHERE card_id = ?", (new, old))
+                conn.execute("DELETE FROM card_state WHERE card_id = ?", (old,))
+    changed, replayed = diff_states(store, scheduler)
+    report.changed = changed
+    report.reviews = conn.execute("SELECT COUNT(*) FROM reviews").fetchone()[0]
+    report.cards_with_reviews = len(replayed)
+    if changed and fix:
+        for cid in changed:
+            if cid in replayed:
+                store._put_state(conn, replayed[cid])
+            else:
+                conn.execute("DELETE FROM card_state WHERE card_id = ?", (cid,))
+
+
+def _foreign(conn: sqlite3.Connection, report: Report, fix: bool) -> None:
+    """Objects prep never creates. A trigger or a view holds no data and may act on every
+    grade (delete it, change it): with `fix` they go. Extra tables and indexes are named."""
+    from .backup import foreign_objects
+
+    version = conn.execute("PRAGMA user_version").fetchone()[0]
+    for kind, name in foreign_objects(conn, version):
+        report.foreign.append(f"{kind} {name}")
+        if fix and kind in ("trigger", "view"):
+            quoted = '"' + name.replace('"', '""') + '"'
+            conn.execute(f"DROP {kind.upper()} {quoted}")
+            report.dropped.append(f"{kind} {name}")
+
+
+def _bad_times(store: Store, report: Report, fix: bool) -> None:
+    """Reviews dated outside the range prep supports, or in a form it cannot read (a year
+    without its zeros, from an older prep): with `fix` they are taken out as undone, so no
+    export brings them back; card states and undo dates it cannot read are rebuilt."""
+    from datetime import datetime, timezone
+
+    from .clock import MAX_TIME, MIN_TIME, iso
+
+    conn = store.conn
+    low, high = iso(MIN_TIME), iso(MAX_TIME)
+    bad = "typeof({c}) != 'text' OR length({c}) != 27 OR {c} < ? OR {c} >= ?"
+    rows = conn.execute(
+        f"SELECT uuid, card_id, reviewed_at FROM reviews WHERE {bad.format(c='reviewed_at')}",
+        (low, high),
+    ).fetchall()
+    for _, card_id, at in rows:
+        report.bad_times.append(f"{card_id} at {str(at)[:32]!r}")
+    if not fix:
+        return
+    now = datetime.now(timezone.utc)
+    for uuid, card_id, _ in rows:
+        store.forget(conn, uuid, card_id, now)
+    conn.execute(
+        f"UPDATE undone SET undone_at = ? WHERE {bad.format(c='undone_at')}", (iso(now), low, high)
+    )
+    from .backup import LATEST_DUE
+
+    cols = ("due", "last_review", "first_review")
+    where = " OR ".join(f"({c} IS NOT NULL AND ({bad.format(c=c)}))" for c in cols)
+    args = [x for c in cols for x in (low, LATEST_DUE if c == "due" else high)]
+    conn.execute(f"DELETE FROM card_state WHERE {where}", args)

@@ -50,3 +50,17 @@ class DeckError(PrepError):
         )
         where = f"{first.path}:{first.line}:{first.col}" if first.line else first.path
         super().__init__(f"{where}: {first.message}{more}", problems)
+
+
+def database_error(exc: BaseException) -> str:
+    """The one line for an SQLite error that reached a command (as `guard` words it)."""
+    import sqlite3
+
+    if isinstance(exc, sqlite3.OperationalError):  # e.g. disk full, read-only folder: not damage
+        return f"the database could not be used: {exc}"
+    return f"the database is damaged ({exc}); run `prep doctor`, or `prep restore` a backup"
+
+
+class TimeValueError(PrepError, ValueError):
+    """A time that cannot be read. Also a ValueError, so every reader of input that
+    catches ValueError for a bad date still words its own message."""

@@ -25,7 +25,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
 
-from .clock import iso, parse_iso
+from .clock import TIME_RANGE, in_range, iso, parse_iso
 from .errors import PrepError, Problem
 
 if TYPE_CHECKING:
@@ -61,18 +61,30 @@ def _undone_rows(store: Store, since: datetime | None = None) -> list[tuple[Any,
     return store.conn.execute(sql + " ORDER BY undone_at, uuid", args).fetchall()
 
 
+# Characters that some readers (Python's str.splitlines, JavaScript) take as line
+# ends: written as \u escapes, so a card id holding one cannot split a line.
+_LINE_BREAKS = {"\u2028": "\\u2028", "\u2029": "\\u2029", "\x85": "\\u0085"}
+
+
+def _line(obj: dict[str, Any]) -> str:
+    from .safetext import json_safe  # C1, bidi and line separators as \u escapes
+
+    text = json_safe(json.dumps(obj, ensure_ascii=False))
+    if any(ch in text for ch in _LINE_BREAKS):
+        for ch, escaped in _LINE_BREAKS.items():
+            text = text.replace(ch, escaped)
+    return text + "\n"
+
+
 def write_lines(store: Store, out: IO[str], since: datetime | None = None) -> int:
     """Write the reviews, then the undone ones; returns the number of reviews."""
-    from .safetext import json_safe  # C1, bidi and line separators as \u escapes
 
     n = 0
     for row in _rows(store, since):
-        out.write(json_safe(json.dumps(dict(zip(FIELDS, row, strict=True)), ensure_ascii=False)))
-        out.write("\n")
+        out.write(_line(dict(zip(FIELDS, row, strict=True))))
         n += 1
     for row in _undone_rows(store, since):
-        line = json.dumps(dict(zip(UNDO_FIELDS, row, strict=True)), ensure_ascii=False)
-        out.write(json_safe(line) + "\n")
+        out.write(_line(dict(zip(UNDO_FIELDS, row, strict=True))))
     return n
 
 
@@ -154,9 +166,12 @@ def parse_line(
     try:
         if not isinstance(at, str):
             raise ValueError
-        at = iso(parse_iso(at))
+        when = parse_iso(at)
     except (ValueError, OverflowError):
         return bad(f"'reviewed_at' must be an ISO time like 2026-11-26T09:00:00Z, not {at!r:.40}")
+    if not in_range(when):
+        return bad(f"'reviewed_at' {at!r:.40} is outside the range prep supports ({TIME_RANGE})")
+    at = iso(when)
     if now is not None and at > iso(now + FUTURE_SLACK):
         return bad(
             f"'reviewed_at' {at[:19]}Z is in the future (now {iso(now)[:19]}Z); "
@@ -206,6 +221,8 @@ def _undo_line(obj: dict[str, Any], path: str, line: int) -> tuple[Undo | None, 
             when = parse_iso(at)
         except (ValueError, OverflowError):
             return bad(f"'undone_at' must be an ISO time like 2026-11-26T09:00:00Z, not {at!r:.40}")
+        if not in_range(when):
+            return bad(f"'undone_at' {at!r:.40} is outside the range prep supports ({TIME_RANGE})")
     return Undo(u, card_id, when, line), None
 
 
@@ -231,7 +248,10 @@ def read(path: Path, now: datetime | None = None) -> list[Entry | Undo]:
     entries: list[Entry | Undo] = []
     problems: list[Problem] = []
     seen: dict[str, int] = {}
-    for n, line_text in enumerate(text.splitlines(), 1):
+    # Lines end at \n only (\r\n too): str.splitlines would also split at U+2028,
+    # U+2029 and U+0085, which JSON allows raw inside a string.
+    for n, line_text in enumerate(text.split("\n"), 1):
+        line_text = line_text.removesuffix("\r")
         if not line_text.strip():
             continue
         entry, problem = parse_line(line_text, str(path), n, now)

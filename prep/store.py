@@ -28,7 +28,8 @@ if TYPE_CHECKING:
     from .schedule import CardState, Review, Scheduler
 
 BUSY_TIMEOUT_S = 5.0
-SCHEMA_VERSION = 6  # the number of migrations in MIGRATIONS below
+MAX_BUSY_TIMEOUT_S = 86_400.0
+SCHEMA_VERSION = 7  # the number of migrations in MIGRATIONS below
 
 
 # Migrations: numbered plain functions, never edited once released. Each
@@ -141,12 +142,79 @@ def m005_screens(db: Any) -> None:
     )
 
 
-def m006_priority(db: Any) -> None:
+def m006_local_grades(db: Any) -> None:
+    # The grades made on this machine, in the order they were made (seq 1, 2, 3, ...);
+    # a review that `prep log import` brought in has no row. Undo takes back the highest:
+    # the person's own last grade, whatever the clocks of other machines wrote into
+    # `reviewed_at`. Reviews from before this table count as made here, in the order
+    # they were added.
+    db.executescript(
+        """
+        CREATE TABLE local_grades (seq INTEGER PRIMARY KEY, uuid TEXT NOT NULL UNIQUE);
+        INSERT INTO local_grades (uuid) SELECT uuid FROM reviews ORDER BY rowid;
+        """
+    )
+
+
+def m007_priority(db: Any) -> None:
     # How soon a new card comes in (a deck's or card's `priority`: high 1, low -1).
     db.executescript("ALTER TABLE cards ADD COLUMN priority INTEGER NOT NULL DEFAULT 0;")
 
 
-MIGRATIONS = [m001_initial, m002_mock, m003_followup, m004_undone, m005_screens, m006_priority]
+MIGRATIONS = [
+    m001_initial, m002_mock, m003_followup, m004_undone, m005_screens, m006_local_grades,
+    m007_priority,
+]  # fmt: skip
+
+
+def resolve_alias(aliases: dict[str, str], card_id: str, hops: int = 50) -> str | None:
+    """Follow renames old -> new to the current id; None when they loop."""
+    seen = {card_id}
+    while card_id in aliases:
+        card_id = aliases[card_id]
+        if card_id in seen or len(seen) > hops:
+            return None
+        seen.add(card_id)
+    return card_id
+
+
+def busy_timeout_from_env() -> float:
+    """PREP_BUSY_TIMEOUT (seconds) lets scripts and tests wait less. A value that is not a
+    number of seconds from 0 to a day (text, nan, inf, negative) means the default."""
+    import math
+
+    try:
+        value = float(os.environ.get("PREP_BUSY_TIMEOUT") or BUSY_TIMEOUT_S)
+    except ValueError:
+        return BUSY_TIMEOUT_S
+    if not math.isfinite(value) or not 0 <= value <= MAX_BUSY_TIMEOUT_S:
+        return BUSY_TIMEOUT_S
+    return value
+
+
+def migrate_connection(conn: sqlite3.Connection) -> None:
+    """Apply the missing migrations on `conn` in one transaction (no backup, no lock wait)."""
+    from sqlite_utils import Database
+    from sqlite_utils.migrations import Migrations
+
+    migrations = Migrations("prep")
+    for fn in MIGRATIONS:
+        migrations()(fn)
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        migrations.apply(Database(conn))
+        conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+    except BaseException:
+        conn.execute("ROLLBACK")
+        raise
+    conn.execute("COMMIT")
+
+
+EMPTY_DB = (
+    "{path}: the database file is empty (0 bytes), so it holds no reviews: it was cut short "
+    "(a full disk, a sync tool, a copy); restore a backup with `prep restore FILE` "
+    "(`prep backup --list` shows them), or delete the file to start a new database"
+)
 
 
 class CardRow(Record):
@@ -267,12 +335,12 @@ class AccessError(PrepError):
 
 
 class Store:
-    def __init__(self, path: Path, *, timeout: float | None = None):
-        if timeout is None:  # PREP_BUSY_TIMEOUT (seconds) lets scripts and tests wait less
-            try:
-                timeout = float(os.environ.get("PREP_BUSY_TIMEOUT") or BUSY_TIMEOUT_S)
-            except ValueError:
-                timeout = BUSY_TIMEOUT_S
+    def __init__(self, path: Path, *, timeout: float | None = None, empty_ok: bool = False):
+        """Open (or create) the database. `empty_ok`: a 0-byte file is taken as new
+        (restore, which is about to replace it); otherwise it is refused, as it is a
+        database that lost its content, not a new one."""
+        if timeout is None:
+            timeout = busy_timeout_from_env()
         self.path = path
         folder = path.parent
         try:
@@ -289,6 +357,16 @@ class Store:
                 f"{exc.strerror or exc}"
             ) from None
         try:
+            size: int | None = path.stat().st_size
+        except FileNotFoundError:
+            size = None
+        except OSError as exc:
+            raise AccessError(f"{path}: cannot read the database: {exc.strerror or exc}") from None
+        if size == 0 and not empty_ok:
+            raise PrepError(EMPTY_DB.format(path=path))
+        if size is None:
+            self._create(timeout)
+        try:
             self.conn = sqlite3.connect(str(path), timeout=timeout, isolation_level=None)
             self.conn.execute(f"PRAGMA busy_timeout = {int(timeout * 1000)}")
             mode = self.conn.execute("PRAGMA journal_mode = WAL").fetchone()[0]
@@ -303,7 +381,59 @@ class Store:
         if version > SCHEMA_VERSION:
             raise PrepError(f"{path}: made by a newer prep (schema {version}); upgrade prep")
         if version < SCHEMA_VERSION:
-            self._migrate()
+            try:
+                self._migrate()
+            except sqlite3.Error as exc:
+                raise self._not_writable(exc) or PrepError(
+                    f"{path}: cannot bring the database up to date (schema {version} to "
+                    f"{SCHEMA_VERSION}: {exc}); nothing was changed; restore a backup with "
+                    "`prep restore FILE`"
+                ) from exc
+
+    def _create(self, timeout: float) -> None:
+        """A new database is built under a temporary name and linked into place whole, so
+        the database path never holds a half-made (or 0-byte) file, even after a kill."""
+        import secrets
+        import time
+
+        folder, name = self.path.parent, self.path.name
+        try:
+            for old in folder.glob(f".{name}.new-*"):  # left by a process killed mid-way
+                if time.time() - old.stat().st_mtime > 3600:
+                    old.unlink(missing_ok=True)
+        except OSError:
+            pass
+        tmp = folder / f".{name}.new-{secrets.token_hex(6)}"
+        try:
+            conn = sqlite3.connect(str(tmp), timeout=timeout, isolation_level=None)
+            try:
+                conn.execute("PRAGMA journal_mode = WAL")
+                migrate_connection(conn)
+            finally:
+                conn.close()  # the last connection: the WAL is folded in and removed
+            fd = os.open(tmp, os.O_RDONLY)
+            try:
+                os.fsync(fd)
+            finally:
+                os.close(fd)
+            try:
+                os.link(tmp, self.path)  # fails if another prep created it meanwhile: use that
+            except FileExistsError:
+                pass
+            except OSError:  # a file system without hard links
+                if not self.path.exists():
+                    os.replace(tmp, self.path)
+        except (OSError, sqlite3.Error) as exc:
+            err = self._not_writable(exc) if isinstance(exc, sqlite3.Error) else None
+            raise err or AccessError(
+                f"{self.path}: cannot create the database: {getattr(exc, 'strerror', None) or exc}"
+            ) from None
+        finally:
+            for end in ("", "-wal", "-shm", "-journal"):
+                try:
+                    os.unlink(f"{tmp}{end}")
+                except OSError:
+                    pass
 
     def _check_conflicts(self) -> None:
         folder = self.path.parent
@@ -355,6 +485,8 @@ class Store:
             migrations()(fn)
         db = Database(self.conn)
         with self.write():  # one process migrates; the other waits, then finds nothing to do
+            if self.conn.execute("PRAGMA user_version").fetchone()[0] >= SCHEMA_VERSION:
+                return
             migrations.apply(db)
             self.conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
 
@@ -568,11 +700,15 @@ class Store:
 
         if rating not in (1, 2, 3, 4):
             raise PrepError(f"rating must be 1-4, not {rating!r}")
-        review = Review(
-            uuid=uuid or str(uuidlib.uuid4()), card_id=card_id, rating=rating, at=at,
-            duration_ms=max(0, int(duration_ms)), source=source,
-        )  # fmt: skip
+        asked = card_id
         with self.write() as conn:
+            # The card may have been renamed (an edited question, synced by another
+            # terminal) since it was shown: the grade goes to the id it lives under now.
+            card_id = self.live_id(conn, card_id)
+            review = Review(
+                uuid=uuid or str(uuidlib.uuid4()), card_id=card_id, rating=rating, at=at,
+                duration_ms=max(0, int(duration_ms)), source=source,
+            )  # fmt: skip
             st = self.state(card_id)
             if st.last_review is not None and st.last_review >= at:
                 # Another terminal graded this card after our clock was read (we waited for
@@ -584,11 +720,29 @@ class Store:
                 f"INSERT INTO reviews ({REVIEW_COLS}, session) VALUES (?,?,?,?,?,?,?)",
                 (review.uuid, card_id, rating, iso(at), review.duration_ms, source, session),
             )
+            conn.execute("INSERT INTO local_grades (uuid) VALUES (?)", (review.uuid,))
             if new is not st:
                 self._put_state(conn, new)
             if extra is not None:
                 extra(conn, review)
+                if card_id != asked:
+                    conn.execute(
+                        "UPDATE mock_answers SET card_id = ? WHERE review_uuid = ?",
+                        (card_id, review.uuid),
+                    )
         return review, new
+
+    def live_id(self, conn: sqlite3.Connection, card_id: str) -> str:
+        """The id a card lives under now: `card_id`, or where its renames lead."""
+        if (
+            conn.execute("SELECT 1 FROM cards WHERE id = ? AND active = 1", (card_id,)).fetchone()
+            or not conn.execute(
+                "SELECT 1 FROM card_aliases WHERE old_id = ?", (card_id,)
+            ).fetchone()
+        ):
+            return card_id
+        aliases = {r[0]: r[1] for r in conn.execute("SELECT old_id, new_id FROM card_aliases")}
+        return resolve_alias(aliases, card_id) or card_id
 
     def scheduled_reviews_since(self, start: datetime) -> int:
         """Reviews since `start` that count toward the daily limit (cram ones do not)."""
@@ -600,18 +754,23 @@ class Store:
         )
 
     def last_review(self, session: str | None = None) -> Review | None:
+        """The last grade made on this machine (of a session, or of all), by the order
+        grades were made, not by their times: a review brought in by `log import` (from
+        a machine whose clock runs ahead, say) is never it."""
+        cols = ", ".join(f"r.{c.strip()}" for c in REVIEW_COLS.split(","))
+        sql = f"SELECT {cols} FROM local_grades g JOIN reviews r ON r.uuid = g.uuid"
+        args: tuple[str, ...] = ()
         if session:
-            sql = f"SELECT {REVIEW_COLS} FROM reviews WHERE session = ? ORDER BY reviewed_at DESC, rowid DESC LIMIT 1"
-            row = self.conn.execute(sql, (session,)).fetchone()
-        else:
-            sql = f"SELECT {REVIEW_COLS} FROM reviews ORDER BY reviewed_at DESC, rowid DESC LIMIT 1"
-            row = self.conn.execute(sql).fetchone()
+            sql += " WHERE r.session = ?"
+            args = (session,)
+        row = self.conn.execute(sql + " ORDER BY g.seq DESC LIMIT 1", args).fetchone()
         return _review(row) if row else None
 
     def undo(
         self, scheduler: Scheduler, session: str | None = None, at: datetime | None = None
     ) -> tuple[Review, CardState] | None:
-        """Delete the last review (of a session, or of all) and rebuild that card by replay."""
+        """Take back the last grade made here (of a session, or of all) and rebuild that
+        card by replay, in one transaction."""
         with self.write() as conn:
             last = self.last_review(session)
             if last is None:
@@ -634,6 +793,7 @@ class Store:
 
         row = conn.execute("SELECT card_id FROM reviews WHERE uuid = ?", (uuid,)).fetchone()
         conn.execute("DELETE FROM reviews WHERE uuid = ?", (uuid,))
+        conn.execute("DELETE FROM local_grades WHERE uuid = ?", (uuid,))
         conn.execute(
             "UPDATE mock_answers SET review_uuid = NULL, rating = NULL WHERE review_uuid = ?",
             (uuid,),

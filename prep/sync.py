@@ -15,7 +15,7 @@ from .errors import DeckError, Problem
 from .record import Factory, Record
 from .store import Store
 from .words import plural
-from .workspace import PROFILE, Workspace
+from .workspace import PROFILE, Workspace, is_deck_name
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -50,7 +50,7 @@ def fingerprint(ws: Workspace) -> dict[str, tuple[int, int]]:
     except OSError:
         entries = []
     for e in entries:
-        if e.name.endswith((".yaml", ".yml")) and e.is_file():
+        if is_deck_name(e.name) and e.is_file():
             st = e.stat()
             out["decks/" + e.name] = (st.st_size, st.st_mtime_ns)
     return out

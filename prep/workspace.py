@@ -17,6 +17,13 @@ if TYPE_CHECKING:
 PROFILE = "prep.yaml"
 
 
+def is_deck_name(name: str) -> bool:
+    """A deck file in decks/: `NAME.yaml` or `NAME.yml`. A hidden file (`.yaml`,
+    `.draft.yaml`, an editor's or a writer's temporary file) is not a deck; sync and
+    `deck check` read the same files."""
+    return not name.startswith(".") and name.endswith((".yaml", ".yml"))
+
+
 class Settings(Record):
     __slots__ = (
         "new_per_day", "max_reviews_per_day", "desired_retention", "day_starts_at",
@@ -204,12 +211,37 @@ def parse_profile(raw: bytes, path: str = PROFILE) -> tuple[Profile | None, list
                 interview_date = value.isoformat() + "T09:00:00"
             else:
                 problems.append(Problem(path, line, col, "interview.date must be a date and time"))
+        if interview_date is not None and not _supported(interview_date):
+            from .clock import TIME_RANGE
+
+            problems.append(
+                Problem(
+                    path,
+                    line,
+                    col,
+                    f"interview.date {interview_date!r} is outside the range prep supports "
+                    f"({TIME_RANGE})",
+                )  # fmt: skip
+            )
+            interview_date = None
     elif interview is not None and not isinstance(interview, LDict):
         line, col = data.val_pos["interview"]
         problems.append(Problem(path, line, col, "'interview' must be a mapping with 'date'"))
     if problems:
         return None, problems
     return Profile(data=plain(data), settings=settings, interview_date=interview_date), []
+
+
+def _supported(text: str) -> bool:
+    """An interview time within prep's range (a time without an offset is read as UTC here;
+    the range leaves room for any local offset)."""
+    from .clock import UTC, in_range
+
+    dt = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    try:
+        return in_range(dt.astimezone(UTC) if dt.tzinfo else dt.replace(tzinfo=UTC))
+    except OverflowError:
+        return False
 
 
 def load_profile(ws: Workspace) -> Profile:

@@ -84,6 +84,19 @@ def check(
         root = ws.root
         decks, problems = load_all(root)
         stories = {p.name.removesuffix(".md.j2") for p in ws.answers_dir.glob("*.md.j2")}
+        # A hidden .yaml is no deck for sync either: say so, rather than skip it silently.
+        hidden_decks = ws.decks_dir.glob(".*") if ws.decks_dir.is_dir() else []
+        for hidden in sorted(hidden_decks):
+            if hidden.name.endswith((".yaml", ".yml")) and hidden.is_file():
+                problems.append(
+                    Problem(
+                        f"decks/{hidden.name}",
+                        0,
+                        0,
+                        "a hidden file is not read as a deck; name it NAME.yaml to drill it",
+                        "warning",
+                    )  # fmt: skip
+                )
 
         for d in decks:
             for c in d.cards:

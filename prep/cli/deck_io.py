@@ -1,5 +1,6 @@
 """`prep deck import` and `prep deck export`: bring material in, send decks to Anki."""
 
+from contextlib import nullcontext
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -123,22 +124,28 @@ def register(app: typer.Typer) -> None:
         else:
             out = output
         shown = display_path(out, ws.root) if ws is not None else str(out)
-        taken, other_decks = _others(ws, out)
-        plan = plan_import(imported, out, deck_id=deck, display=shown, taken=taken, prune=prune)
-        if plan.deck in other_decks and out.resolve().parent == ws.decks_dir.resolve():
-            raise PrepError(
-                f"deck id '{plan.deck}' is already used by {other_decks[plan.deck]}; "
-                "choose another with --deck, or import into that file with -o"
-            )
-        # Only decks/*.yaml of the workspace are read by sync: any other file is never drilled.
-        drilled = ws is not None and out.resolve().parent == ws.decks_dir.resolve()
-        if not drilled:
-            where = "the decks/ folder of a workspace" if ws is None else f"{ws.decks_dir}/"
-            plan.notes.append(
-                f"{shown} is not in {where}: prep will not drill it until it is moved there"
-            )
-        if not dry_run and plan.changed:
-            write(plan)
+        from ..filelock import exclusive
+
+        # Read, merge and write under the deck's lock: a second import into the same
+        # deck waits for this one (and builds on it), or refuses; none is lost.
+        lock = exclusive(out) if not dry_run else nullcontext()
+        with lock:
+            taken, other_decks = _others(ws, out)
+            plan = plan_import(imported, out, deck_id=deck, display=shown, taken=taken, prune=prune)
+            if plan.deck in other_decks and out.resolve().parent == ws.decks_dir.resolve():
+                raise PrepError(
+                    f"deck id '{plan.deck}' is already used by {other_decks[plan.deck]}; "
+                    "choose another with --deck, or import into that file with -o"
+                )
+            # Only decks/*.yaml of the workspace are read by sync: any other file is never drilled.
+            drilled = ws is not None and out.resolve().parent == ws.decks_dir.resolve()
+            if not drilled:
+                where = "the decks/ folder of a workspace" if ws is None else f"{ws.decks_dir}/"
+                plan.notes.append(
+                    f"{shown} is not in {where}: prep will not drill it until it is moved there"
+                )
+            if not dry_run and plan.changed:
+                write(plan)
         kinds = _count([c["kind"] for c in plan.cards])
         topics = _count([str(c.get("topic", plan.title)) for c in plan.cards])
         if json_:

@@ -13,13 +13,14 @@ log_app = typer.Typer(
 )
 
 
-def _open_store() -> tuple[Any, Any]:
-    """The workspace and its store, without reading the decks (repairs must work when they are broken)."""
+def _open_store(empty_ok: bool = False) -> tuple[Any, Any]:
+    """The workspace and its store, without reading the decks (repairs must work when they are broken).
+    `empty_ok`: a 0-byte database file is opened as a new one (restore replaces it)."""
     from ..store import Store
     from ..workspace import find
 
     ws = find(GLOBALS.workspace, GLOBALS.db)
-    return ws, Store(ws.db_path)
+    return ws, Store(ws.db_path, empty_ok=empty_ok)
 
 
 def _restore_hint(db_path: Path) -> str:
@@ -195,6 +196,24 @@ def register(app: typer.Typer) -> None:
             return
         out = echo
         out("database     ok (integrity_check)")
+        if report.dropped:
+            out(f"schema       removed what prep never creates: {_ids(report.dropped)}")
+        would = [x for x in report.foreign if x.startswith(("trigger ", "view ")) and dry_run]
+        if would:
+            out(
+                f"schema       warning: not prep's, to remove (run without --dry-run): {_ids(would)}"
+            )
+        if report.bad_times:
+            from ..clock import TIME_RANGE
+
+            verb = "to take out (run without --dry-run)" if dry_run else "taken out, as undone"
+            out(
+                f"times        {len(report.bad_times)} review(s) dated outside {TIME_RANGE} "
+                f"{verb}: {_ids(report.bad_times, 3)}"
+            )
+        left = [x for x in report.foreign if x.startswith(("table ", "index "))]
+        if left:
+            out(f"schema       warning: not prep's, left as they are: {_ids(left)}")
         out(f"reviews      {report.reviews} on {report.cards_with_reviews} card(s)")
         if not report.changed:
             out("card state   ok: every card matches its review log")
@@ -256,16 +275,18 @@ def register(app: typer.Typer) -> None:
         .prep/backups/, keeping 7 days and 4 weeks.
         """
         from ..backup import backup_to, inspect, list_backups
+        from ..workspace import find
 
-        _, store = _open_store()
-        if list_:
-            found = list_backups(store.path)
+        if list_:  # without opening the database: it may be the reason for a restore
+            db_path = find(GLOBALS.workspace, GLOBALS.db).db_path
+            found = list_backups(db_path)
             if not found:
-                echo(f"No backups yet in {store.path.parent / 'backups'}.")
+                echo(f"No backups yet in {db_path.parent / 'backups'}.")
                 return
             echo(f"Backups in {found[0].path.parent} (restore one by name):")
             _backup_table(found)
             return
+        _, store = _open_store()
         dest = backup_to(store, file)
         info = inspect(dest)
         echo(f"Backed up {info.reviews} review(s) to {dest} ({_size(dest.stat().st_size)}).")
@@ -288,7 +309,7 @@ def register(app: typer.Typer) -> None:
         from ..backup import backups_dir
         from ..backup import restore as do_restore
 
-        _, store = _open_store()
+        _, store = _open_store(empty_ok=True)  # a database emptied to 0 bytes is restored too
         if not file.exists() and not file.is_absolute():
             candidate = backups_dir(store.path) / file
             if candidate.exists():

@@ -43,8 +43,10 @@ def render(data: dict[str, Any]) -> str:
 
 
 def run(workspace: str | None, db: str | None, as_json: bool) -> int:
+    import sqlite3
+
     from ..clock import default_clock
-    from ..errors import PrepError
+    from ..errors import PrepError, database_error
     from ..safetext import clean, json_safe
     from ..status import status
     from ..store import Store
@@ -52,14 +54,18 @@ def run(workspace: str | None, db: str | None, as_json: bool) -> int:
     from ..workspace import find
 
     try:
+        clock = default_clock()  # a bad PREP_NOW is refused before anything is written
         ws = find(workspace, db)
         store = Store(ws.db_path)
         report = sync(store, ws, keep_good=True)
         for message in report.messages:
             sys.stderr.write(clean(message) + "\n")
-        data = status(store, default_clock())
+        data = status(store, clock)
     except PrepError as exc:
         sys.stderr.write(f"Error: {clean(str(exc))}\n")
+        return 1
+    except sqlite3.Error as exc:  # a damaged page, a full disk: as every other command says it
+        sys.stderr.write(f"Error: {database_error(exc)}\n")
         return 1
     except KeyboardInterrupt:
         return 130
