@@ -133,6 +133,9 @@ def test_html_questions_become_plain_text() -> None:
         ("#separator:weird\na\tb\n", None, "unknown #separator 'weird'"),
         ("#html:maybe\na\tb\n", None, "#html must be true or false"),
         ("#tags column:x\na\tb\n", None, "#tags column must be a column number"),
+        ("#separator:tab\n#tags column:99999999999\na\tb\n", None, r":2: #tags column is 9+, far"),
+        ("#guid column:7\na\tb\tc\n", None, r":1: #guid column is 7, but the rows have at most 3"),
+        ("#tags column:0\na\tb\n", None, r":1: #tags column must be 1 or more"),
         ("a\tb\n", ["front", "nope"], "unknown column 'nope' in --columns"),
         ("#columns:Tags\tGuid\na\tb\n", None, "no question column"),
     ],
@@ -206,3 +209,10 @@ def test_quoted_fields_may_span_lines(tmp_path: Path) -> None:
     )
     got = [(d.q, d.a, d.line) for d in import_file(src).drafts]
     assert got == [("first", "one", 2), ("multi\nline q", "a\nb", 3), ("last", 'x "y"', 6)]
+
+
+def test_a_column_just_past_the_rows_is_an_empty_last_column(tmp_path: Path) -> None:
+    src = tmp_path / "notes.txt"
+    src.write_text("#separator:tab\n#tags column:3\nWhat is a heap?\tA tree\n", encoding="utf-8")
+    result = import_file(src)
+    assert [(d.q, d.a, d.tags) for d in result.drafts] == [("What is a heap?", "A tree", [])]

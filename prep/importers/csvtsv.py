@@ -198,13 +198,20 @@ def _separator(value: str, path: str) -> str:
     )
 
 
-def _column_of(value: str, path: str, key: str) -> int:
-    try:
-        n = int(value.strip())
-    except ValueError:
-        raise PrepError(f"{path}: #{key} must be a column number, not '{value}'") from None
+def _column_of(value: str, path: str, key: str, line: int, width: int) -> int:
+    """A `#... column:N` header as a 0-based index within the rows' width (plus one,
+    for an empty last column a writer left out); a larger number is an error, not
+    a list that size."""
+    v = value.strip()
+    if not v.isdigit() or len(v) > 6:
+        if v.isdigit():
+            raise PrepError(f"{path}:{line}: #{key} is {v}, far more columns than any row has")
+        raise PrepError(f"{path}:{line}: #{key} must be a column number, not '{value}'")
+    n = int(v)
     if n < 1:
-        raise PrepError(f"{path}: #{key} must be 1 or more")
+        raise PrepError(f"{path}:{line}: #{key} must be 1 or more")
+    if n > width + 1:
+        raise PrepError(f"{path}:{line}: #{key} is {n}, but the rows have at most {width} columns")
     return n - 1
 
 
@@ -254,12 +261,14 @@ def parse_table(
 
     lines = text.split("\n")
     headers: dict[str, str] = {}
+    header_line: dict[str, int] = {}
     start = 0
     for i, text_line in enumerate(lines):
         m = re.match(r"^#([A-Za-z ]+):(.*)$", text_line)
         if not m:
             break
         headers[m.group(1).strip().lower()] = m.group(2)
+        header_line[m.group(1).strip().lower()] = i + 1
         start = i + 1
     if "separator" in headers:
         sep = _separator(headers["separator"], path)
@@ -323,7 +332,7 @@ def parse_table(
     names = names + ["" for _ in range(max(0, width - len(names)))]
     for key, role in fixed.items():
         if key in headers:
-            col = _column_of(headers[key], path, key)
+            col = _column_of(headers[key], path, key, header_line[key], len(names))
             if col >= len(names):
                 names += ["" for _ in range(col - len(names) + 1)]
             names[col] = role

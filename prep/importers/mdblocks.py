@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import html
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import lru_cache
 
@@ -355,19 +356,44 @@ _ESC = re.compile(r"\\([!-/:-@\[-`{-~])")
 _HARD = re.compile(r"(?: {2,}|\\)\n")
 _AUTOLINK = re.compile(r"<((?:https?|ftp|mailto):[^\s<>]*)>", re.I)
 _BR = re.compile(r"<br\s*/?>", re.I)
-_TAG = re.compile(r"<!--.*?-->|</?[A-Za-z][A-Za-z0-9-]*(?:\s[^<>]*?)?/?>", re.S)
+_COMMENT = re.compile(r"<!--.*?-->", re.S)
+_COMMENT_END = re.compile(r"(?=(-->))")
+_TAG = re.compile(r"</?[A-Za-z][A-Za-z0-9-]*(?:\s[^<>]*?)?/?>", re.S)
 _IMG = re.compile(r"!\[((?:[^\[\]]|\[[^\[\]]*\])*)\]\([^)]*\)")
 _LINK = re.compile(
     r"\[((?:[^\[\]]|\[[^\[\]]*\])*)\]"
     r"\(\s*<?([^()\s<>]*(?:\([^()\s]*\)[^()\s<>]*)*)>?(?:\s+(?:\"[^\"]*\"|'[^']*'|\([^)]*\)))?\s*\)"
 )
 _REFLINK = re.compile(r"\[((?:[^\[\]]|\[[^\[\]]*\])+)\]\[[^\]]*\]")
+# Each pair pattern comes with the pattern of its closer alone. A closer's
+# validity depends only on the characters around it, so an opener before the
+# last closer always finds one: searching only up to the last closer keeps the
+# lazy scans from running to the end of the text once per unclosed opener
+# (`~~a ~~a ~~a ...` would take quadratic time).
 _STRIKE = re.compile(r"~~(?=\S)(.+?)(?<=\S)~~", re.S)
-_STRONG = re.compile(r"\*\*(?=\S)(.+?)(?<=\S)\*\*|(?<!\w)__(?=\S)(.+?)(?<=\S)__(?!\w)", re.S)
-_EM = re.compile(
-    r"(?<![*\w])\*(?=[^\s*])(.+?)(?<=[^\s*])\*(?![*\w])|(?<!\w)_(?=[^\s_])(.+?)(?<=[^\s_])_(?!\w)",
-    re.S,
-)
+_STRIKE_END = re.compile(r"(?=((?<=\S)~~))")
+_STRONG_STAR = re.compile(r"\*\*(?=\S)(.+?)(?<=\S)\*\*", re.S)
+_STRONG_STAR_END = re.compile(r"(?=((?<=\S)\*\*))")
+_STRONG_UNDER = re.compile(r"(?<!\w)__(?=\S)(.+?)(?<=\S)__(?!\w)", re.S)
+_STRONG_UNDER_END = re.compile(r"(?=((?<=\S)__(?!\w)))")
+_EM_STAR = re.compile(r"(?<![*\w])\*(?=[^\s*])(.+?)(?<=[^\s*])\*(?![*\w])", re.S)
+_EM_STAR_END = re.compile(r"(?=((?<=[^\s*])\*(?![*\w])))")
+_EM_UNDER = re.compile(r"(?<!\w)_(?=[^\s_])(.+?)(?<=[^\s_])_(?!\w)", re.S)
+_EM_UNDER_END = re.compile(r"(?=((?<=[^\s_])_(?!\w)))")
+
+
+def _sub_paired(
+    rx: re.Pattern[str], closer: re.Pattern[str], repl: Callable[[re.Match[str]], str], text: str
+) -> str:
+    """`rx.sub(repl, text)` in linear time for a pattern of opener, lazy body, closer."""
+    end = -1
+    for m in closer.finditer(text):  # zero-width: every closer, overlapping ones too
+        end = m.end(1)
+    if end < 0:
+        return text
+    return rx.sub(repl, text[:end]) + text[end:]
+
+
 # Private-use characters stand in for protected text while the patterns run.
 _P0, _P1 = "\ue000", "\ue001"  # a protected piece: _P0 index _P1
 _S0, _S1 = "\ue002", "\ue003"  # struck text
@@ -403,6 +429,7 @@ def flatten(src: str) -> Inline:
 
     text = _AUTOLINK.sub(autolink, text)
     text = _BR.sub("\x02", text)
+    text = _sub_paired(_COMMENT, _COMMENT_END, lambda m: "", text)
     text = _TAG.sub("", text)
     text = _IMG.sub(lambda m: m.group(1), text)
 
@@ -416,9 +443,11 @@ def flatten(src: str) -> Inline:
 
     text = _LINK.sub(link, text)
     text = _REFLINK.sub(lambda m: m.group(1), text)
-    text = _STRIKE.sub(lambda m: f"{_S0}{m.group(1)}{_S1}", text)
-    text = _STRONG.sub(lambda m: f"{_B0}{m.group(1) or m.group(2)}{_B1}", text)
-    text = _EM.sub(lambda m: m.group(1) or m.group(2), text)
+    text = _sub_paired(_STRIKE, _STRIKE_END, lambda m: f"{_S0}{m.group(1)}{_S1}", text)
+    text = _sub_paired(_STRONG_STAR, _STRONG_STAR_END, lambda m: f"{_B0}{m.group(1)}{_B1}", text)
+    text = _sub_paired(_STRONG_UNDER, _STRONG_UNDER_END, lambda m: f"{_B0}{m.group(1)}{_B1}", text)
+    text = _sub_paired(_EM_STAR, _EM_STAR_END, lambda m: m.group(1), text)
+    text = _sub_paired(_EM_UNDER, _EM_UNDER_END, lambda m: m.group(1), text)
     text = text.replace("\n", "\x01")
     text = html.unescape(text) if "&" in text else text
 
