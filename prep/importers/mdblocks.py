@@ -22,7 +22,7 @@ from functools import lru_cache
 
 @dataclass
 class Node:
-    type: str  # heading, para, list, fence, code, html, hr, quote, table
+    type: str  # heading, para, list, fence, code, html, hr, quote, table, details
     start: int  # 0-based first line
     end: int  # exclusive, trailing blank lines not counted
     inline: str = ""  # inline source of a heading or paragraph
@@ -191,6 +191,10 @@ def _blocks(lines: list[Line]) -> list[Node]:
             i += 1
             continue
         end_rx = _html_start(text, False)
+        if end_rx is not False and _DETAILS_OPEN.match(text):
+            node, i = _details(lines, i)
+            out.append(node)
+            continue
         if end_rx is not False:
             j = i
             if end_rx is None:
@@ -261,6 +265,68 @@ def _blocks(lines: list[Line]) -> list[Node]:
             out.append(Node("para", no, lines[j - 1][0] + 1, inline=inline))
             i = j
     return out
+
+
+_DETAILS_OPEN = re.compile(r"^ {0,3}<details\b", re.I)
+_DETAILS_TAG = re.compile(r"<(/?)details\b[^>]*>", re.I)
+_SUMMARY = re.compile(r"<summary\b[^>]*>(.*?)</summary\s*>", re.I | re.S)
+# Lines that only wrap content (`<div markdown="1">`, `</div>`, `<br/>`, `<p>`):
+# blank them so the Markdown between them is read as Markdown.
+_WRAPPER_LINE = re.compile(
+    r"^\s*(?:</?(?:div|span|p|br|blockquote|center|section|article|ins)\b[^<>]*>\s*)+$", re.I
+)
+
+
+def _details(lines: list[Line], i: int) -> tuple[Node, int]:
+    """A `<details>` block: its `<summary>` (inline source) and its body, parsed as blocks.
+
+    The block runs to the `</details>` that closes it (nested blocks counted), blank
+    lines or not; GitHub shows everything between as the folded content.
+    """
+    n = len(lines)
+    depth = 0
+    j = i
+    in_fence: re.Pattern[str] | None = None
+    while j < n:
+        text = lines[j][1]
+        if in_fence is not None:
+            if in_fence.match(text):
+                in_fence = None
+        elif (f := _FENCE.match(text)) and j > i:
+            mark = f.group(2)
+            in_fence = re.compile(rf"^ {{0,3}}{re.escape(mark[0])}{{{len(mark)},}}[ \t]*$")
+        else:
+            for tag in _DETAILS_TAG.finditer(text):
+                depth += -1 if tag.group(1) else 1
+            if depth <= 0:
+                break
+        j += 1
+    last = min(j, n - 1)
+    region = [(no, t) for no, t in lines[i : last + 1]]
+    # Cut the opening tag (and the summary, wherever it sits) off the front, the
+    # closing tag off the back; what is left is the body, line numbers kept.
+    joined = "\n".join(t for _, t in region)
+    open_tag = _DETAILS_TAG.search(joined)
+    at = open_tag.end() if open_tag else 0
+    summary = ""
+    m = _SUMMARY.search(joined, at)
+    if m and not _DETAILS_TAG.search(joined, at, m.start()):
+        summary = " ".join(m.group(1).split())
+        at = m.end()
+    close = None
+    if depth <= 0:
+        closes = [t for t in _DETAILS_TAG.finditer(joined) if t.group(1)]
+        close = closes[-1].start() if closes else None
+    body_text = joined[at:close] if close is not None else joined[at:]
+    first_no = region[0][0] + joined[:at].count("\n")
+    body: list[Line] = []
+    for k, t in enumerate(body_text.split("\n")):
+        body.append((first_no + k, "" if _WRAPPER_LINE.match(t) else t))
+    lead = min((_indent(t) for _, t in body if t.strip()), default=0)
+    body = [(no, t[lead:] if t.strip() else "") for no, t in body]
+    kids = _blocks(body) if body else []
+    end = region[-1][0] + 1
+    return Node("details", region[0][0], end, inline=summary, children=kids), last + 1
 
 
 def _same_list(a: re.Match[str], b: re.Match[str]) -> bool:
