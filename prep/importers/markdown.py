@@ -63,7 +63,7 @@ _ROLE_WORDS: list[tuple[str, str]] = [
 _ROLES = [(role, re.compile(words, re.I)) for role, words in _ROLE_WORDS]
 _BEHAVIORAL = re.compile(
     r"behaviou?r|culture|cultural|soft[- ]skill|personality|situational|leadership principle|"
-    r"\bhr\b|인성|행동|문화|컬처|태도|가치관|협업 ?경험",
+    r"\bhr\b|인성|행동|문화|컬처|태도|가치관|협업 ?경험|자기 ?소개|self[- ]introduction|지원 ?동기",
     re.I,
 )
 
@@ -123,6 +123,7 @@ _A_PREFIX = re.compile(
 _A_SPLIT = re.compile(
     r"\n\s*(?=(?:A|Ans|Answer|Explanation|Solution|답|답변|해설)\s*[.:：)])", re.I
 )
+_LEAD_SYMBOLS = re.compile(r"^[^\w(\[`\"'“‘]+")
 _BARE_NUMBER = re.compile(r"^\W*(?:#|no\.?|q|part|step|day|문제|질문)?\s*\d+\W*$", re.I)
 _EMOJI_CODE = re.compile(r"(?<![\w:]):[a-z][a-z0-9_+\-]*:(?![\w:])")
 _NAV_TEXT = re.compile(
@@ -206,6 +207,7 @@ def _topic_of(title: str) -> str:
     topic = _TOPIC_PREFIX.sub("", topic)
     topic = _TOPIC_SUFFIX.sub("", topic) or topic
     topic = topic.strip().rstrip(":：").strip()
+    topic = _LEAD_SYMBOLS.sub("", topic) or topic
     return topic[:1].upper() + topic[1:] if topic else title
 
 
@@ -216,7 +218,7 @@ def question_like(text: str) -> bool:
     if _QMARK.search(text):
         return True
     first = _strip_quotes(text.split("\n", 1)[0])
-    first = _NUMBERING.sub("", first, count=1)
+    first = _Q_PREFIX.sub("", _NUMBERING.sub("", first, count=1), count=1)
     if _ASK_START.match(first):
         return True
     return any(_ASK_END_KO.search(s) for s in re.split(r"(?<=[.!])\s+", text) if s)
@@ -507,10 +509,14 @@ class _Reader:
             label = _topic_of(summary)
             self.read_sequence(sec, kids, group=label)
             return
+        body = self.details_body(node)
+        if not question_like(summary) and _only_links(body):
+            self.skip(node.start + 1, summary, "links, not a question")
+            return
         self.add(
             Draft(
                 q=_strip_quotes(summary),
-                a=self.details_body(node),
+                a=body,
                 kind=self.kind(sec, group),
                 topic=_topic_of(group) if group else self.topic_for(sec),
                 line=node.start + 1,
@@ -678,11 +684,9 @@ class _Reader:
         if self._sequence(body):
             self.read_sequence(sec, body)
             return
-        if any(n.type == "heading" for n in body) and not sec.is_title:
-            self.read_parts(sec, body)
-            return
-        if sec.children and not sec.is_title and self._fold_children(sec):
-            self.read_parts(sec, body + self._subtree_nodes(sec))
+        fold = bool(sec.children) and not sec.is_title and self._fold_children(sec)
+        if fold or (any(n.type == "heading" for n in body) and not sec.is_title):
+            self.read_parts(sec, body + (self._subtree_nodes(sec) if fold else []))
             return
         leaf = not sec.children and not sec.is_title
         lead: list[Node] = []
@@ -722,6 +726,7 @@ class _Reader:
             and len(body[0].items) == 1
             and sec.own_role is None
             and sec.role in ("questions", "ask")
+            and not (sec.parent and sec.parent.is_title)
             and not heading_asks
         ):
             # `#### Title` over a single bulleted question: the titled shape.
@@ -741,7 +746,7 @@ class _Reader:
             self._skip_beside_lists(body, [n for n in body if n.type != "list"])
             return
         if not leaf or not body:
-            left = [n for n in body if n.type != "list"]
+            left = [n for n in body if n.type != "list" or not self._toc(n)]
             if left:
                 self.pending_intros.append((sec, left))
             return
@@ -796,7 +801,8 @@ class _Reader:
         """A heading with prose, lists or code: the heading is the front."""
         if not sec.title:
             return
-        kind = self.kind(sec) if sec.role in ("questions", "ask", "concept") else "concept"
+        asks = sec.role in ("questions", "ask", "concept") or _heading_asks(sec.title)
+        kind = self.kind(sec) if asks else "concept"
         self.add(
             Draft(
                 q=_strip_quotes(sec.title),
@@ -832,6 +838,14 @@ class _Reader:
             if not text:
                 if item.rest:
                     self.skip(line, self.source_of(item.rest)[:60], "list item without text")
+                continue
+            if _A_PREFIX.match(text) and self.drafts and self.origin[-1] is sec:
+                # `- Q. …` then `- A. …`: the answer to the item above.
+                last = self.drafts[-1]
+                extra = "\n\n".join(
+                    x for x in (_A_PREFIX.sub("", text, count=1), self.answer(item.rest)) if x
+                )
+                last.a = f"{last.a}\n\n{extra}" if last.a else extra
                 continue
             if not forced and not question_like(text):
                 self.skip(line, text, "not a question (in a list of questions)")
@@ -894,7 +908,7 @@ class _Reader:
                     ]
             else:
                 texts.append(text)
-        texts = [x for x in texts if x]
+        texts = [x for x in texts if x and not _A_PREFIX.match(x)]
         if not texts:
             return False
         asking = sum(question_like(x) for x in texts)
@@ -923,9 +937,18 @@ class _Reader:
     def _drop_intro_notes(self) -> None:
         """One or two headings with text above the level where the titled questions
         or notes sit, before the first of them, are an introduction ("Where are the
-        answers?"), not cards. More than that is a section of its own: kept."""
+        answers?"), not cards. More than that is a section of its own: kept. So are
+        headings with text before a table of contents, above three cards or more."""
         if not self.from_prose:
             return
+        if self.toc_line and sum(d.line > self.toc_line for d in self.drafts) >= 3:
+            early = {i for i in self.from_prose if self.drafts[i].line < self.toc_line}
+            for i in sorted(early):
+                d = self.drafts[i]
+                self.skip(d.line, d.name or d.q, "introduction (before the table of contents)")
+            self._keep([i not in early for i in range(len(self.drafts))])
+            if not self.from_prose:
+                return
         counts = Counter(self.levels[i] for i in self.from_prose)
         level, count = counts.most_common(1)[0]
         if count < 3:
@@ -939,8 +962,18 @@ class _Reader:
         for i in sorted(drop):
             d = self.drafts[i]
             self.skip(d.line, d.name or d.q, "introduction (above the level of the questions)")
-        self.drafts = [d for i, d in enumerate(self.drafts) if i not in drop]
-        self.levels = [v for i, v in enumerate(self.levels) if i not in drop]
+        self._keep([i not in drop for i in range(len(self.drafts))])
+
+    def _keep(self, keep: list[bool]) -> None:
+        old = self.from_prose
+        index: dict[int, int] = {}
+        for i, k in enumerate(keep):
+            if k:
+                index[i] = len(index)
+        self.drafts = [d for d, k in zip(self.drafts, keep, strict=True) if k]
+        self.levels = [v for v, k in zip(self.levels, keep, strict=True) if k]
+        self.origin = [o for o, k in zip(self.origin, keep, strict=True) if k]
+        self.from_prose = [index[i] for i in old if i in index]
 
     # -- text --------------------------------------------------------------
     def source(self, node: Node) -> str:
@@ -985,6 +1018,14 @@ class _Reader:
             elif not self._noise(n):
                 parts.append(self.source(n))
         return "\n\n".join(p for p in parts if p.strip())
+
+
+_LINK_LINE = re.compile(r"^\s*(?:[-*+]|\d+[.)])?\s*\[[^\]]*\]\([^)]*\)\s*$")
+
+
+def _only_links(text: str) -> bool:
+    lines = [line for line in text.split("\n") if line.strip()]
+    return bool(lines) and all(_LINK_LINE.match(line) for line in lines)
 
 
 def _within(sec: _Section, ancestor: _Section) -> bool:
