@@ -103,7 +103,10 @@ _ANSWER_LABEL = re.compile(
     r"(?:show|see|reveal|view|check)(?: the)? (?:answers?|solutions?)|click(?: here)?(?: to .*)?|"
     r"reveal|hints?|model answer|sample answer|example answer|code|example|output|result|"
     r"정답(?: ?(?:및|과)? ?(?:해설|코드|풀이))?|답|답변|해설|풀이|설명|모범 ?답안|예시 ?답안|"
-    r"예상 ?답변|코드|예시|결과|출력|펼치기|펼쳐 ?보기|보기|접기|더 ?보기|확인)\W*$",
+    r"예상 ?답변|코드|예시|결과|출력|확인|"
+    r"(?:토글|접기|펼치기|펼쳐 ?보기|보기|열기|닫기|더 ?보기|toggle|expand|collapse|show|hide|more)"
+    r"(?:[ /·,|]+(?:토글|접기|펼치기|펼쳐 ?보기|보기|열기|닫기|더 ?보기|toggle|expand|collapse|"
+    r"show|hide|more))*)\W*$",
     re.I,
 )
 # "Question 3", "문제 3", "Q3": a label whose question is in the text below it.
@@ -273,6 +276,7 @@ class _Reader:
         self.drafts: list[Draft] = []
         self.levels: list[int] = []  # heading level of the section each draft came from
         self.from_prose: list[int] = []  # indexes of drafts read from a heading and its text
+        self.notes: list[int] = []  # indexes of drafts whose front is a heading over text
         self.nodes = parse(text)
         self._repeated: Counter[tuple[int, str]] = Counter()
 
@@ -387,6 +391,7 @@ class _Reader:
         for sec in secs:
             self.read_section(sec)
         self._drop_intro_notes()
+        self._drop_stray_notes()
         self._own_text_of_parents()
         for d in self.drafts:
             _tidy(d)
@@ -451,9 +456,17 @@ class _Reader:
             q_nodes.clear()
             a_nodes.clear()
 
+        folds = [self._summary(n) for n in body if n.type == "details"]
+        folds = [f for f in folds if f and not _ANSWER_LABEL.match(f)]
+        asking = sum(question_like(f) for f in folds)
+        strict = len(folds) >= 3 and asking >= QUESTION_SHARE * len(folds)
         for n in body:
             if n.type == "details":
                 summary = self._summary(n)
+                if strict and summary and not question_like(summary):
+                    if not _ANSWER_LABEL.match(summary) and not self._details_group(n.children):
+                        self.skip(n.start + 1, summary, "not a question (among folds that ask)")
+                        continue
                 if not summary or _ANSWER_LABEL.match(summary):
                     if q_nodes:
                         a_nodes.append(n)
@@ -617,11 +630,9 @@ class _Reader:
             return
         if not sec.title:
             return
-        kind = (
-            self.kind(sec)
-            if sec.role in ("questions", "ask", "concept")
-            else (self.kind(sec) if _heading_asks(sec.title) else "concept")
-        )
+        asks = sec.role in ("questions", "ask", "concept") or _heading_asks(sec.title)
+        kind = self.kind(sec) if asks else "concept"
+        self.notes.append(len(self.drafts))
         self.add(
             Draft(
                 q=_strip_quotes(sec.title),
@@ -752,7 +763,12 @@ class _Reader:
             return
         if not lead and all(n.type == "list" and self._toc(n) for n in body):
             return
-        if sec.role in ("questions", "ask") and lead and not heading_asks:
+        if (
+            sec.role in ("questions", "ask")
+            and lead
+            and not heading_asks
+            and question_like(lead_text)
+        ):
             self.titled(sec, lead, body[len(lead) :], sec.line)
             return
         self.note(sec, body)
@@ -803,6 +819,7 @@ class _Reader:
             return
         asks = sec.role in ("questions", "ask", "concept") or _heading_asks(sec.title)
         kind = self.kind(sec) if asks else "concept"
+        self.notes.append(len(self.drafts))
         self.add(
             Draft(
                 q=_strip_quotes(sec.title),
@@ -964,12 +981,30 @@ class _Reader:
             self.skip(d.line, d.name or d.q, "introduction (above the level of the questions)")
         self._keep([i not in drop for i in range(len(self.drafts))])
 
+    def _drop_stray_notes(self) -> None:
+        """In a file of questions (lists, folds, labelled pairs: nine cards in ten and
+        ten or more), a heading that does not ask, over text, is a heading, not a card."""
+        notes = set(self.notes)
+        others = len(self.drafts) - len(notes)
+        if not notes or others < 10 or others < 0.9 * len(self.drafts):
+            return
+        drop = {
+            i
+            for i in notes
+            if not _heading_asks(self.drafts[i].q) and self.origin[i].role != "concept"
+        }
+        for i in sorted(drop):
+            d = self.drafts[i]
+            self.skip(d.line, d.q, "a heading with text, in a file of questions")
+        self._keep([i not in drop for i in range(len(self.drafts))])
+
     def _keep(self, keep: list[bool]) -> None:
         old = self.from_prose
         index: dict[int, int] = {}
         for i, k in enumerate(keep):
             if k:
                 index[i] = len(index)
+        self.notes = [index[i] for i in self.notes if i in index]
         self.drafts = [d for d, k in zip(self.drafts, keep, strict=True) if k]
         self.levels = [v for v, k in zip(self.levels, keep, strict=True) if k]
         self.origin = [o for o, k in zip(self.origin, keep, strict=True) if k]
@@ -1054,6 +1089,8 @@ def _tidy(d: Draft) -> None:
         if _A_PREFIX.match(inner):
             a = inner
     d.a = _A_PREFIX.sub("", a, count=1) if _A_PREFIX.match(a) else d.a
+    if d.a.strip() in ("-", "*", "+", "1."):
+        d.a = ""  # an empty bullet: no answer yet
 
 
 def _links_local(t: Inline) -> bool:
