@@ -81,7 +81,7 @@ _ASK_START = re.compile(
 )
 _ASK_END_KO = re.compile(
     r"(?:나요|까요|니까|세요|가요|은가|는가|인가|을까|할까|줘|주세요|하시오|하라|십시오|해 ?봐|"
-    r"보세요|말해 ?주세요|설명하시오|입니까|습니까|ㅂ니까|죠|나|니|냐)\s*[.!]?\s*$"
+    r"보세요|말해 ?주세요|설명하시오|입니까|습니까|ㅂ니까|죠|나|니|냐)[)\]）\"'”’」』.!\s]*$"
 )
 _QMARK = re.compile(r"[?？]")
 _SOURCE_LINE = re.compile(
@@ -391,7 +391,6 @@ class _Reader:
         for sec in secs:
             self.read_section(sec)
         self._drop_intro_notes()
-        self._drop_stray_notes()
         self._own_text_of_parents()
         for d in self.drafts:
             _tidy(d)
@@ -695,6 +694,11 @@ class _Reader:
         if self._sequence(body):
             self.read_sequence(sec, body)
             return
+        if body and all(
+            n.type == "details" and _ANSWER_LABEL.match(self._summary(n) or "answer") for n in body
+        ):
+            self.skip(sec.line, sec.title, "a fold without a question")
+            return
         fold = bool(sec.children) and not sec.is_title and self._fold_children(sec)
         if fold or (any(n.type == "heading" for n in body) and not sec.is_title):
             self.read_parts(sec, body + (self._subtree_nodes(sec) if fold else []))
@@ -966,11 +970,25 @@ class _Reader:
             self._keep([i not in early for i in range(len(self.drafts))])
             if not self.from_prose:
                 return
-        counts = Counter(self.levels[i] for i in self.from_prose)
+        if (
+            self.notes
+            and self.notes[0] == 0
+            and len(self.drafts) >= 4
+            and "\n" not in self.drafts[0].a.strip()
+            and not _heading_asks(self.drafts[0].q)
+            and not any(self.levels[i] == self.levels[0] for i in self.notes[1:])
+        ):
+            # `# Title` then one line saying what the file is, above a file of questions.
+            d = self.drafts[0]
+            self.skip(d.line, d.q, "introduction (the file's description)")
+            self._keep([i != 0 for i in range(len(self.drafts))])
+            if not self.drafts:
+                return
+        counts = Counter(self.levels)
         level, count = counts.most_common(1)[0]
         if count < 3:
             return
-        first = next(i for i in self.from_prose if self.levels[i] == level)
+        first = self.levels.index(level)
         drop = {
             i
             for i in self.from_prose
@@ -979,23 +997,6 @@ class _Reader:
         for i in sorted(drop):
             d = self.drafts[i]
             self.skip(d.line, d.name or d.q, "introduction (above the level of the questions)")
-        self._keep([i not in drop for i in range(len(self.drafts))])
-
-    def _drop_stray_notes(self) -> None:
-        """In a file of questions (lists, folds, labelled pairs: nine cards in ten and
-        ten or more), a heading that does not ask, over text, is a heading, not a card."""
-        notes = set(self.notes)
-        others = len(self.drafts) - len(notes)
-        if not notes or others < 10 or others < 0.9 * len(self.drafts):
-            return
-        drop = {
-            i
-            for i in notes
-            if not _heading_asks(self.drafts[i].q) and self.origin[i].role != "concept"
-        }
-        for i in sorted(drop):
-            d = self.drafts[i]
-            self.skip(d.line, d.q, "a heading with text, in a file of questions")
         self._keep([i not in drop for i in range(len(self.drafts))])
 
     def _keep(self, keep: list[bool]) -> None:
