@@ -76,7 +76,7 @@ _ASK_START = re.compile(
     r"if|in your|take me|teach|state|defend|interview|make|build|generate|create|organi[sz]e|"
     r"sell|let'?s|pretend|say|introduce|argue|convince|estimate|draw|sketch|outline|summari[sz]e|"
     r"identify|analy[sz]e|evaluate|propose|recommend|justify|elaborate|walk me|help|refactor|"
-    r"fix|find|spot|detect|rewrite|prove|solve|calculate|predict)\b",
+    r"fix|find|spot|detect|rewrite|prove|solve|calculate|predict|ask)\b",
     re.I,
 )
 _ASK_END_KO = re.compile(
@@ -255,8 +255,9 @@ def _role_of(title: str, inherited: str | None) -> tuple[str | None, bool]:
             break
     if inherited in ("questions", "ask", "concept") and role in ("profile", "concept?"):
         role = None
-    if role in ("profile", "skip", "concept?") and (
-        _QMARK.search(title) or _ASK_END_KO.search(title)
+    sentence = title.rstrip().endswith((".", "。")) and len(title.split()) >= 3
+    if role in ("profile", "skip", "concept?", "questions", "concept") and (
+        _QMARK.search(title) or _ASK_END_KO.search(title) or sentence
     ):
         # "Why this company?", "자기소개를 해 주세요": a question that happens to hold
         # a word of those families is still a question.
@@ -317,6 +318,8 @@ class _Reader:
             for n in headings
         )
         root = _Section("", 0, 1, None, is_title=True)
+        first_ask: bool | None = None
+        min_level = min((n.level for n in headings), default=1)
         out = [root]
         stack = [root]
         h1 = [n for n in self.nodes if n.type == "heading" and n.level == 1]
@@ -331,6 +334,9 @@ class _Reader:
                 stack.pop()
             parent = stack[-1]
             sec = _Section(title, node.level, node.start + 1, parent, struck=t.struck)
+            if node is first_heading and node.level == 1 and not self.title and len(h1) > 1:
+                if not any(n.type == "para" for n in self.nodes[: self.nodes.index(node)]):
+                    self.title = title  # `# Reverse Interview`, then `# The Role`, `# The Team`
             if node is first_heading and node.level == 1 and len(h1) == 1:
                 sec.is_title = True
                 if not self.title:
@@ -346,11 +352,16 @@ class _Reader:
                 parent.body.append(node)
                 continue
             parent.children.append(sec)
+            if first_ask is None:
+                first_ask = _role_of(title, None)[0] == "ask" and node.level == min_level
             inherit: _Section | None = parent
             while inherit is not None and inherit.is_toc:
                 inherit = inherit.parent  # what follows a table of contents is not in it
             if inherit is not None and inherit.is_title and inherit.role != "ask":
                 inherit = None
+            if inherit is None and first_ask and parent is root:
+                # `# Questions to ask` then `# The Team`, `# The Company`: one list.
+                inherit = _Section("", 0, 1, None, role="ask")
             own, beh = _role_of(title, inherit.role if inherit else None)
             sec.own_role = own
             sec.is_toc = own == "skip" and bool(_TOC_WORDS.search(title))
@@ -746,14 +757,18 @@ class _Reader:
         ):
             # `#### Title` over a single bulleted question: the titled shape.
             item = body[0].items[0]
-            if item.first is not None and not item.rest:
+            if (
+                item.first is not None
+                and not item.rest
+                and question_like(_plain(flatten(item.first.inline).text))
+            ):
                 self.titled(sec, [item.first], [], sec.line)
                 return
         card_lists = []
         for n in lists:
             if self._toc(n):
                 self.skip(n.start + 1, sec.title or "list", "table of contents")
-            elif sec.role in ("ask", "concept", "questions") or self._asking_list(n):
+            elif sec.role in ("concept", "questions") or self._asking_list(n):
                 card_lists.append(n)
         if card_lists:
             for n in card_lists:
@@ -984,6 +999,14 @@ class _Reader:
             self._keep([i != 0 for i in range(len(self.drafts))])
             if not self.drafts:
                 return
+        notes = set(self.notes)
+        others = [i for i in range(len(self.drafts)) if i not in notes]
+        if len(others) >= 10 and len(others) >= 0.8 * len(self.drafts):
+            early = {i for i in notes if i < others[0]}
+            for i in sorted(early):
+                d = self.drafts[i]
+                self.skip(d.line, d.q, "introduction (before the first question)")
+            self._keep([i not in early for i in range(len(self.drafts))])
         counts = Counter(self.levels)
         level, count = counts.most_common(1)[0]
         if count < 3:
