@@ -231,3 +231,37 @@ def test_every_new_shape_writes_a_deck_that_checks(tmp_path: Path) -> None:
         deck, problems = parse_deck(plan.text.encode("utf-8"), f"{name}.yaml")
         assert not problems and deck is not None, name
         assert [c.q for c in deck.cards] == [d.q for d in result.drafts]
+
+
+def test_code_at_the_margin_after_a_bulleted_question_belongs_to_it() -> None:
+    text = (
+        "## Snippets\n\n* What does this print?\n```python\nprint(0.1 + 0.2)\n```\n\n"
+        "* Can you spot the leak?\n\n```js\nsetInterval(f, 10)\n```\n\nSome remark.\n"
+    )
+    result = parse_markdown(text, "s.md")
+    assert [d.q for d in result.drafts] == [
+        "What does this print?\n\n```python\nprint(0.1 + 0.2)\n```",
+        "Can you spot the leak?\n\n```js\nsetInterval(f, 10)\n```",
+    ]
+    assert skipped(result) == [
+        (14, "text beside a list of questions: indent it under a question to keep it")
+    ]
+
+
+def test_prompts_that_ask_without_a_question_mark() -> None:
+    from prep.importers.markdown import question_like
+
+    asks = [
+        "이 주제에 대해 토론해 봅시다.",
+        "자바 객체지향 프로그래밍(OOP에 대해 설명해 주세요).",
+        "Using your preferred language, write a REPL that echoes its input.",
+        "You are my boss and I'm fired. Inform me.",
+        "I want to rewrite it from scratch. Then, switch our roles.",
+    ]
+    statements = [
+        "여기에서 상황이란 지원한 회사를 말한다.",
+        "확실한 건, 전부 물어보려고 하면 좋지 않으니 그러지 말자.",
+        "While loving to travel may be a good answer, show the product.",
+    ]
+    assert [question_like(t) for t in asks] == [True] * len(asks)
+    assert [question_like(t) for t in statements] == [False] * len(statements)

@@ -76,14 +76,20 @@ _ASK_START = re.compile(
     r"if|in your|take me|teach|state|defend|interview|make|build|generate|create|organi[sz]e|"
     r"sell|let'?s|pretend|say|introduce|argue|convince|estimate|draw|sketch|outline|summari[sz]e|"
     r"identify|analy[sz]e|evaluate|propose|recommend|justify|elaborate|walk me|help|refactor|"
-    r"fix|find|spot|detect|rewrite|prove|solve|calculate|predict|ask)\b",
+    r"fix|find|spot|detect|rewrite|prove|solve|calculate|predict|ask|inform|switch|evolve)\b",
     re.I,
 )
 _ASK_END_KO = re.compile(
     r"(?:나요|까요|니까|세요|가요|은가|는가|인가|을까|할까|줘|주세요|하시오|하라|십시오|해 ?봐|"
-    r"보세요|말해 ?주세요|설명하시오|입니까|습니까|ㅂ니까|죠|나|니|냐)[)\]）\"'”’」』.!\s]*$"
+    r"보세요|말해 ?주세요|설명하시오|입니까|습니까|ㅂ니까|죠|나|니|냐|봅시다)[)\]）\"'”’」』.!\s]*$"
 )
 _QMARK = re.compile(r"[?？]")
+# "Using your preferred language, write a REPL": the prompt after a leading clause.
+_CLAUSE_ASKS = re.compile(
+    r"[,;:]\s+(?:write|implement|design|explain|describe|build|create|draw|make|tell)\b",
+    re.I,
+)
+_LEAD_WORD = re.compile(r"^(?:then|now|also|and|so|next|finally),?\s+", re.I)
 _SOURCE_LINE = re.compile(
     r"^\s*(?:sources?|resources?|references?|refs?|출처|참고(?: ?자료)?|see also|via|credits?)"
     r"\s*(?:[:：]|$)",
@@ -222,9 +228,14 @@ def question_like(text: str) -> bool:
         return True
     first = _strip_quotes(text.split("\n", 1)[0])
     first = _Q_PREFIX.sub("", _NUMBERING.sub("", first, count=1), count=1)
-    if _ASK_START.match(first):
+    if _ASK_START.match(first) or _CLAUSE_ASKS.search(first):
         return True
-    return any(_ASK_END_KO.search(s) for s in re.split(r"(?<=[.!])\s+", text) if s)
+    sentences = [s for s in re.split(r"(?<=[.!])\s+", text) if s]
+    if len(text) <= 300 and any(
+        _ASK_START.match(_LEAD_WORD.sub("", s, count=1)) for s in sentences[1:]
+    ):
+        return True  # "You are my boss and I'm fired. Inform me."
+    return any(_ASK_END_KO.search(s) for s in sentences)
 
 
 def _heading_asks(title: str) -> bool:
@@ -771,9 +782,21 @@ class _Reader:
             elif sec.role in ("concept", "questions") or self._asking_list(n):
                 card_lists.append(n)
         if card_lists:
-            for n in card_lists:
-                self.read_list(sec, n, forced=sec.role in ("ask", "concept", "questions"))
-            self._skip_beside_lists(body, [n for n in body if n.type != "list"])
+            left: list[Node] = []
+            last: Draft | None = None  # the card of the list item just above
+            for n in body:
+                if n in card_lists:
+                    before = len(self.drafts)
+                    self.read_list(sec, n, forced=sec.role in ("ask", "concept", "questions"))
+                    last = self.drafts[-1] if len(self.drafts) > before else None
+                elif n.type in ("fence", "code") and last is not None:
+                    # `* What does this print?` then a fence at the margin: the
+                    # question's code, not text beside the list.
+                    last.q = f"{last.q}\n\n{self.source(n)}"
+                elif n.type != "list":
+                    left.append(n)
+                    last = None
+            self._skip_beside_lists(body, left)
             return
         if not leaf or not body:
             left = [n for n in body if n.type != "list" or not self._toc(n)]
@@ -786,7 +809,7 @@ class _Reader:
             sec.role in ("questions", "ask")
             and lead
             and not heading_asks
-            and question_like(lead_text)
+            and (sec.level > 1 or question_like(lead_text))
         ):
             self.titled(sec, lead, body[len(lead) :], sec.line)
             return
