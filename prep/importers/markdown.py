@@ -533,6 +533,8 @@ class _Reader:
                 else:
                     break
             rest = kids[len(lead) :]
+            if not lead and kids and kids[0].type == "details" and not self._summary(kids[0]):
+                lead, rest = kids[0].children, kids[1:]  # `<details> What is X? </details>`
             if lead:
                 self.card_from(sec, lead, rest, group, name=summary or None)
             elif kids:
