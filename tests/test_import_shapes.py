@@ -265,3 +265,14 @@ def test_prompts_that_ask_without_a_question_mark() -> None:
     ]
     assert [question_like(t) for t in asks] == [True] * len(asks)
     assert [question_like(t) for t in statements] == [False] * len(statements)
+
+
+def test_question_and_answer_labels_inline_on_a_line_and_after_a_question_heading() -> None:
+    result = read("inline_pairs.md")
+    assert [(d.line, d.topic, d.q, d.a) for d in result.drafts] == [
+        (3, "Rapid fire", "Where does the kernel keep routes?", "In the FIB."),
+        (4, "Rapid fire", "What does TTL limit?", "The hops a packet may take."),
+        (6, "Rapid fire", "Why use anycast?", "Nearest site answers."),
+        (9, "Rapid fire", "What is a socket?", "An endpoint for sending and receiving data."),
+        (12, "Rapid fire", "How does TCP close a connection?", "With FIN from each side."),
+    ]

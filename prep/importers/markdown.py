@@ -125,7 +125,7 @@ _Q_PREFIX = re.compile(
     re.I,
 )
 _A_PREFIX = re.compile(
-    r"^\s*(?:\*\*|__)?(?:A|Ans|Answer|Explanation|Solution|답|답변|해설|풀이)\s*[.:：)]"
+    r"^\s*(?:\*\*|__)?(?:A|Ans|Answer|Explanation|Solution|답|답변|해설|풀이)\s*\d{0,3}\s*[.:：)]"
     r"\s*(?:\*\*|__)?\s*",
     re.I,
 )
@@ -134,6 +134,8 @@ _A_SPLIT = re.compile(
 )
 _LEAD_SYMBOLS = re.compile(r"^[^\w(\[`\"'“‘]+")
 _BARE_NUMBER = re.compile(r"^\W*(?:#|no\.?|q|part|step|day|문제|질문)?\s*\d+\W*$", re.I)
+# "Question: What is X? Answer: Y." on one line.
+_A_INLINE = re.compile(r"\s+(?=(?:Answer|Ans|A|답변|답)\s*[:：])")
 _EMOJI_CODE = re.compile(r"(?<![\w:]):[a-z][a-z0-9_+\-]*:(?![\w:])")
 _NAV_TEXT = re.compile(
     r"^\W*(?:(?:go )?back(?: to)?(?: the)?(?: top| toc| contents| index| list| home)?|"
@@ -446,13 +448,15 @@ class _Reader:
     def _summary(self, node: Node) -> str:
         return _plain(flatten(node.inline).text).replace("\n", " ")
 
-    def _q_para(self, node: Node) -> bool:
+    def _q_para(self, node: Node, labelled: bool = False) -> bool:
         if node.type != "para":
             return False
         t = flatten(node.inline)
         text = _plain(t.text)
         if _Q_PREFIX.match(text) and not _A_PREFIX.match(text):
             return True
+        if labelled:
+            return False
         whole_bold = t.lead_strong is not None and not t.after_strong.strip(" :：\x01\x02")
         return whole_bold and question_like(text)
 
@@ -464,15 +468,31 @@ class _Reader:
             return True
         return len(details) >= 2
 
-    def read_sequence(self, sec: _Section, body: list[Node], group: str = "") -> None:
+    def read_sequence(
+        self, sec: _Section, body: list[Node], group: str = "", title_q: str = ""
+    ) -> None:
         """Blocks in turn: a `<details>` is a card (its summary asks, its body answers)
         or a group of them; a bold or `Q:` paragraph starts a card and what follows
         answers it; an "Answer" fold answers the question just above it."""
         q_nodes: list[Node] = []
         a_nodes: list[Node] = []
 
+        pending_title = [title_q] if title_q else []
+        first = len(self.drafts)
+
         def flush() -> None:
-            if q_nodes:
+            if pending_title:
+                self.add(
+                    Draft(
+                        q=_strip_quotes(pending_title.pop()),
+                        a=self.answer(a_nodes),
+                        kind=self.kind(sec, group),
+                        topic=self.topic_for(sec.parent),
+                        line=sec.line,
+                    ),
+                    sec,
+                )
+            elif q_nodes:
                 self.card_from(sec, q_nodes, a_nodes, group)
             q_nodes.clear()
             a_nodes.clear()
@@ -507,7 +527,7 @@ class _Reader:
                 q_nodes.append(n)
             elif q_nodes and not a_nodes and n.type in ("fence", "code"):
                 q_nodes.append(n)  # code that belongs to the question
-            elif q_nodes:
+            elif q_nodes or pending_title:
                 a_nodes.append(n)
             elif n.type == "list" and self._asking_list(n):
                 self.read_list(sec, n, forced=False, group=group)
@@ -518,6 +538,9 @@ class _Reader:
                 if what.strip():
                     self.skip(n.start + 1, what, "text beside the questions")
         flush()
+        if title_q:  # the heading is the first question, not the topic of the rest
+            for d in self.drafts[first:]:
+                d.topic = self.topic_for(sec.parent)
 
     def read_details(self, sec: _Section, node: Node, group: str) -> None:
         summary = self._summary(node)
@@ -717,6 +740,14 @@ class _Reader:
             sec.role = None  # its words say profile, its list asks: the list wins
         if self._sequence(body):
             self.read_sequence(sec, body)
+            return
+        if (
+            not sec.children
+            and _heading_asks(sec.title)
+            and any(self._q_para(n, labelled=True) for n in body[1:])
+        ):
+            # `### Q: What is X?` / `A: …` / `**Q2.** …` / `**A2.** …`: more pairs below.
+            self.read_sequence(sec, body, title_q=sec.title)
             return
         if body and all(
             n.type == "details" and _ANSWER_LABEL.match(self._summary(n) or "answer") for n in body
@@ -1123,7 +1154,7 @@ def _within(sec: _Section, ancestor: _Section) -> bool:
 def _tidy(d: Draft) -> None:
     """Labels off: "Q1. What…" asks "What…"; "A: …", "**Answer:** …" open no answer."""
     q = d.q
-    if not d.a and (m := _A_SPLIT.search(q)):
+    if not d.a and (m := _A_SPLIT.search(q) or (_Q_PREFIX.match(q) and _A_INLINE.search(q))):
         q, d.a = q[: m.start()].rstrip(), q[m.end() :].strip()
     stripped = _Q_PREFIX.sub("", q, count=1)
     if stripped.strip() and stripped != q:
