@@ -392,8 +392,10 @@ class _Reader:
         `### 코드`), or one that repeats under many questions: not a question itself."""
         if parent.is_title or parent.level == 0 or node.level <= parent.level:
             return False
-        if _ANSWER_LABEL.match(title) or _QUESTION_LABEL.match(title):
-            return True
+        if _ANSWER_LABEL.match(title) or (
+            _QUESTION_LABEL.match(title) and not re.search(r"\d", title)
+        ):
+            return True  # `### 문제` is a part; `### Question 3` holds a question
         key = _NUMBERING.sub("", title).strip().lower()
         return self._repeated.get((node.level, key), 0) >= 3 and not _heading_asks(title)
 
@@ -1057,8 +1059,8 @@ class _Reader:
                 return
         notes = set(self.notes)
         others = [i for i in range(len(self.drafts)) if i not in notes]
-        if len(others) >= 10 and len(others) >= 0.8 * len(self.drafts):
-            early = {i for i in notes if i < others[0]}
+        early = {i for i in notes if others and i < others[0]}
+        if len(others) >= 3 and len(others) >= 0.5 * len(self.drafts) and len(early) <= len(others):
             for i in sorted(early):
                 d = self.drafts[i]
                 self.skip(d.line, d.q, "introduction (before the first question)")
