@@ -216,3 +216,11 @@ def test_a_column_just_past_the_rows_is_an_empty_last_column(tmp_path: Path) -> 
     src.write_text("#separator:tab\n#tags column:3\nWhat is a heap?\tA tree\n", encoding="utf-8")
     result = import_file(src)
     assert [(d.q, d.a, d.tags) for d in result.drafts] == [("What is a heap?", "A tree", [])]
+
+
+def test_tilde_separator_plural_headers_and_a_number_column() -> None:
+    result = import_file(FIX / "tilde_plural.csv")
+    assert [(d.q, d.a, d.topic, d.line) for d in result.drafts] == [
+        ("What is a deadlock?", "Two waits, each on the other", "OS", 2),
+        ("Why use an index?", "Fewer reads", "DB", 3),
+    ]

@@ -26,6 +26,7 @@ SEPARATORS = {
     "pipe": "|",
     "space": " ",
     "colon": ":",
+    "tilde": "~",
 }
 COLUMN_NAMES = {
     "front": "front",
@@ -49,7 +50,6 @@ COLUMN_NAMES = {
     "tag": "tags",
     "태그": "tags",
     "topic": "topic",
-    "category": "topic",
     "section": "topic",
     "주제": "topic",
     "kind": "kind",
@@ -61,6 +61,15 @@ COLUMN_NAMES = {
     "notetype": "notetype",
     "note type": "notetype",
     "skip": "skip",
+    "no": "skip",
+    "no.": "skip",
+    "#": "skip",
+    "number": "skip",
+    "num": "skip",
+    "index": "skip",
+    "번호": "skip",
+    "순번": "skip",
+    "category": "topic",
     "_": "skip",
     "-": "skip",
     "ignore": "skip",
@@ -187,6 +196,20 @@ def html_to_markdown(text: str, *, plain: bool = False) -> tuple[str, list[tuple
     return parser.result(), parser.links
 
 
+def _column_name(cell: str) -> str | None:
+    """What a header cell names: `Question`, `Questions`, `Answers`, `태그`."""
+    key = cell.strip().lower()
+    if key in COLUMN_NAMES:
+        return COLUMN_NAMES[key]
+    if key.endswith("s") and key[:-1] in COLUMN_NAMES and len(key) > 2:
+        return COLUMN_NAMES[key[:-1]]
+    if key.endswith("es") and key[:-2] in COLUMN_NAMES:
+        return COLUMN_NAMES[key[:-2]]
+    if key.endswith("ies") and key[:-3] + "y" in COLUMN_NAMES:
+        return COLUMN_NAMES[key[:-3] + "y"]
+    return None
+
+
 def _separator(value: str, path: str) -> str:
     v = value.strip()
     if v.lower() in SEPARATORS:
@@ -277,7 +300,7 @@ def parse_table(
     else:
         sample = "\n".join(lines[start : start + 20])
         try:
-            sep = csv.Sniffer().sniff(sample, delimiters=",;\t|").delimiter
+            sep = csv.Sniffer().sniff(sample, delimiters=",;\t|~").delimiter
         except csv.Error:
             sep = ","
     html_mode = headers.get("html", "").strip().lower()
@@ -304,9 +327,7 @@ def parse_table(
     _check_swallowed_rows(rows, sep, path)
 
     names: list[str] = []
-    header_row = bool(rows) and all(
-        c.strip().lower() in COLUMN_NAMES for c in rows[0][1] if c.strip()
-    )
+    header_row = bool(rows) and all(_column_name(c) is not None for c in rows[0][1] if c.strip())
     if columns:
         for name in columns:
             key = name.strip().lower()
@@ -320,7 +341,7 @@ def parse_table(
     elif "columns" in headers:
         names = [COLUMN_NAMES.get(c.strip().lower(), "skip") for c in headers["columns"].split(sep)]
     elif header_row:
-        names = [COLUMN_NAMES[c.strip().lower()] if c.strip() else "skip" for c in rows[0][1]]
+        names = [(_column_name(c) or "skip") if c.strip() else "skip" for c in rows[0][1]]
         rows = rows[1:]
     fixed = {
         "tags column": "tags",
