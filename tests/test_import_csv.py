@@ -8,6 +8,7 @@ import pytest
 
 from prep.errors import PrepError
 from prep.importers import detect_format, import_file
+from prep.importers.apkg import guid_id
 from prep.importers.csvtsv import html_to_markdown
 
 FIX = Path(__file__).parent / "fixtures" / "import"
@@ -23,7 +24,14 @@ def test_anki_text_export_with_all_its_headers() -> None:
         ("Why use ETags?", "Web", ["web"], 9),
     ]
     first, second, third = result.drafts
-    assert first.a == "A function that *yields* values lazily.\nSaves memory on big inputs."
+    # <br> is a hard break, so the line break shows in the drill too.
+    assert first.a == "A function that *yields* values lazily.\\\nSaves memory on big inputs."
+    # The note GUID is the card's identity: a newer export updates these cards.
+    assert [d.id for d in result.drafts] == [
+        guid_id("b`9H3)xq1"),
+        guid_id("c@7Jk2!zz"),
+        guid_id("d#1Lm9?aa"),
+    ]
     assert second.a == "The plan:\n\n- scan type\n- estimated `rows`"
     # A link in the question is kept in the answer; &nbsp; is a plain space.
     assert third.a == (
@@ -102,7 +110,11 @@ def test_without_a_header_the_first_two_columns_are_front_and_back(tmp_path: Pat
 @pytest.mark.parametrize(
     ("html", "markdown"),
     [
-        ("one<br>two<br/>three", "one\ntwo\nthree"),
+        ("one<br>two<br/>three", "one\\\ntwo\\\nthree"),
+        (
+            "<table><tr><th>Op</th><th>Big-O</th></tr><tr><td>get</td><td>O(1)</td></tr></table>",
+            "| Op | Big-O |\n|---|---|\n| get | O(1) |",
+        ),
         ("<p>first</p><p>second</p>", "first\n\nsecond"),
         ("<b>bold</b> <strong>strong</strong>", "**bold** **strong**"),
         ("<i>it</i> <em>em</em>", "*it* *em*"),

@@ -85,7 +85,7 @@ _HTML_HINT = re.compile(
 class _HtmlToMarkdown(HTMLParser):
     """Anki field HTML to Markdown (or to plain text for a question)."""
 
-    BLOCK = {"p", "div", "blockquote", "table", "tr", "h1", "h2", "h3", "h4", "h5", "h6"}
+    BLOCK = {"p", "div", "blockquote", "h1", "h2", "h3", "h4", "h5", "h6"}
 
     def __init__(self, plain: bool):
         super().__init__(convert_charrefs=True)
@@ -96,10 +96,39 @@ class _HtmlToMarkdown(HTMLParser):
         self.href: list[tuple[str, int]] = []
         self.pre = 0
         self.skip = 0
+        self.rows: list[list[str]] | None = None  # the table being read
+        self.cell: list[str] | None = None
 
     def _emit(self, text: str) -> None:
-        if not self.skip:
+        if self.skip:
+            return
+        if self.cell is not None:
+            self.cell.append(text)
+        else:
             self.out.append(text)
+
+    def _end_cell(self) -> None:
+        if self.cell is not None and self.rows is not None:
+            if not self.rows:
+                self.rows.append([])
+            text = " ".join("".join(self.cell).replace("\\\n", " ").split())
+            self.rows[-1].append(text.replace("|", "\\|"))
+        self.cell = None
+
+    def _end_table(self) -> None:
+        self._end_cell()
+        rows = [r for r in (self.rows or []) if r]
+        self.rows = None
+        if not rows:
+            return
+        width = max(len(r) for r in rows)
+        rows = [r + [""] * (width - len(r)) for r in rows]
+        if self.plain:
+            lines = [" | ".join(r) for r in rows]
+        else:
+            lines = ["| " + " | ".join(rows[0]) + " |", "|" + "---|" * width]
+            lines += ["| " + " | ".join(r) + " |" for r in rows[1:]]
+        self.out.append("\n\n" + "\n".join(lines) + "\n\n")
 
     def _break(self, blank: bool) -> None:
         self._emit("\n\n" if blank else "\n")
@@ -108,8 +137,19 @@ class _HtmlToMarkdown(HTMLParser):
         a = dict(attrs)
         if tag in ("script", "style"):
             self.skip += 1
+        elif tag == "table":
+            if self.rows is not None:
+                self._end_table()
+            self.rows = []
+        elif tag == "tr" and self.rows is not None:
+            self._end_cell()
+            self.rows.append([])
+        elif tag in ("td", "th") and self.rows is not None:
+            self._end_cell()
+            self.cell = []
         elif tag == "br":
-            self._emit("\n")
+            # A hard break: Anki's line breaks stay line breaks in the drill.
+            self._emit("\n" if self.plain or self.pre else "\\\n")
         elif tag in self.BLOCK:
             self._break(True)
             if tag[0] == "h" and tag[1:].isdigit() and not self.plain:
@@ -145,6 +185,10 @@ class _HtmlToMarkdown(HTMLParser):
     def handle_endtag(self, tag: str) -> None:
         if tag in ("script", "style"):
             self.skip = max(0, self.skip - 1)
+        elif tag == "table" and self.rows is not None:
+            self._end_table()
+        elif tag in ("td", "th"):
+            self._end_cell()
         elif tag in self.BLOCK:
             self._break(True)
         elif tag in ("b", "strong") and not self.plain:
@@ -178,7 +222,10 @@ class _HtmlToMarkdown(HTMLParser):
             self._emit(re.sub(r"[ \t\r\n\xa0]+", " ", data))
 
     def result(self) -> str:
+        if self.rows is not None:
+            self._end_table()
         text = "".join(self.out).replace("\xa0", " ")
+        text = re.sub(r"(?:\\\n\s*)+$", "", text)  # no hard break at the very end
         lines = [line.rstrip() for line in text.split("\n")]
         out: list[str] = []
         in_code = False
@@ -395,6 +442,10 @@ def parse_table(
         if card_id is not None and not ID_RE.match(card_id):
             skipped.append(Skipped(line, card_id, "invalid id; a new one is made"))
             card_id = None
+        if card_id is None and cell.get("guid"):
+            from .apkg import guid_id
+
+            card_id = guid_id(cell["guid"])  # the note's identity in Anki
         tags = all_tags + [t for t in cell.get("tags", "").split() if t not in all_tags]
         keywords = [k.strip() for k in re.split(r"[,;]", cell.get("keywords", "")) if k.strip()]
         drafts.append(
