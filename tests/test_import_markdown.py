@@ -458,12 +458,13 @@ _PIECES = st.sampled_from(
     ["# ", "## ", "#### ", "- ", "1. ", "  - ", "   ", "```", "~~~", "> ", "<div>", "</div>",
      "<!--", "-->", "**", "*", "_", "~~", "[", "](", ")", "`", "---", "===", "|", "\t", "\n",
      "\n\n", "?", "What", "질문", "나요", "Source:", "[[↑]](#toc)", "<a name='x'>", "</a>",
-     "&lt;", "\\", ":"]
+     "&lt;", "\\", ":", "<details>", "</details>", "<summary>", "</summary>", "Answer",
+     "정답", "### 정답\n", "**Q:", "A:", "Question 1", "#### Answer\n", ":emoji:", "[Top](#t)"]
 )  # fmt: skip
 _MARKDOWN = st.lists(st.one_of(_PIECES, st.text(max_size=8)), max_size=60).map("".join)
 
 
-@settings(max_examples=300, deadline=None, suppress_health_check=list(HealthCheck))
+@settings(max_examples=600, deadline=None, suppress_health_check=list(HealthCheck))
 @given(_MARKDOWN)
 def test_any_markdown_reads_and_writes_without_error(text: str) -> None:
     import tempfile

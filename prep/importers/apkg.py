@@ -138,7 +138,7 @@ def read_apkg(path: Path) -> Imported:
         media = [m.group(1) or m.group(2) for m in _MEDIA.finditer(" ".join(values))]
         where = f"note {n}"
         for m in media:
-            skipped.append(Skipped(n, m, f"{where}: media ({m}) is not shown in the terminal"))
+            skipped.append(Skipped(n, m, f"{where}: media, not shown in the terminal"))
         front_html = _MEDIA.sub("", roles.get("front", ""))
         back_html = _MEDIA.sub("", roles.get("back", ""))
         if model.get("type") == 1:
