@@ -276,3 +276,16 @@ def test_question_and_answer_labels_inline_on_a_line_and_after_a_question_headin
         (9, "Rapid fire", "What is a socket?", "An endpoint for sending and receiving data."),
         (12, "Rapid fire", "How does TCP close a connection?", "With FIN from each side."),
     ]
+
+
+def test_a_heading_that_asks_is_a_question_whatever_words_it_holds() -> None:
+    result = parse_markdown(
+        "# Prep\n\n## Interview\n\n### Why this company?\n\nBecause of the product.\n\n"
+        "### 자기소개를 해 주세요\n\n3년차 백엔드 개발자입니다.\n\n### Company overview\n\nFounded in 2010.\n",
+        "h.md",
+    )
+    assert [(d.kind, d.q, d.a) for d in result.drafts] == [
+        ("behavioral", "Why this company?", "Because of the product."),
+        ("behavioral", "자기소개를 해 주세요", "3년차 백엔드 개발자입니다."),
+    ]
+    assert skipped(result) == [(13, "profile material, not questions")]

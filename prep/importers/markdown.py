@@ -63,7 +63,8 @@ _ROLE_WORDS: list[tuple[str, str]] = [
 _ROLES = [(role, re.compile(words, re.I)) for role, words in _ROLE_WORDS]
 _BEHAVIORAL = re.compile(
     r"behaviou?r|culture|cultural|soft[- ]skill|personality|situational|leadership principle|"
-    r"\bhr\b|인성|행동|문화|컬처|태도|가치관|협업 ?경험|자기 ?소개|self[- ]introduction|지원 ?동기",
+    r"\bhr\b|인성|행동|문화|컬처|태도|가치관|협업 ?경험|자기 ?소개|self[- ]introduction|지원 ?동기|"
+    r"why (?:this|our|the|do you want to join) (?:company|role|job|team)|tell me about yourself",
     re.I,
 )
 
