@@ -257,6 +257,7 @@ def test_prompts_that_ask_without_a_question_mark() -> None:
         "Using your preferred language, write a REPL that echoes its input.",
         "You are my boss and I'm fired. Inform me.",
         "I want to rewrite it from scratch. Then, switch our roles.",
+        "RESTful이란 무엇이며, 아는 대로 설명해보세요.(보충필요)",
     ]
     statements = [
         "여기에서 상황이란 지원한 회사를 말한다.",
@@ -289,3 +290,23 @@ def test_a_heading_that_asks_is_a_question_whatever_words_it_holds() -> None:
         ("behavioral", "자기소개를 해 주세요", "3년차 백엔드 개발자입니다."),
     ]
     assert skipped(result) == [(13, "profile material, not questions")]
+
+
+def test_among_folds_that_ask_a_topic_fold_is_a_card_and_a_misc_fold_is_not() -> None:
+    fold = "<details>\n<summary>{}</summary>\n\n{}\n</details>\n\n"
+    text = "## 네트워크\n\n" + "".join(
+        fold.format(s, b)
+        for s, b in [
+            ("브라우저에 주소를 넣으면 일어나는 일", "DNS, TCP, TLS, HTTP 순서."),
+            ("TCP와 UDP의 차이를 설명해 주세요.", "연결과 신뢰성."),
+            ("HTTP 캐시는 어떻게 동작하나요?", "헤더로 신선도를 정한다."),
+            ("기타 (정리 중)", "- 나중에 채울 것"),
+        ]
+    )
+    result = parse_markdown(text, "f.md")
+    assert [d.q for d in result.drafts] == [
+        "브라우저에 주소를 넣으면 일어나는 일",
+        "TCP와 UDP의 차이를 설명해 주세요.",
+        "HTTP 캐시는 어떻게 동작하나요?",
+    ]
+    assert skipped(result) == [(23, "notes, not a question (among folds that ask)")]

@@ -90,6 +90,11 @@ _CLAUSE_ASKS = re.compile(
     r"[,;:]\s+(?:write|implement|design|explain|describe|build|create|draw|make|tell)\b",
     re.I,
 )
+# "설명해보세요.(보충필요)": a note in brackets after the question.
+_TRAILING_NOTE = re.compile(r"\s*[(\[（][^()\[\]（）]{0,40}[)\]）]\s*$")
+_MISC_LABEL = re.compile(
+    r"^\W*(?:기타|etc\.?|misc\w*|others?|참고|references?|links?)(?:\W|$)", re.I
+)
 _LEAD_WORD = re.compile(r"^(?:then|now|also|and|so|next|finally),?\s+", re.I)
 _SOURCE_LINE = re.compile(
     r"^\s*(?:sources?|resources?|references?|refs?|출처|참고(?: ?자료)?|see also|via|credits?)"
@@ -238,7 +243,9 @@ def question_like(text: str) -> bool:
         _ASK_START.match(_LEAD_WORD.sub("", s, count=1)) for s in sentences[1:]
     ):
         return True  # "You are my boss and I'm fired. Inform me."
-    return any(_ASK_END_KO.search(s) for s in sentences)
+    return any(
+        _ASK_END_KO.search(s) or _ASK_END_KO.search(_TRAILING_NOTE.sub("", s)) for s in sentences
+    )
 
 
 def _heading_asks(title: str) -> bool:
@@ -503,13 +510,15 @@ class _Reader:
         folds = [self._summary(n) for n in body if n.type == "details"]
         folds = [f for f in folds if f and not _ANSWER_LABEL.match(f)]
         asking = sum(question_like(f) for f in folds)
-        strict = len(folds) >= 3 and asking >= QUESTION_SHARE * len(folds)
+        misc_ok = len(folds) >= 3 and asking >= 1  # "기타" among folds that ask: notes
         for n in body:
             if n.type == "details":
                 summary = self._summary(n)
-                if strict and summary and not question_like(summary):
+                if misc_ok and summary and _MISC_LABEL.match(summary):
                     if not _ANSWER_LABEL.match(summary) and not self._details_group(n.children):
-                        self.skip(n.start + 1, summary, "not a question (among folds that ask)")
+                        self.skip(
+                            n.start + 1, summary, "notes, not a question (among folds that ask)"
+                        )
                         continue
                 if not summary or _ANSWER_LABEL.match(summary):
                     if q_nodes:
@@ -1066,6 +1075,18 @@ class _Reader:
                 d = self.drafts[i]
                 self.skip(d.line, d.q, "introduction (before the first question)")
             self._keep([i not in early for i in range(len(self.drafts))])
+        prose = set(self.from_prose)
+        rest = [i for i in range(len(self.drafts)) if i not in prose]
+        if len(rest) >= 10 and len(rest) >= 0.8 * len(self.drafts):
+            # A file of folds or lists: headings with text before the first of them
+            # introduce it, even where their text ends like a prompt (해봅시다).
+            early = {i for i in prose if i < rest[0]}
+            for i in sorted(early):
+                d = self.drafts[i]
+                self.skip(d.line, d.name or d.q, "introduction (before the first question)")
+            self._keep([i not in early for i in range(len(self.drafts))])
+        if not self.drafts:
+            return
         counts = Counter(self.levels)
         level, count = counts.most_common(1)[0]
         if count < 3:
