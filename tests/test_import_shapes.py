@@ -309,4 +309,4 @@ def test_among_folds_that_ask_a_topic_fold_is_a_card_and_a_misc_fold_is_not() ->
         "TCP와 UDP의 차이를 설명해 주세요.",
         "HTTP 캐시는 어떻게 동작하나요?",
     ]
-    assert skipped(result) == [(23, "notes, not a question (among folds that ask)")]
+    assert skipped(result) == [(21, "notes, not a question (among folds that ask)")]
