@@ -12,7 +12,8 @@ Run: `python benchmarks/import_md.py [--questions 5000] [--runs 7]`
 Prints wall and CPU seconds, median and spread, and the machine's load (CPU
 time is the figure that holds on a busy machine). Target: under 3 s for 5,000.
 Then 140 KB of inline openers that never close (`x <!-- ` or `~~a ` over and
-over), each kind read on its own: under 1 s of CPU for the slowest.
+over), each kind read on its own: under 1 s of CPU for the slowest. Also the
+cost of learning the card ids of a large deck beside the import (a scan).
 """
 
 from __future__ import annotations
@@ -139,6 +140,11 @@ def main() -> int:
                 print(f"re-import changed the card count: {cards} -> {cards_now}")
                 return 1
         size = versions[0].stat().st_size
+        from prep.importers.writer import ids_in_decks
+
+        c0 = time.process_time()
+        ids, _ = ids_in_decks([out])
+        scan_cpu = time.process_time() - c0
     med, med_cpu = statistics.median(times), statistics.median(cpu)
     load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
     print(f"source: {args.questions} questions, {size / 1024:.0f} KiB; deck: {cards} cards")
@@ -150,6 +156,10 @@ def main() -> int:
     )
     worst = max(first_cpu, med_cpu)
     print(f"target: under {TARGET_S:.1f} s of cpu -> {'ok' if worst < TARGET_S else 'SLOW'}")
+    print(
+        f"ids of a {cards}-card deck beside an import (scan, not a parse): cpu {scan_cpu:.3f} s, "
+        f"{len(ids)} ids"
+    )
     openers = run_openers()
     print(
         f"140 KB of unclosed inline openers ({', '.join(o.strip() for o in OPENERS)}), "
