@@ -236,3 +236,12 @@ def test_tilde_separator_plural_headers_and_a_number_column() -> None:
         ("What is a deadlock?", "Two waits, each on the other", "OS", 2),
         ("Why use an index?", "Fewer reads", "DB", 3),
     ]
+
+
+def test_cloze_notes_in_a_text_export_give_a_card_per_cloze() -> None:
+    result = import_file(FIX / "anki_cloze.txt")
+    assert [(d.q, d.a, d.kind, d.id) for d in result.drafts] == [
+        ("[...] retransmits; UDP does not.", "TCP\n\nLayer 4", "concept", guid_id("z1") + "-c1"),
+        ("TCP retransmits; [...] does not.", "UDP\n\nLayer 4", "concept", guid_id("z1") + "-c2"),
+        ("What is a port?", "A number", "technical", guid_id("z2")),
+    ]

@@ -141,25 +141,17 @@ def read_apkg(path: Path) -> Imported:
             skipped.append(Skipped(n, m, f"{where}: media, not shown in the terminal"))
         front_html = _MEDIA.sub("", roles.get("front", ""))
         back_html = _MEDIA.sub("", roles.get("back", ""))
-        if model.get("type") == 1:
-            numbers = sorted({int(c.group(1)) for c in _CLOZE.finditer(front_html)})
-            if not numbers:
+        if model.get("type") == 1 or _CLOZE.search(front_html):
+            pairs = cloze_cards(front_html, back_html)
+            if not pairs:
                 skipped.append(
                     Skipped(n, front_html[:60], f"{where}: a Cloze note without a cloze")
                 )
-            for num in numbers:
-                q_html = _CLOZE.sub(partial(_hide, number=num), front_html)
-                answer = "; ".join(
-                    c.group(2) for c in _CLOZE.finditer(front_html) if int(c.group(1)) == num
-                )
-                q, _ = html_to_markdown(q_html, plain=True)
-                a_text, _ = html_to_markdown(answer, plain=True)
-                extra, _ = html_to_markdown(back_html)
-                a = "\n\n".join(x for x in (a_text, extra) if x.strip())
+            for num, q, a in pairs:
                 drafts.append(
                     Draft(
-                        q=q.strip(),
-                        a=a.strip(),
+                        q=q,
+                        a=a,
                         kind=kind or "concept",
                         topic=topic,
                         tags=tag_list,
@@ -199,6 +191,24 @@ def read_apkg(path: Path) -> Imported:
         drafts=drafts,
         skipped=skipped,
     )
+
+
+def cloze_cards(front_html: str, back_html: str) -> list[tuple[int, str, str]]:
+    """(cloze number, question, answer) for each cloze: that cloze hidden as `[...]`
+    (or `[hint]`), the others shown; the answer is its text, then the Extra field."""
+    from .csvtsv import html_to_markdown
+
+    out: list[tuple[int, str, str]] = []
+    extra, _ = html_to_markdown(back_html)
+    for num in sorted({int(c.group(1)) for c in _CLOZE.finditer(front_html)}):
+        q, _ = html_to_markdown(_CLOZE.sub(partial(_hide, number=num), front_html), plain=True)
+        hidden = "; ".join(
+            c.group(2) for c in _CLOZE.finditer(front_html) if int(c.group(1)) == num
+        )
+        a_text, _ = html_to_markdown(hidden, plain=True)
+        a = "\n\n".join(x for x in (a_text, extra) if x.strip())
+        out.append((num, q.strip(), a.strip()))
+    return out
 
 
 def _hide(c: re.Match[str], number: int) -> str:

@@ -448,6 +448,25 @@ def parse_table(
             card_id = guid_id(cell["guid"])  # the note's identity in Anki
         tags = all_tags + [t for t in cell.get("tags", "").split() if t not in all_tags]
         keywords = [k.strip() for k in re.split(r"[,;]", cell.get("keywords", "")) if k.strip()]
+        raw_front = cell.get("front", "")
+        if "{{c" in raw_front:
+            from .apkg import cloze_cards
+
+            # A Cloze note: a card per cloze, not `{{c1::…}}` shown as text.
+            for num, cq, ca in cloze_cards(raw_front, cell.get("back", "")):
+                drafts.append(
+                    Draft(
+                        q=cq,
+                        a=ca,
+                        kind="concept" if not cell.get("kind") else kind,
+                        topic=topic,
+                        tags=tags,
+                        line=line,
+                        id=f"{card_id}-c{num}" if card_id else None,
+                    )
+                )
+            if drafts and drafts[-1].line == line:
+                continue
         drafts.append(
             Draft(
                 q=front.strip(),
