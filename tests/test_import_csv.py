@@ -8,6 +8,7 @@ import pytest
 
 from prep.errors import PrepError
 from prep.importers import detect_format, import_file
+from prep.importers.apkg import guid_id
 from prep.importers.csvtsv import html_to_markdown
 
 FIX = Path(__file__).parent / "fixtures" / "import"
@@ -23,7 +24,14 @@ def test_anki_text_export_with_all_its_headers() -> None:
         ("Why use ETags?", "Web", ["web"], 9),
     ]
     first, second, third = result.drafts
-    assert first.a == "A function that *yields* values lazily.\nSaves memory on big inputs."
+    # <br> is a hard break, so the line break shows in the drill too.
+    assert first.a == "A function that *yields* values lazily.\\\nSaves memory on big inputs."
+    # The note GUID is the card's identity: a newer export updates these cards.
+    assert [d.id for d in result.drafts] == [
+        guid_id("b`9H3)xq1"),
+        guid_id("c@7Jk2!zz"),
+        guid_id("d#1Lm9?aa"),
+    ]
     assert second.a == "The plan:\n\n- scan type\n- estimated `rows`"
     # A link in the question is kept in the answer; &nbsp; is a plain space.
     assert third.a == (
@@ -102,7 +110,11 @@ def test_without_a_header_the_first_two_columns_are_front_and_back(tmp_path: Pat
 @pytest.mark.parametrize(
     ("html", "markdown"),
     [
-        ("one<br>two<br/>three", "one\ntwo\nthree"),
+        ("one<br>two<br/>three", "one\\\ntwo\\\nthree"),
+        (
+            "<table><tr><th>Op</th><th>Big-O</th></tr><tr><td>get</td><td>O(1)</td></tr></table>",
+            "| Op | Big-O |\n|---|---|\n| get | O(1) |",
+        ),
         ("<p>first</p><p>second</p>", "first\n\nsecond"),
         ("<b>bold</b> <strong>strong</strong>", "**bold** **strong**"),
         ("<i>it</i> <em>em</em>", "*it* *em*"),
@@ -133,6 +145,9 @@ def test_html_questions_become_plain_text() -> None:
         ("#separator:weird\na\tb\n", None, "unknown #separator 'weird'"),
         ("#html:maybe\na\tb\n", None, "#html must be true or false"),
         ("#tags column:x\na\tb\n", None, "#tags column must be a column number"),
+        ("#separator:tab\n#tags column:99999999999\na\tb\n", None, r":2: #tags column is 9+, far"),
+        ("#guid column:7\na\tb\tc\n", None, r":1: #guid column is 7, but the rows have at most 3"),
+        ("#tags column:0\na\tb\n", None, r":1: #tags column must be 1 or more"),
         ("a\tb\n", ["front", "nope"], "unknown column 'nope' in --columns"),
         ("#columns:Tags\tGuid\na\tb\n", None, "no question column"),
     ],
@@ -206,3 +221,27 @@ def test_quoted_fields_may_span_lines(tmp_path: Path) -> None:
     )
     got = [(d.q, d.a, d.line) for d in import_file(src).drafts]
     assert got == [("first", "one", 2), ("multi\nline q", "a\nb", 3), ("last", 'x "y"', 6)]
+
+
+def test_a_column_just_past_the_rows_is_an_empty_last_column(tmp_path: Path) -> None:
+    src = tmp_path / "notes.txt"
+    src.write_text("#separator:tab\n#tags column:3\nWhat is a heap?\tA tree\n", encoding="utf-8")
+    result = import_file(src)
+    assert [(d.q, d.a, d.tags) for d in result.drafts] == [("What is a heap?", "A tree", [])]
+
+
+def test_tilde_separator_plural_headers_and_a_number_column() -> None:
+    result = import_file(FIX / "tilde_plural.csv")
+    assert [(d.q, d.a, d.topic, d.line) for d in result.drafts] == [
+        ("What is a deadlock?", "Two waits, each on the other", "OS", 2),
+        ("Why use an index?", "Fewer reads", "DB", 3),
+    ]
+
+
+def test_cloze_notes_in_a_text_export_give_a_card_per_cloze() -> None:
+    result = import_file(FIX / "anki_cloze.txt")
+    assert [(d.q, d.a, d.kind, d.id) for d in result.drafts] == [
+        ("[...] retransmits; UDP does not.", "TCP\n\nLayer 4", "concept", guid_id("z1") + "-c1"),
+        ("TCP retransmits; [...] does not.", "UDP\n\nLayer 4", "concept", guid_id("z1") + "-c2"),
+        ("What is a port?", "A number", "technical", guid_id("z2")),
+    ]

@@ -311,3 +311,26 @@ def test_merge_joins_tags_and_keeps_what_only_the_deck_has(tmp_path: Path) -> No
     )
     assert card.tags == ["mine", "imported"] and card.kind == "concept"
     assert "defaults:\n  time: 2m\n" in out.read_text(encoding="utf-8")
+
+
+def test_the_scan_of_other_decks_finds_every_id_a_parse_finds(tmp_path: Path) -> None:
+    from prep.decks import parse_deck
+    from prep.importers.writer import ids_in_decks
+
+    root = Path(__file__).resolve().parent.parent
+    flow = tmp_path / "flow.yaml"
+    flow.write_text(
+        'deck: "flow-deck"\ncards:\n  - {id: f-one, q: "What?"}\n  - {"id": \'f-two\', q: Why?}\n'
+        "  - id:\n      f-three\n    q: How?\n",
+        encoding="utf-8",
+    )
+    no_key = tmp_path / "stem-deck.yaml"
+    no_key.write_text("cards:\n  - id: s-one\n    q: When?\n", encoding="utf-8")
+    files = sorted((root / "decks").glob("*.yaml")) + [flow, no_key]
+    ids, decks = ids_in_decks(files)
+    for f in files:
+        deck, problems = parse_deck(f.read_bytes(), str(f))
+        assert deck is not None and not problems, f
+        assert {c.id for c in deck.cards} <= ids, f
+        assert decks[deck.id] == f
+    assert {"f-one", "f-two", "f-three", "s-one"} <= ids

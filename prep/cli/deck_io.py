@@ -26,23 +26,12 @@ def _others(ws: Any, out: Path) -> tuple[set[str], dict[str, str]]:
     makes a workspace that `prep deck check` refuses."""
     if ws is None:
         return set(), {}
-    from ..decks import deck_files, display_path, parse_deck
-    from ..yamlsafe import read
+    from ..decks import deck_files, display_path
+    from ..importers.writer import ids_in_decks
 
-    ids: set[str] = set()
-    decks: dict[str, str] = {}
     target = out.resolve()
-    for f in deck_files(ws.root):
-        if f.resolve() == target:
-            continue
-        raw, _ = read(f, str(f))
-        if raw is None:
-            continue
-        deck, _ = parse_deck(raw, str(f))
-        if deck is not None:
-            ids.update(c.id for c in deck.cards)
-            decks[deck.id] = display_path(f, ws.root)
-    return ids, decks
+    ids, decks = ids_in_decks([f for f in deck_files(ws.root) if f.resolve() != target])
+    return ids, {d: display_path(f, ws.root) for d, f in decks.items()}
 
 
 def _count(values: list[str]) -> dict[str, int]:

@@ -1,4 +1,4 @@
-"""Turn material people already have (Markdown, CSV/TSV) into deck cards.
+"""Turn material people already have (Markdown, CSV/TSV, Anki packages) into deck cards.
 
 Each reader returns an `Imported`: card drafts in source order plus what it
 skipped and why, so nothing is dropped without a word. `writer` turns drafts
@@ -16,6 +16,7 @@ from ..errors import PrepError
 MAX_BYTES = 20 * 1024 * 1024
 FORMATS = ("markdown", "csv", "tsv")
 MARKDOWN_SUFFIXES = (".md", ".markdown", ".mdx", ".mdown", ".mkd")
+PACKAGE_SUFFIXES = (".apkg", ".colpkg")
 HANGUL = re.compile(r"[\uac00-\ud7a3\u1100-\u11ff\u3130-\u318f]")
 LETTER = re.compile(r"[^\W\d_]")
 
@@ -106,6 +107,17 @@ def detect_format(path: Path, text: str) -> str:
     return "markdown"
 
 
+def _is_package(path: Path) -> bool:
+    """An Anki package: named so, or a zip file whatever its name."""
+    if path.suffix.lower() in PACKAGE_SUFFIXES:
+        return True
+    try:
+        with path.open("rb") as f:
+            return f.read(4) == b"PK\x03\x04"
+    except OSError:
+        return False
+
+
 def language_of(texts: list[str]) -> str:
     sample = "".join(texts)[:200_000]
     letters = len(LETTER.findall(sample))
@@ -128,6 +140,19 @@ def import_file(
         raise PrepError(f"unknown kind '{kind}'; use one of {', '.join(KINDS)}")
     if fmt is not None and fmt not in FORMATS:
         raise PrepError(f"unknown format '{fmt}'; use one of {', '.join(FORMATS)}")
+    if fmt is None and _is_package(path):
+        if columns:
+            raise PrepError("--columns applies to CSV/TSV files only")
+        from .apkg import read_apkg
+
+        result = read_apkg(path)
+        if kind is not None:
+            for d in result.drafts:
+                d.kind = kind
+        merge_duplicates(result)
+        fit_limits(result)
+        result.language = language_of([d.q for d in result.drafts])
+        return result
     text = read_text(path)
     fmt = fmt or detect_format(path, text)
     if fmt == "markdown":

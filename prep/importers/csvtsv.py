@@ -26,6 +26,7 @@ SEPARATORS = {
     "pipe": "|",
     "space": " ",
     "colon": ":",
+    "tilde": "~",
 }
 COLUMN_NAMES = {
     "front": "front",
@@ -49,7 +50,6 @@ COLUMN_NAMES = {
     "tag": "tags",
     "태그": "tags",
     "topic": "topic",
-    "category": "topic",
     "section": "topic",
     "주제": "topic",
     "kind": "kind",
@@ -61,6 +61,15 @@ COLUMN_NAMES = {
     "notetype": "notetype",
     "note type": "notetype",
     "skip": "skip",
+    "no": "skip",
+    "no.": "skip",
+    "#": "skip",
+    "number": "skip",
+    "num": "skip",
+    "index": "skip",
+    "번호": "skip",
+    "순번": "skip",
+    "category": "topic",
     "_": "skip",
     "-": "skip",
     "ignore": "skip",
@@ -76,7 +85,7 @@ _HTML_HINT = re.compile(
 class _HtmlToMarkdown(HTMLParser):
     """Anki field HTML to Markdown (or to plain text for a question)."""
 
-    BLOCK = {"p", "div", "blockquote", "table", "tr", "h1", "h2", "h3", "h4", "h5", "h6"}
+    BLOCK = {"p", "div", "blockquote", "h1", "h2", "h3", "h4", "h5", "h6"}
 
     def __init__(self, plain: bool):
         super().__init__(convert_charrefs=True)
@@ -87,10 +96,39 @@ class _HtmlToMarkdown(HTMLParser):
         self.href: list[tuple[str, int]] = []
         self.pre = 0
         self.skip = 0
+        self.rows: list[list[str]] | None = None  # the table being read
+        self.cell: list[str] | None = None
 
     def _emit(self, text: str) -> None:
-        if not self.skip:
+        if self.skip:
+            return
+        if self.cell is not None:
+            self.cell.append(text)
+        else:
             self.out.append(text)
+
+    def _end_cell(self) -> None:
+        if self.cell is not None and self.rows is not None:
+            if not self.rows:
+                self.rows.append([])
+            text = " ".join("".join(self.cell).replace("\\\n", " ").split())
+            self.rows[-1].append(text.replace("|", "\\|"))
+        self.cell = None
+
+    def _end_table(self) -> None:
+        self._end_cell()
+        rows = [r for r in (self.rows or []) if r]
+        self.rows = None
+        if not rows:
+            return
+        width = max(len(r) for r in rows)
+        rows = [r + [""] * (width - len(r)) for r in rows]
+        if self.plain:
+            lines = [" | ".join(r) for r in rows]
+        else:
+            lines = ["| " + " | ".join(rows[0]) + " |", "|" + "---|" * width]
+            lines += ["| " + " | ".join(r) + " |" for r in rows[1:]]
+        self.out.append("\n\n" + "\n".join(lines) + "\n\n")
 
     def _break(self, blank: bool) -> None:
         self._emit("\n\n" if blank else "\n")
@@ -99,8 +137,19 @@ class _HtmlToMarkdown(HTMLParser):
         a = dict(attrs)
         if tag in ("script", "style"):
             self.skip += 1
+        elif tag == "table":
+            if self.rows is not None:
+                self._end_table()
+            self.rows = []
+        elif tag == "tr" and self.rows is not None:
+            self._end_cell()
+            self.rows.append([])
+        elif tag in ("td", "th") and self.rows is not None:
+            self._end_cell()
+            self.cell = []
         elif tag == "br":
-            self._emit("\n")
+            # A hard break: Anki's line breaks stay line breaks in the drill.
+            self._emit("\n" if self.plain or self.pre else "\\\n")
         elif tag in self.BLOCK:
             self._break(True)
             if tag[0] == "h" and tag[1:].isdigit() and not self.plain:
@@ -136,6 +185,10 @@ class _HtmlToMarkdown(HTMLParser):
     def handle_endtag(self, tag: str) -> None:
         if tag in ("script", "style"):
             self.skip = max(0, self.skip - 1)
+        elif tag == "table" and self.rows is not None:
+            self._end_table()
+        elif tag in ("td", "th"):
+            self._end_cell()
         elif tag in self.BLOCK:
             self._break(True)
         elif tag in ("b", "strong") and not self.plain:
@@ -169,7 +222,10 @@ class _HtmlToMarkdown(HTMLParser):
             self._emit(re.sub(r"[ \t\r\n\xa0]+", " ", data))
 
     def result(self) -> str:
+        if self.rows is not None:
+            self._end_table()
         text = "".join(self.out).replace("\xa0", " ")
+        text = re.sub(r"(?:\\\n\s*)+$", "", text)  # no hard break at the very end
         lines = [line.rstrip() for line in text.split("\n")]
         out: list[str] = []
         in_code = False
@@ -187,6 +243,20 @@ def html_to_markdown(text: str, *, plain: bool = False) -> tuple[str, list[tuple
     return parser.result(), parser.links
 
 
+def _column_name(cell: str) -> str | None:
+    """What a header cell names: `Question`, `Questions`, `Answers`, `태그`."""
+    key = cell.strip().lower()
+    if key in COLUMN_NAMES:
+        return COLUMN_NAMES[key]
+    if key.endswith("s") and key[:-1] in COLUMN_NAMES and len(key) > 2:
+        return COLUMN_NAMES[key[:-1]]
+    if key.endswith("es") and key[:-2] in COLUMN_NAMES:
+        return COLUMN_NAMES[key[:-2]]
+    if key.endswith("ies") and key[:-3] + "y" in COLUMN_NAMES:
+        return COLUMN_NAMES[key[:-3] + "y"]
+    return None
+
+
 def _separator(value: str, path: str) -> str:
     v = value.strip()
     if v.lower() in SEPARATORS:
@@ -198,13 +268,20 @@ def _separator(value: str, path: str) -> str:
     )
 
 
-def _column_of(value: str, path: str, key: str) -> int:
-    try:
-        n = int(value.strip())
-    except ValueError:
-        raise PrepError(f"{path}: #{key} must be a column number, not '{value}'") from None
+def _column_of(value: str, path: str, key: str, line: int, width: int) -> int:
+    """A `#... column:N` header as a 0-based index within the rows' width (plus one,
+    for an empty last column a writer left out); a larger number is an error, not
+    a list that size."""
+    v = value.strip()
+    if not v.isdigit() or len(v) > 6:
+        if v.isdigit():
+            raise PrepError(f"{path}:{line}: #{key} is {v}, far more columns than any row has")
+        raise PrepError(f"{path}:{line}: #{key} must be a column number, not '{value}'")
+    n = int(v)
     if n < 1:
-        raise PrepError(f"{path}: #{key} must be 1 or more")
+        raise PrepError(f"{path}:{line}: #{key} must be 1 or more")
+    if n > width + 1:
+        raise PrepError(f"{path}:{line}: #{key} is {n}, but the rows have at most {width} columns")
     return n - 1
 
 
@@ -254,12 +331,14 @@ def parse_table(
 
     lines = text.split("\n")
     headers: dict[str, str] = {}
+    header_line: dict[str, int] = {}
     start = 0
     for i, text_line in enumerate(lines):
         m = re.match(r"^#([A-Za-z ]+):(.*)$", text_line)
         if not m:
             break
         headers[m.group(1).strip().lower()] = m.group(2)
+        header_line[m.group(1).strip().lower()] = i + 1
         start = i + 1
     if "separator" in headers:
         sep = _separator(headers["separator"], path)
@@ -268,7 +347,7 @@ def parse_table(
     else:
         sample = "\n".join(lines[start : start + 20])
         try:
-            sep = csv.Sniffer().sniff(sample, delimiters=",;\t|").delimiter
+            sep = csv.Sniffer().sniff(sample, delimiters=",;\t|~").delimiter
         except csv.Error:
             sep = ","
     html_mode = headers.get("html", "").strip().lower()
@@ -295,9 +374,7 @@ def parse_table(
     _check_swallowed_rows(rows, sep, path)
 
     names: list[str] = []
-    header_row = bool(rows) and all(
-        c.strip().lower() in COLUMN_NAMES for c in rows[0][1] if c.strip()
-    )
+    header_row = bool(rows) and all(_column_name(c) is not None for c in rows[0][1] if c.strip())
     if columns:
         for name in columns:
             key = name.strip().lower()
@@ -311,7 +388,7 @@ def parse_table(
     elif "columns" in headers:
         names = [COLUMN_NAMES.get(c.strip().lower(), "skip") for c in headers["columns"].split(sep)]
     elif header_row:
-        names = [COLUMN_NAMES[c.strip().lower()] if c.strip() else "skip" for c in rows[0][1]]
+        names = [(_column_name(c) or "skip") if c.strip() else "skip" for c in rows[0][1]]
         rows = rows[1:]
     fixed = {
         "tags column": "tags",
@@ -323,7 +400,7 @@ def parse_table(
     names = names + ["" for _ in range(max(0, width - len(names)))]
     for key, role in fixed.items():
         if key in headers:
-            col = _column_of(headers[key], path, key)
+            col = _column_of(headers[key], path, key, header_line[key], len(names))
             if col >= len(names):
                 names += ["" for _ in range(col - len(names) + 1)]
             names[col] = role
@@ -365,8 +442,31 @@ def parse_table(
         if card_id is not None and not ID_RE.match(card_id):
             skipped.append(Skipped(line, card_id, "invalid id; a new one is made"))
             card_id = None
+        if card_id is None and cell.get("guid"):
+            from .apkg import guid_id
+
+            card_id = guid_id(cell["guid"])  # the note's identity in Anki
         tags = all_tags + [t for t in cell.get("tags", "").split() if t not in all_tags]
         keywords = [k.strip() for k in re.split(r"[,;]", cell.get("keywords", "")) if k.strip()]
+        raw_front = cell.get("front", "")
+        if "{{c" in raw_front:
+            from .apkg import cloze_cards
+
+            # A Cloze note: a card per cloze, not `{{c1::…}}` shown as text.
+            for num, cq, ca in cloze_cards(raw_front, cell.get("back", "")):
+                drafts.append(
+                    Draft(
+                        q=cq,
+                        a=ca,
+                        kind="concept" if not cell.get("kind") else kind,
+                        topic=topic,
+                        tags=tags,
+                        line=line,
+                        id=f"{card_id}-c{num}" if card_id else None,
+                    )
+                )
+            if drafts and drafts[-1].line == line:
+                continue
         drafts.append(
             Draft(
                 q=front.strip(),

@@ -63,7 +63,8 @@ _ROLE_WORDS: list[tuple[str, str]] = [
 _ROLES = [(role, re.compile(words, re.I)) for role, words in _ROLE_WORDS]
 _BEHAVIORAL = re.compile(
     r"behaviou?r|culture|cultural|soft[- ]skill|personality|situational|leadership principle|"
-    r"\bhr\b|인성|행동|문화|컬처|태도|가치관|협업 ?경험",
+    r"\bhr\b|인성|행동|문화|컬처|태도|가치관|협업 ?경험|자기 ?소개|self[- ]introduction|지원 ?동기|"
+    r"why (?:this|our|the|do you want to join) (?:company|role|job|team)|tell me about yourself",
     re.I,
 )
 
@@ -76,14 +77,25 @@ _ASK_START = re.compile(
     r"if|in your|take me|teach|state|defend|interview|make|build|generate|create|organi[sz]e|"
     r"sell|let'?s|pretend|say|introduce|argue|convince|estimate|draw|sketch|outline|summari[sz]e|"
     r"identify|analy[sz]e|evaluate|propose|recommend|justify|elaborate|walk me|help|refactor|"
-    r"fix|find|spot|detect|rewrite|prove|solve|calculate|predict)\b",
+    r"fix|find|spot|detect|rewrite|prove|solve|calculate|predict|ask|inform|switch|evolve)\b",
     re.I,
 )
 _ASK_END_KO = re.compile(
     r"(?:나요|까요|니까|세요|가요|은가|는가|인가|을까|할까|줘|주세요|하시오|하라|십시오|해 ?봐|"
-    r"보세요|말해 ?주세요|설명하시오|입니까|습니까|ㅂ니까|죠|나|니|냐)\s*[.!]?\s*$"
+    r"보세요|말해 ?주세요|설명하시오|입니까|습니까|ㅂ니까|죠|나|니|냐|봅시다)[)\]）\"'”’」』.!\s]*$"
 )
 _QMARK = re.compile(r"[?？]")
+# "Using your preferred language, write a REPL": the prompt after a leading clause.
+_CLAUSE_ASKS = re.compile(
+    r"[,;:]\s+(?:write|implement|design|explain|describe|build|create|draw|make|tell)\b",
+    re.I,
+)
+# "설명해보세요.(보충필요)": a note in brackets after the question.
+_TRAILING_NOTE = re.compile(r"\s*[(\[（][^()\[\]（）]{0,40}[)\]）]\s*$")
+_MISC_LABEL = re.compile(
+    r"^\W*(?:기타|etc\.?|misc\w*|others?|참고|references?|links?)(?:\W|$)", re.I
+)
+_LEAD_WORD = re.compile(r"^(?:then|now|also|and|so|next|finally),?\s+", re.I)
 _SOURCE_LINE = re.compile(
     r"^\s*(?:sources?|resources?|references?|refs?|출처|참고(?: ?자료)?|see also|via|credits?)"
     r"\s*(?:[:：]|$)",
@@ -96,6 +108,47 @@ _NUMBERING = re.compile(r"^\s*(?:\d+(?:\.\d+)*[.)]|\d+\.\d+|[IVX]+\.|[A-Za-z][.)
 _QUOTES = {"“": "”", '"': '"', "‘": "’", "'": "'", "「": "」", "『": "』", "«": "»", "„": "“"}
 _FRONT_MATTER = re.compile(r"\A---[ \t]*\n(.*?\n)(?:---|\.\.\.)[ \t]*(?:\n|\Z)", re.S)
 QUESTION_SHARE = 0.6
+_TOC_WORDS = re.compile(r"table of contents|\bcontents\b|\btoc\b|목차|차례", re.I)
+# A label that says "the answer follows" (a `<summary>`, a repeated sub-heading).
+_ANSWER_LABEL = re.compile(
+    r"^\W*(?:(?:the |an? )?answers?|solutions?|explanations?|answer (?:and|&) explanation|"
+    r"(?:show|see|reveal|view|check)(?: the)? (?:answers?|solutions?)|click(?: here)?(?: to .*)?|"
+    r"reveal|hints?|model answer|sample answer|example answer|code|example|output|result|"
+    r"정답(?: ?(?:및|과)? ?(?:해설|코드|풀이))?|답|답변|해설|풀이|설명|모범 ?답안|예시 ?답안|"
+    r"예상 ?답변|코드|예시|결과|출력|확인|"
+    r"(?:토글|접기|펼치기|펼쳐 ?보기|보기|열기|닫기|더 ?보기|toggle|expand|collapse|show|hide|more)"
+    r"(?:[ /·,|]+(?:토글|접기|펼치기|펼쳐 ?보기|보기|열기|닫기|더 ?보기|toggle|expand|collapse|"
+    r"show|hide|more))*)\W*$",
+    re.I,
+)
+# "Question 3", "문제 3", "Q3": a label whose question is in the text below it.
+_QUESTION_LABEL = re.compile(
+    r"^\W*(?:questions?|problems?|exercises?|quiz|질문|문제|연습 ?문제|q)\s*#?\d*\W*$", re.I
+)
+# Label prefixes on a question or an answer: "Q1.", "Question:", "질문:", "A.", "**Answer:**".
+_Q_PREFIX = re.compile(
+    r"^\s*(?:(?:Q|Question|질문|문제|Problem)\s*#?\d{0,3}\s*[.:)：]|Q\d{1,3}\b[\s.:)—–-]*)\s*",
+    re.I,
+)
+_A_PREFIX = re.compile(
+    r"^\s*(?:\*\*|__)?(?:A|Ans|Answer|Explanation|Solution|답|답변|해설|풀이)\s*\d{0,3}\s*[.:：)]"
+    r"\s*(?:\*\*|__)?\s*",
+    re.I,
+)
+_A_SPLIT = re.compile(
+    r"\n\s*(?=(?:A|Ans|Answer|Explanation|Solution|답|답변|해설)\s*[.:：)])", re.I
+)
+_LEAD_SYMBOLS = re.compile(r"^[^\w(\[`\"'“‘]+")
+_BARE_NUMBER = re.compile(r"^\W*(?:#|no\.?|q|part|step|day|문제|질문)?\s*\d+\W*$", re.I)
+# "Question: What is X? Answer: Y." on one line.
+_A_INLINE = re.compile(r"\s+(?=(?:Answer|Ans|A|답변|답)\s*[:：])")
+_EMOJI_CODE = re.compile(r"(?<![\w:]):[a-z][a-z0-9_+\-]*:(?![\w:])")
+_NAV_TEXT = re.compile(
+    r"^\W*(?:(?:go )?back(?: to)?(?: the)?(?: top| toc| contents| index| list| home)?|"
+    r"(?:to )?top|home|prev(?:ious)?|next|up|맨 ?위로(?: ?가기)?|위로(?: ?가기)?|뒤로(?: ?가기)?|"
+    r"목차(?:로)?(?: ?(?:돌아)?가기)?|처음으로|이전|다음|홈)\W*$",
+    re.I,
+)
 
 
 @dataclass
@@ -111,6 +164,8 @@ class _Section:
     behavioral: bool = False
     struck: bool = False
     is_title: bool = False  # the document's own title (or the text before any heading)
+    is_toc: bool = False  # a table of contents: its role is not passed to what follows
+    consumed: bool = False  # read as part of a parent's answer
 
 
 def _lines(raw: str) -> list[tuple[str, str]]:
@@ -142,6 +197,8 @@ def _plain(raw: str, *, drop_sources: bool = True) -> str:
             pieces.append(sep or " ")
         pieces.append(line)
     text = "".join(pieces)
+    if ":" in text:
+        text = re.sub(r"[ \t]{2,}", " ", _EMOJI_CODE.sub(" ", text)).strip(" ")
     text = _SPACED_NL.sub("\n", text)
     return _MANY_NL.sub("\n\n", text).strip()
 
@@ -167,6 +224,7 @@ def _topic_of(title: str) -> str:
     topic = _TOPIC_PREFIX.sub("", topic)
     topic = _TOPIC_SUFFIX.sub("", topic) or topic
     topic = topic.strip().rstrip(":：").strip()
+    topic = _LEAD_SYMBOLS.sub("", topic) or topic
     return topic[:1].upper() + topic[1:] if topic else title
 
 
@@ -177,10 +235,17 @@ def question_like(text: str) -> bool:
     if _QMARK.search(text):
         return True
     first = _strip_quotes(text.split("\n", 1)[0])
-    first = _NUMBERING.sub("", first, count=1)
-    if _ASK_START.match(first):
+    first = _Q_PREFIX.sub("", _NUMBERING.sub("", first, count=1), count=1)
+    if _ASK_START.match(first) or _CLAUSE_ASKS.search(first):
         return True
-    return any(_ASK_END_KO.search(s) for s in re.split(r"(?<=[.!])\s+", text) if s)
+    sentences = [s for s in re.split(r"(?<=[.!])\s+", text) if s]
+    if len(text) <= 300 and any(
+        _ASK_START.match(_LEAD_WORD.sub("", s, count=1)) for s in sentences[1:]
+    ):
+        return True  # "You are my boss and I'm fired. Inform me."
+    return any(
+        _ASK_END_KO.search(s) or _ASK_END_KO.search(_TRAILING_NOTE.sub("", s)) for s in sentences
+    )
 
 
 def _heading_asks(title: str) -> bool:
@@ -211,6 +276,13 @@ def _role_of(title: str, inherited: str | None) -> tuple[str | None, bool]:
             break
     if inherited in ("questions", "ask", "concept") and role in ("profile", "concept?"):
         role = None
+    sentence = title.rstrip().endswith((".", "。")) and len(title.split()) >= 3
+    if role in ("profile", "skip", "concept?", "questions", "concept") and (
+        _QMARK.search(title) or _ASK_END_KO.search(title) or sentence
+    ):
+        # "Why this company?", "자기소개를 해 주세요": a question that happens to hold
+        # a word of those families is still a question.
+        role = None
     if role == "concept?":
         role = "concept"
     return role, bool(_BEHAVIORAL.search(title))
@@ -226,7 +298,9 @@ class _Reader:
         self.drafts: list[Draft] = []
         self.levels: list[int] = []  # heading level of the section each draft came from
         self.from_prose: list[int] = []  # indexes of drafts read from a heading and its text
+        self.notes: list[int] = []  # indexes of drafts whose front is a heading over text
         self.nodes = parse(text)
+        self._repeated: Counter[tuple[int, str]] = Counter()
 
     # -- noise -------------------------------------------------------------
     def _front_matter(self, text: str) -> str:
@@ -252,12 +326,21 @@ class _Reader:
             if src and all(_MDX.match(line) for line in src if line.strip()):
                 return True
             t = flatten(node.inline)
+            if t.only_links and all(_NAV_TEXT.match(text or "") for text, _ in t.links):
+                return True  # [Top](#top), [뒤로](../README.md)
             return not _plain(t.text) or t.only_links and _links_local(t)
         return False
 
     # -- sections ----------------------------------------------------------
     def sections(self) -> list[_Section]:
+        headings = [n for n in self.nodes if n.type == "heading"]
+        self._repeated = Counter(
+            (n.level, _NUMBERING.sub("", _clean_title(flatten(n.inline).text)).strip().lower())
+            for n in headings
+        )
         root = _Section("", 0, 1, None, is_title=True)
+        first_ask: bool | None = None
+        min_level = min((n.level for n in headings), default=1)
         out = [root]
         stack = [root]
         h1 = [n for n in self.nodes if n.type == "heading" and n.level == 1]
@@ -272,14 +355,37 @@ class _Reader:
                 stack.pop()
             parent = stack[-1]
             sec = _Section(title, node.level, node.start + 1, parent, struck=t.struck)
+            if node is first_heading and node.level == 1 and not self.title and len(h1) > 1:
+                if not any(n.type == "para" for n in self.nodes[: self.nodes.index(node)]):
+                    self.title = title  # `# Reverse Interview`, then `# The Role`, `# The Team`
             if node is first_heading and node.level == 1 and len(h1) == 1:
                 sec.is_title = True
                 if not self.title:
                     self.title = title
+                sec.own_role, sec.behavioral = _role_of(title, None)
+                sec.role = sec.own_role if sec.own_role == "ask" else None
+                parent.children.append(sec)
+                out.append(sec)
+                stack.append(sec)
+                continue
+            if self._part_heading(node, title, parent):
+                # `### 정답` under each question: a part of the question's answer.
+                parent.body.append(node)
+                continue
             parent.children.append(sec)
-            inherit = parent if not parent.is_title else None
+            if first_ask is None:
+                first_ask = _role_of(title, None)[0] == "ask" and node.level == min_level
+            inherit: _Section | None = parent
+            while inherit is not None and inherit.is_toc:
+                inherit = inherit.parent  # what follows a table of contents is not in it
+            if inherit is not None and inherit.is_title and inherit.role != "ask":
+                inherit = None
+            if inherit is None and first_ask and parent is root:
+                # `# Questions to ask` then `# The Team`, `# The Company`: one list.
+                inherit = _Section("", 0, 1, None, role="ask")
             own, beh = _role_of(title, inherit.role if inherit else None)
             sec.own_role = own
+            sec.is_toc = own == "skip" and bool(_TOC_WORDS.search(title))
             sec.role = own or (inherit.role if inherit else None)
             sec.behavioral = beh or (inherit.behavioral if inherit else False)
             sec.struck = sec.struck or bool(inherit and inherit.struck)
@@ -289,8 +395,22 @@ class _Reader:
             stack.append(sec)
         return out
 
+    def _part_heading(self, node: Node, title: str, parent: _Section) -> bool:
+        """A heading that names a part of the answer above it (`### 정답`, `#### Answer`,
+        `### 코드`), or one that repeats under many questions: not a question itself."""
+        if parent.is_title or parent.level == 0 or node.level <= parent.level:
+            return False
+        if _ANSWER_LABEL.match(title) or (
+            _QUESTION_LABEL.match(title) and not re.search(r"\d", title)
+        ):
+            return True  # `### 문제` is a part; `### Question 3` holds a question
+        key = _NUMBERING.sub("", title).strip().lower()
+        return self._repeated.get((node.level, key), 0) >= 3 and not _heading_asks(title)
+
     def topic_for(self, sec: _Section | None) -> str:
-        while sec is not None and (sec.is_title or not sec.title):
+        while sec is not None and (
+            sec.is_title or not sec.title or sec.is_toc or _BARE_NUMBER.match(sec.title)
+        ):
             sec = sec.parent
         if sec is None:
             return self.title or "Imported"
@@ -298,9 +418,317 @@ class _Reader:
 
     # -- reading -----------------------------------------------------------
     def read(self) -> None:
-        for sec in self.sections():
+        self.pending_intros: list[tuple[_Section, list[Node]]] = []
+        self.origin: list[_Section] = []  # the section each draft came from
+        secs = self.sections()
+        self.toc_line = next((sec.line for sec in secs if sec.is_toc), 0)
+        for sec in secs:
             self.read_section(sec)
         self._drop_intro_notes()
+        self._own_text_of_parents()
+        for d in self.drafts:
+            _tidy(d)
+
+    def _own_text_of_parents(self) -> None:
+        """A section with text of its own and subsections: over subsections of notes, its
+        text is a note too; over questions, it introduces them and is listed as skipped."""
+        for sec, nodes in self.pending_intros:
+            under = [i for i, o in enumerate(self.origin) if o is not sec and _within(o, sec)]
+            notes = all(self.drafts[i].kind == "concept" for i in under)
+            if under and notes and sec.title and not sec.is_title and sec.role != "skip":
+                at = under[0]
+                draft = Draft(
+                    q=_strip_quotes(sec.title),
+                    a=self.answer(nodes),
+                    kind="concept",
+                    topic=self.topic_for(sec.parent),
+                    line=sec.line,
+                    name=sec.title,
+                )
+                self.drafts.insert(at, draft)
+                self.origin.insert(at, sec)
+                continue
+            reason = "introduction" if sec.is_title else "text above subsections"
+            for n in nodes:
+                what = self.prose(n) if n.type in ("para", "quote") else self.source(n)
+                if what.strip():
+                    self.skip(n.start + 1, what, reason)
+
+    # -- sequences: <details> blocks, bold Q paragraphs -------------------------
+    def _summary(self, node: Node) -> str:
+        return _plain(flatten(node.inline).text).replace("\n", " ")
+
+    def _q_para(self, node: Node, labelled: bool = False) -> bool:
+        if node.type != "para":
+            return False
+        t = flatten(node.inline)
+        text = _plain(t.text)
+        if _Q_PREFIX.match(text) and not _A_PREFIX.match(text):
+            return True
+        if labelled:
+            return False
+        whole_bold = t.lead_strong is not None and not t.after_strong.strip(" :：\x01\x02")
+        return whole_bold and question_like(text)
+
+    def _sequence(self, body: list[Node]) -> bool:
+        details = [n for n in body if n.type == "details"]
+        if any(not _ANSWER_LABEL.match(self._summary(n)) for n in details):
+            return True
+        if sum(self._q_para(n) for n in body) >= 2:
+            return True
+        return len(details) >= 2
+
+    def read_sequence(
+        self, sec: _Section, body: list[Node], group: str = "", title_q: str = ""
+    ) -> None:
+        """Blocks in turn: a `<details>` is a card (its summary asks, its body answers)
+        or a group of them; a bold or `Q:` paragraph starts a card and what follows
+        answers it; an "Answer" fold answers the question just above it."""
+        q_nodes: list[Node] = []
+        a_nodes: list[Node] = []
+
+        pending_title = [title_q] if title_q else []
+        first = len(self.drafts)
+
+        def flush() -> None:
+            if pending_title:
+                self.add(
+                    Draft(
+                        q=_strip_quotes(pending_title.pop()),
+                        a=self.answer(a_nodes),
+                        kind=self.kind(sec, group),
+                        topic=self.topic_for(sec.parent),
+                        line=sec.line,
+                    ),
+                    sec,
+                )
+            elif q_nodes:
+                self.card_from(sec, q_nodes, a_nodes, group)
+            q_nodes.clear()
+            a_nodes.clear()
+
+        folds = [self._summary(n) for n in body if n.type == "details"]
+        folds = [f for f in folds if f and not _ANSWER_LABEL.match(f)]
+        asking = sum(question_like(f) for f in folds)
+        misc_ok = len(folds) >= 3 and asking >= 1  # "기타" among folds that ask: notes
+        for n in body:
+            if n.type == "details":
+                summary = self._summary(n)
+                if misc_ok and summary and _MISC_LABEL.match(summary):
+                    if not _ANSWER_LABEL.match(summary) and not self._details_group(n.children):
+                        self.skip(
+                            n.start + 1, summary, "notes, not a question (among folds that ask)"
+                        )
+                        continue
+                if not summary or _ANSWER_LABEL.match(summary):
+                    if q_nodes:
+                        a_nodes.append(n)
+                    elif self.drafts and self.origin[-1] is sec:
+                        extra = self.details_body(n)
+                        last = self.drafts[-1]
+                        last.a = f"{last.a}\n\n{extra}" if last.a else extra
+                    else:
+                        self.skip(n.start + 1, self.details_body(n), "answer without a question")
+                    continue
+                flush()
+                self.read_details(sec, n, group)
+            elif self._q_para(n) or (
+                n.type == "para" and not q_nodes and _strong_question(self.prose(n))
+            ):
+                flush()
+                q_nodes.append(n)
+            elif q_nodes and not a_nodes and n.type in ("fence", "code"):
+                q_nodes.append(n)  # code that belongs to the question
+            elif q_nodes or pending_title:
+                a_nodes.append(n)
+            elif n.type == "list" and self._asking_list(n):
+                self.read_list(sec, n, forced=False, group=group)
+            elif n.type == "list" and sec.role in ("ask", "questions", "concept"):
+                self.read_list(sec, n, forced=True, group=group)
+            else:
+                what = self.prose(n) if n.type in ("para", "quote") else self.source(n)
+                if what.strip():
+                    self.skip(n.start + 1, what, "text beside the questions")
+        flush()
+        if title_q:  # the heading is the first question, not the topic of the rest
+            for d in self.drafts[first:]:
+                d.topic = self.topic_for(sec.parent)
+
+    def read_details(self, sec: _Section, node: Node, group: str) -> None:
+        summary = self._summary(node)
+        kids = [k for k in node.children if not self._noise(k) or k.type == "html"]
+        if _QUESTION_LABEL.match(summary) or not summary:
+            # "Question 3": the question is the text inside, its answer a fold below it.
+            q = [k for k in kids if k.type in ("para", "quote", "fence", "code", "table")]
+            rest = kids[len(q) :] if q and kids[: len(q)] == q else []
+            lead: list[Node] = []
+            for k in kids:
+                if k.type in ("para", "quote", "fence", "code", "table"):
+                    lead.append(k)
+                else:
+                    break
+            rest = kids[len(lead) :]
+            if not lead and kids and kids[0].type == "details" and not self._summary(kids[0]):
+                lead, rest = kids[0].children, kids[1:]  # `<details> What is X? </details>`
+            if lead:
+                self.card_from(sec, lead, rest, group, name=summary or None)
+            elif kids:
+                self.skip(node.start + 1, summary, "fold without a question")
+            _ = q
+            return
+        if not question_like(summary) and self._details_group(kids):
+            label = _topic_of(summary)
+            self.read_sequence(sec, kids, group=label)
+            return
+        body = self.details_body(node)
+        if not question_like(summary) and _only_links(body):
+            self.skip(node.start + 1, summary, "links, not a question")
+            return
+        self.add(
+            Draft(
+                q=_strip_quotes(summary),
+                a=body,
+                kind=self.kind(sec, group),
+                topic=_topic_of(group) if group else self.topic_for(sec),
+                line=node.start + 1,
+            ),
+            sec,
+        )
+
+    def _details_group(self, kids: list[Node]) -> bool:
+        """A fold that holds questions (a list that asks, or folds that ask) names a topic."""
+        inner = [k for k in kids if k.type == "details"]
+        if inner and sum(question_like(self._summary(k)) for k in inner) >= QUESTION_SHARE * len(
+            inner
+        ):
+            return True
+        return any(k.type == "list" and self._asking_list(k) for k in kids)
+
+    def card_from(
+        self,
+        sec: _Section,
+        q_nodes: list[Node],
+        a_nodes: list[Node],
+        group: str,
+        name: str | None = None,
+    ) -> None:
+        parts: list[str] = []
+        links: list[tuple[str, str]] = []
+        for n in q_nodes:
+            if n.type == "para":
+                t = flatten(n.inline)
+                links += t.links
+                parts.append(_plain(t.text))
+            elif n.type == "quote":
+                parts.append(self.prose(n))
+            else:
+                parts.append(self.source(n))
+        q = _strip_quotes("\n\n".join(p for p in parts if p))
+        self.add(
+            Draft(
+                q=q,
+                a=_with_links(self.answer(a_nodes), links, q),
+                kind=self.kind(sec, group),
+                topic=_topic_of(group) if group else self.topic_for(sec),
+                line=q_nodes[0].start + 1,
+                name=name,
+            ),
+            sec,
+        )
+
+    def details_body(self, node: Node) -> str:
+        return self.answer(node.children, in_details=True)
+
+    # -- parts: a question whose answer has sub-headings ------------------------
+    def read_parts(self, sec: _Section, body: list[Node]) -> None:
+        """`## 문제 3` / `### 문제` / `### 정답` / `### 코드`: one card. The question is a
+        part labelled so, else the text before the first part, else the heading."""
+        lead: list[Node] = []
+        parts: list[tuple[Node, list[Node]]] = []
+        for n in body:
+            if n.type == "heading":
+                parts.append((n, []))
+            elif parts:
+                parts[-1][1].append(n)
+            else:
+                lead.append(n)
+        q_nodes: list[Node] = []
+        answer: list[str] = []
+        for head, nodes in parts:
+            label = _clean_title(flatten(head.inline).text)
+            if not q_nodes and _QUESTION_LABEL.match(label) and nodes:
+                q_nodes = [
+                    n for n in nodes if n.type in ("para", "quote", "fence", "code", "table")
+                ]
+                rest = [n for n in nodes if n not in q_nodes]
+                if rest:
+                    answer.append(self.answer(rest))
+                continue
+            text = self.answer(nodes)
+            if _ANSWER_LABEL.match(label) and label.lower() not in (
+                "code",
+                "코드",
+                "example",
+                "예시",
+            ):
+                answer.append(text)
+            elif text:
+                answer.append(f"**{label}**\n\n{text}")
+        lead_text = "\n\n".join(self.prose(n) for n in lead if n.type in ("para", "quote"))
+        if not q_nodes and lead and (question_like(lead_text) or not sec.title):
+            q_nodes = [n for n in lead if n.type in ("para", "quote", "fence", "code", "table")]
+            lead = []
+        if lead:
+            answer.insert(0, self.answer(lead))
+        a = "\n\n".join(x for x in answer if x.strip())
+        if q_nodes:
+            self.card_from(sec, q_nodes, [], "", name=_NUMBERING.sub("", sec.title) or None)
+            self.drafts[-1].a = a
+            self.drafts[-1].topic = self.topic_for(sec.parent)
+            return
+        if not sec.title:
+            return
+        asks = sec.role in ("questions", "ask", "concept") or _heading_asks(sec.title)
+        kind = self.kind(sec) if asks else "concept"
+        self.notes.append(len(self.drafts))
+        self.add(
+            Draft(
+                q=_strip_quotes(sec.title),
+                a=a,
+                kind=kind,
+                topic=self.topic_for(sec.parent),
+                line=sec.line,
+                name=sec.title,
+            ),
+            sec,
+            prose=True,
+        )
+
+    def _fold_children(self, sec: _Section) -> bool:
+        """A heading that asks, over sub-headings that do not, holding no questions of
+        their own: the sub-headings are parts of its answer."""
+        if not _heading_asks(sec.title) or sec.role in ("skip", "profile"):
+            return False
+        stack = list(sec.children)
+        while stack:
+            c = stack.pop()
+            if _heading_asks(c.title) or c.own_role in ("questions", "ask", "concept"):
+                return False
+            if any(
+                n.type == "details" or (n.type == "list" and self._asking_list(n)) for n in c.body
+            ):
+                return False
+            stack.extend(c.children)
+        return True
+
+    def _subtree_nodes(self, sec: _Section) -> list[Node]:
+        out: list[Node] = []
+        for c in sec.children:
+            c.consumed = True
+            out.append(Node("heading", c.line - 1, c.line, inline=c.title, level=c.level))
+            out += c.body
+            out += self._subtree_nodes(c)
+        return out
 
     def skip(self, line: int, what: str, reason: str) -> None:
         self.skipped.append(Skipped(line, " ".join(what.split())[:80], reason))
@@ -314,9 +742,33 @@ class _Reader:
             if body and not (sec.parent and sec.parent.role == "skip"):
                 self.skip(sec.line, sec.title, "table of contents or reference section")
             return
+        if sec.consumed:
+            return
         if sec.role == "profile":
-            if body:
-                self.skip(sec.line, sec.title, "profile material, not questions")
+            if not any(n.type == "list" and self._asking_list(n) for n in body):
+                if body:
+                    self.skip(sec.line, sec.title, "profile material, not questions")
+                return
+            sec.role = None  # its words say profile, its list asks: the list wins
+        if self._sequence(body):
+            self.read_sequence(sec, body)
+            return
+        if (
+            not sec.children
+            and _heading_asks(sec.title)
+            and any(self._q_para(n, labelled=True) for n in body[1:])
+        ):
+            # `### Q: What is X?` / `A: …` / `**Q2.** …` / `**A2.** …`: more pairs below.
+            self.read_sequence(sec, body, title_q=sec.title)
+            return
+        if body and all(
+            n.type == "details" and _ANSWER_LABEL.match(self._summary(n) or "answer") for n in body
+        ):
+            self.skip(sec.line, sec.title, "a fold without a question")
+            return
+        fold = bool(sec.children) and not sec.is_title and self._fold_children(sec)
+        if fold or (any(n.type == "heading" for n in body) and not sec.is_title):
+            self.read_parts(sec, body + (self._subtree_nodes(sec) if fold else []))
             return
         leaf = not sec.children and not sec.is_title
         lead: list[Node] = []
@@ -356,31 +808,54 @@ class _Reader:
             and len(body[0].items) == 1
             and sec.own_role is None
             and sec.role in ("questions", "ask")
+            and not (sec.parent and sec.parent.is_title)
             and not heading_asks
         ):
             # `#### Title` over a single bulleted question: the titled shape.
             item = body[0].items[0]
-            if item.first is not None and not item.rest:
+            if (
+                item.first is not None
+                and not item.rest
+                and question_like(_plain(flatten(item.first.inline).text))
+            ):
                 self.titled(sec, [item.first], [], sec.line)
                 return
         card_lists = []
         for n in lists:
             if self._toc(n):
                 self.skip(n.start + 1, sec.title or "list", "table of contents")
-            elif sec.role in ("ask", "concept", "questions") or self._asking_list(n):
+            elif sec.role in ("concept", "questions") or self._asking_list(n):
                 card_lists.append(n)
         if card_lists:
-            for n in card_lists:
-                self.read_list(sec, n, forced=sec.role in ("ask", "concept", "questions"))
-            self._skip_beside_lists(body, [n for n in body if n.type != "list"])
+            left: list[Node] = []
+            last: Draft | None = None  # the card of the list item just above
+            for n in body:
+                if n in card_lists:
+                    before = len(self.drafts)
+                    self.read_list(sec, n, forced=sec.role in ("ask", "concept", "questions"))
+                    last = self.drafts[-1] if len(self.drafts) > before else None
+                elif n.type in ("fence", "code") and last is not None:
+                    # `* What does this print?` then a fence at the margin: the
+                    # question's code, not text beside the list.
+                    last.q = f"{last.q}\n\n{self.source(n)}"
+                elif n.type != "list":
+                    left.append(n)
+                    last = None
+            self._skip_beside_lists(body, left)
             return
         if not leaf or not body:
-            if lead_text and question_like(lead_text) and not sec.is_title:
-                self.skip(lead[0].start + 1, lead_text, "text above subsections")
+            left = [n for n in body if n.type != "list" or not self._toc(n)]
+            if left:
+                self.pending_intros.append((sec, left))
             return
         if not lead and all(n.type == "list" and self._toc(n) for n in body):
             return
-        if sec.role in ("questions", "ask") and lead and not heading_asks:
+        if (
+            sec.role in ("questions", "ask")
+            and lead
+            and not heading_asks
+            and (sec.level > 1 or question_like(lead_text))
+        ):
             self.titled(sec, lead, body[len(lead) :], sec.line)
             return
         self.note(sec, body)
@@ -429,7 +904,9 @@ class _Reader:
         """A heading with prose, lists or code: the heading is the front."""
         if not sec.title:
             return
-        kind = self.kind(sec) if sec.role in ("questions", "ask", "concept") else "concept"
+        asks = sec.role in ("questions", "ask", "concept") or _heading_asks(sec.title)
+        kind = self.kind(sec) if asks else "concept"
+        self.notes.append(len(self.drafts))
         self.add(
             Draft(
                 q=_strip_quotes(sec.title),
@@ -465,6 +942,14 @@ class _Reader:
             if not text:
                 if item.rest:
                     self.skip(line, self.source_of(item.rest)[:60], "list item without text")
+                continue
+            if _A_PREFIX.match(text) and self.drafts and self.origin[-1] is sec:
+                # `- Q. …` then `- A. …`: the answer to the item above.
+                last = self.drafts[-1]
+                extra = "\n\n".join(
+                    x for x in (_A_PREFIX.sub("", text, count=1), self.answer(item.rest)) if x
+                )
+                last.a = f"{last.a}\n\n{extra}" if last.a else extra
                 continue
             if not forced and not question_like(text):
                 self.skip(line, text, "not a question (in a list of questions)")
@@ -502,6 +987,7 @@ class _Reader:
             self.from_prose.append(len(self.drafts))
         self.drafts.append(draft)
         self.levels.append(sec.level)
+        self.origin.append(sec)
 
     def kind(self, sec: _Section, group: str = "") -> str:
         if sec.role in ("ask", "concept"):
@@ -526,7 +1012,7 @@ class _Reader:
                     ]
             else:
                 texts.append(text)
-        texts = [x for x in texts if x]
+        texts = [x for x in texts if x and not _A_PREFIX.match(x)]
         if not texts:
             return False
         asking = sum(question_like(x) for x in texts)
@@ -555,14 +1041,57 @@ class _Reader:
     def _drop_intro_notes(self) -> None:
         """One or two headings with text above the level where the titled questions
         or notes sit, before the first of them, are an introduction ("Where are the
-        answers?"), not cards. More than that is a section of its own: kept."""
+        answers?"), not cards. More than that is a section of its own: kept. So are
+        headings with text before a table of contents, above three cards or more."""
         if not self.from_prose:
             return
-        counts = Counter(self.levels[i] for i in self.from_prose)
+        if self.toc_line and sum(d.line > self.toc_line for d in self.drafts) >= 3:
+            early = {i for i in self.from_prose if self.drafts[i].line < self.toc_line}
+            for i in sorted(early):
+                d = self.drafts[i]
+                self.skip(d.line, d.name or d.q, "introduction (before the table of contents)")
+            self._keep([i not in early for i in range(len(self.drafts))])
+            if not self.from_prose:
+                return
+        if (
+            self.notes
+            and self.notes[0] == 0
+            and len(self.drafts) >= 4
+            and "\n" not in self.drafts[0].a.strip()
+            and not _heading_asks(self.drafts[0].q)
+            and not any(self.levels[i] == self.levels[0] for i in self.notes[1:])
+        ):
+            # `# Title` then one line saying what the file is, above a file of questions.
+            d = self.drafts[0]
+            self.skip(d.line, d.q, "introduction (the file's description)")
+            self._keep([i != 0 for i in range(len(self.drafts))])
+            if not self.drafts:
+                return
+        notes = set(self.notes)
+        others = [i for i in range(len(self.drafts)) if i not in notes]
+        early = {i for i in notes if others and i < others[0]}
+        if len(others) >= 3 and len(others) >= 0.5 * len(self.drafts) and len(early) <= len(others):
+            for i in sorted(early):
+                d = self.drafts[i]
+                self.skip(d.line, d.q, "introduction (before the first question)")
+            self._keep([i not in early for i in range(len(self.drafts))])
+        prose = set(self.from_prose)
+        rest = [i for i in range(len(self.drafts)) if i not in prose]
+        if len(rest) >= 10 and len(rest) >= 0.8 * len(self.drafts):
+            # A file of folds or lists: headings with text before the first of them
+            # introduce it, even where their text ends like a prompt (해봅시다).
+            early = {i for i in prose if i < rest[0]}
+            for i in sorted(early):
+                d = self.drafts[i]
+                self.skip(d.line, d.name or d.q, "introduction (before the first question)")
+            self._keep([i not in early for i in range(len(self.drafts))])
+        if not self.drafts:
+            return
+        counts = Counter(self.levels)
         level, count = counts.most_common(1)[0]
         if count < 3:
             return
-        first = next(i for i in self.from_prose if self.levels[i] == level)
+        first = self.levels.index(level)
         drop = {
             i
             for i in self.from_prose
@@ -571,8 +1100,19 @@ class _Reader:
         for i in sorted(drop):
             d = self.drafts[i]
             self.skip(d.line, d.name or d.q, "introduction (above the level of the questions)")
-        self.drafts = [d for i, d in enumerate(self.drafts) if i not in drop]
-        self.levels = [v for i, v in enumerate(self.levels) if i not in drop]
+        self._keep([i not in drop for i in range(len(self.drafts))])
+
+    def _keep(self, keep: list[bool]) -> None:
+        old = self.from_prose
+        index: dict[int, int] = {}
+        for i, k in enumerate(keep):
+            if k:
+                index[i] = len(index)
+        self.notes = [index[i] for i in self.notes if i in index]
+        self.drafts = [d for d, k in zip(self.drafts, keep, strict=True) if k]
+        self.levels = [v for v, k in zip(self.levels, keep, strict=True) if k]
+        self.origin = [o for o, k in zip(self.origin, keep, strict=True) if k]
+        self.from_prose = [index[i] for i in old if i in index]
 
     # -- text --------------------------------------------------------------
     def source(self, node: Node) -> str:
@@ -594,10 +1134,67 @@ class _Reader:
             return "\n\n".join(self.prose(n) for n in node.children if n.type == "para")
         return ""
 
-    def answer(self, nodes: list[Node]) -> str:
-        """Answer text: the Markdown source of the blocks, noise left out."""
-        parts = [self.source(n) for n in nodes if not self._noise(n) and n.type != "heading"]
+    def answer(self, nodes: list[Node], in_details: bool = False) -> str:
+        """Answer text: the Markdown source of the blocks, noise left out. A fold's
+        HTML (`<p>`, `<ul>`, `<table>`) becomes Markdown; a fold labelled "Answer"
+        gives its body, any other fold its summary in bold and then its body."""
+        from .csvtsv import html_to_markdown
+
+        parts: list[str] = []
+        for n in nodes:
+            if n.type == "details":
+                summary = self._summary(n)
+                body = self.details_body(n)
+                if summary and not _ANSWER_LABEL.match(summary):
+                    body = f"**{summary}**\n\n{body}" if body else f"**{summary}**"
+                parts.append(body)
+            elif n.type == "html" and in_details:
+                parts.append(html_to_markdown(self.source(n))[0])
+            elif n.type == "heading":
+                title = _clean_title(flatten(n.inline).text)
+                if not _ANSWER_LABEL.match(title) and title:
+                    parts.append(f"**{title}**")
+            elif not self._noise(n):
+                parts.append(self.source(n))
         return "\n\n".join(p for p in parts if p.strip())
+
+
+_LINK_LINE = re.compile(r"^\s*(?:[-*+]|\d+[.)])?\s*\[[^\]]*\]\([^)]*\)\s*$")
+
+
+def _only_links(text: str) -> bool:
+    lines = [line for line in text.split("\n") if line.strip()]
+    return bool(lines) and all(_LINK_LINE.match(line) for line in lines)
+
+
+def _within(sec: _Section, ancestor: _Section) -> bool:
+    while sec is not None:
+        if sec is ancestor:
+            return True
+        sec = sec.parent  # type: ignore[assignment]
+    return False
+
+
+def _tidy(d: Draft) -> None:
+    """Labels off: "Q1. What…" asks "What…"; "A: …", "**Answer:** …" open no answer."""
+    q = d.q
+    if not d.a and (m := _A_SPLIT.search(q) or (_Q_PREFIX.match(q) and _A_INLINE.search(q))):
+        q, d.a = q[: m.start()].rstrip(), q[m.end() :].strip()
+    stripped = _Q_PREFIX.sub("", q, count=1)
+    if stripped.strip() and stripped != q:
+        q = stripped
+    numbered = _NUMBERING.sub("", q, count=1)
+    if numbered != q and numbered.strip() and question_like(numbered):
+        q = numbered
+    d.q = q.strip()
+    a = d.a.lstrip()
+    if a.startswith(("- ", "* ")) and "\n" not in a.strip():
+        inner = a[2:]
+        if _A_PREFIX.match(inner):
+            a = inner
+    d.a = _A_PREFIX.sub("", a, count=1) if _A_PREFIX.match(a) else d.a
+    if d.a.strip() in ("-", "*", "+", "1."):
+        d.a = ""  # an empty bullet: no answer yet
 
 
 def _links_local(t: Inline) -> bool:

@@ -15,13 +15,14 @@ from __future__ import annotations
 
 import html
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import lru_cache
 
 
 @dataclass
 class Node:
-    type: str  # heading, para, list, fence, code, html, hr, quote, table
+    type: str  # heading, para, list, fence, code, html, hr, quote, table, details
     start: int  # 0-based first line
     end: int  # exclusive, trailing blank lines not counted
     inline: str = ""  # inline source of a heading or paragraph
@@ -190,6 +191,10 @@ def _blocks(lines: list[Line]) -> list[Node]:
             i += 1
             continue
         end_rx = _html_start(text, False)
+        if end_rx is not False and _DETAILS_OPEN.match(text):
+            node, i = _details(lines, i)
+            out.append(node)
+            continue
         if end_rx is not False:
             j = i
             if end_rx is None:
@@ -260,6 +265,68 @@ def _blocks(lines: list[Line]) -> list[Node]:
             out.append(Node("para", no, lines[j - 1][0] + 1, inline=inline))
             i = j
     return out
+
+
+_DETAILS_OPEN = re.compile(r"^ {0,3}<details\b", re.I)
+_DETAILS_TAG = re.compile(r"<(/?)details\b[^>]*>", re.I)
+_SUMMARY = re.compile(r"<summary\b[^>]*>(.*?)</summary\s*>", re.I | re.S)
+# Lines that only wrap content (`<div markdown="1">`, `</div>`, `<br/>`, `<p>`):
+# blank them so the Markdown between them is read as Markdown.
+_WRAPPER_LINE = re.compile(
+    r"^\s*(?:</?(?:div|span|p|br|blockquote|center|section|article|ins)\b[^<>]*>\s*)+$", re.I
+)
+
+
+def _details(lines: list[Line], i: int) -> tuple[Node, int]:
+    """A `<details>` block: its `<summary>` (inline source) and its body, parsed as blocks.
+
+    The block runs to the `</details>` that closes it (nested blocks counted), blank
+    lines or not; GitHub shows everything between as the folded content.
+    """
+    n = len(lines)
+    depth = 0
+    j = i
+    in_fence: re.Pattern[str] | None = None
+    while j < n:
+        text = lines[j][1]
+        if in_fence is not None:
+            if in_fence.match(text):
+                in_fence = None
+        elif (f := _FENCE.match(text)) and j > i:
+            mark = f.group(2)
+            in_fence = re.compile(rf"^ {{0,3}}{re.escape(mark[0])}{{{len(mark)},}}[ \t]*$")
+        else:
+            for tag in _DETAILS_TAG.finditer(text):
+                depth += -1 if tag.group(1) else 1
+            if depth <= 0:
+                break
+        j += 1
+    last = min(j, n - 1)
+    region = [(no, t) for no, t in lines[i : last + 1]]
+    # Cut the opening tag (and the summary, wherever it sits) off the front, the
+    # closing tag off the back; what is left is the body, line numbers kept.
+    joined = "\n".join(t for _, t in region)
+    open_tag = _DETAILS_TAG.search(joined)
+    at = open_tag.end() if open_tag else 0
+    summary = ""
+    m = _SUMMARY.search(joined, at)
+    if m and not _DETAILS_TAG.search(joined, at, m.start()):
+        summary = " ".join(m.group(1).split())
+        at = m.end()
+    close = None
+    if depth <= 0:
+        closes = [t for t in _DETAILS_TAG.finditer(joined) if t.group(1)]
+        close = closes[-1].start() if closes else None
+    body_text = joined[at:close] if close is not None else joined[at:]
+    first_no = region[0][0] + joined[:at].count("\n")
+    body: list[Line] = []
+    for k, t in enumerate(body_text.split("\n")):
+        body.append((first_no + k, "" if _WRAPPER_LINE.match(t) else t))
+    lead = min((_indent(t) for _, t in body if t.strip()), default=0)
+    body = [(no, t[lead:] if t.strip() else "") for no, t in body]
+    kids = _blocks(body) if body else []
+    end = region[-1][0] + 1
+    return Node("details", region[0][0], end, inline=summary, children=kids), last + 1
 
 
 def _same_list(a: re.Match[str], b: re.Match[str]) -> bool:
@@ -355,19 +422,44 @@ _ESC = re.compile(r"\\([!-/:-@\[-`{-~])")
 _HARD = re.compile(r"(?: {2,}|\\)\n")
 _AUTOLINK = re.compile(r"<((?:https?|ftp|mailto):[^\s<>]*)>", re.I)
 _BR = re.compile(r"<br\s*/?>", re.I)
-_TAG = re.compile(r"<!--.*?-->|</?[A-Za-z][A-Za-z0-9-]*(?:\s[^<>]*?)?/?>", re.S)
+_COMMENT = re.compile(r"<!--.*?-->", re.S)
+_COMMENT_END = re.compile(r"(?=(-->))")
+_TAG = re.compile(r"</?[A-Za-z][A-Za-z0-9-]*(?:\s[^<>]*?)?/?>", re.S)
 _IMG = re.compile(r"!\[((?:[^\[\]]|\[[^\[\]]*\])*)\]\([^)]*\)")
 _LINK = re.compile(
     r"\[((?:[^\[\]]|\[[^\[\]]*\])*)\]"
     r"\(\s*<?([^()\s<>]*(?:\([^()\s]*\)[^()\s<>]*)*)>?(?:\s+(?:\"[^\"]*\"|'[^']*'|\([^)]*\)))?\s*\)"
 )
 _REFLINK = re.compile(r"\[((?:[^\[\]]|\[[^\[\]]*\])+)\]\[[^\]]*\]")
+# Each pair pattern comes with the pattern of its closer alone. A closer's
+# validity depends only on the characters around it, so an opener before the
+# last closer always finds one: searching only up to the last closer keeps the
+# lazy scans from running to the end of the text once per unclosed opener
+# (`~~a ~~a ~~a ...` would take quadratic time).
 _STRIKE = re.compile(r"~~(?=\S)(.+?)(?<=\S)~~", re.S)
-_STRONG = re.compile(r"\*\*(?=\S)(.+?)(?<=\S)\*\*|(?<!\w)__(?=\S)(.+?)(?<=\S)__(?!\w)", re.S)
-_EM = re.compile(
-    r"(?<![*\w])\*(?=[^\s*])(.+?)(?<=[^\s*])\*(?![*\w])|(?<!\w)_(?=[^\s_])(.+?)(?<=[^\s_])_(?!\w)",
-    re.S,
-)
+_STRIKE_END = re.compile(r"(?=((?<=\S)~~))")
+_STRONG_STAR = re.compile(r"\*\*(?=\S)(.+?)(?<=\S)\*\*", re.S)
+_STRONG_STAR_END = re.compile(r"(?=((?<=\S)\*\*))")
+_STRONG_UNDER = re.compile(r"(?<!\w)__(?=\S)(.+?)(?<=\S)__(?!\w)", re.S)
+_STRONG_UNDER_END = re.compile(r"(?=((?<=\S)__(?!\w)))")
+_EM_STAR = re.compile(r"(?<![*\w])\*(?=[^\s*])(.+?)(?<=[^\s*])\*(?![*\w])", re.S)
+_EM_STAR_END = re.compile(r"(?=((?<=[^\s*])\*(?![*\w])))")
+_EM_UNDER = re.compile(r"(?<!\w)_(?=[^\s_])(.+?)(?<=[^\s_])_(?!\w)", re.S)
+_EM_UNDER_END = re.compile(r"(?=((?<=[^\s_])_(?!\w)))")
+
+
+def _sub_paired(
+    rx: re.Pattern[str], closer: re.Pattern[str], repl: Callable[[re.Match[str]], str], text: str
+) -> str:
+    """`rx.sub(repl, text)` in linear time for a pattern of opener, lazy body, closer."""
+    end = -1
+    for m in closer.finditer(text):  # zero-width: every closer, overlapping ones too
+        end = m.end(1)
+    if end < 0:
+        return text
+    return rx.sub(repl, text[:end]) + text[end:]
+
+
 # Private-use characters stand in for protected text while the patterns run.
 _P0, _P1 = "\ue000", "\ue001"  # a protected piece: _P0 index _P1
 _S0, _S1 = "\ue002", "\ue003"  # struck text
@@ -403,6 +495,7 @@ def flatten(src: str) -> Inline:
 
     text = _AUTOLINK.sub(autolink, text)
     text = _BR.sub("\x02", text)
+    text = _sub_paired(_COMMENT, _COMMENT_END, lambda m: "", text)
     text = _TAG.sub("", text)
     text = _IMG.sub(lambda m: m.group(1), text)
 
@@ -416,9 +509,11 @@ def flatten(src: str) -> Inline:
 
     text = _LINK.sub(link, text)
     text = _REFLINK.sub(lambda m: m.group(1), text)
-    text = _STRIKE.sub(lambda m: f"{_S0}{m.group(1)}{_S1}", text)
-    text = _STRONG.sub(lambda m: f"{_B0}{m.group(1) or m.group(2)}{_B1}", text)
-    text = _EM.sub(lambda m: m.group(1) or m.group(2), text)
+    text = _sub_paired(_STRIKE, _STRIKE_END, lambda m: f"{_S0}{m.group(1)}{_S1}", text)
+    text = _sub_paired(_STRONG_STAR, _STRONG_STAR_END, lambda m: f"{_B0}{m.group(1)}{_B1}", text)
+    text = _sub_paired(_STRONG_UNDER, _STRONG_UNDER_END, lambda m: f"{_B0}{m.group(1)}{_B1}", text)
+    text = _sub_paired(_EM_STAR, _EM_STAR_END, lambda m: m.group(1), text)
+    text = _sub_paired(_EM_UNDER, _EM_UNDER_END, lambda m: m.group(1), text)
     text = text.replace("\n", "\x01")
     text = html.unescape(text) if "&" in text else text
 
