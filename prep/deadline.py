@@ -54,9 +54,6 @@ SLACK = 0.01
 # A review must buy at least this much recall on the day per second it takes
 # (0.001: one more card recalled on the day for every ~17 minutes).
 MIN_RATE = 0.001
-# On the last study day every learned card that would be below this recall on the day
-# (or below the level reviews were made at) has its last review before any new card.
-FINAL_FLOOR = 0.85
 # On the last study day, new cards and last reviews share the minutes by value per
 # second (else last reviews come first).
 LAST_DAY_BY_VALUE = os.environ.get("PREP_LAST_DAY", "value") == "value"
@@ -452,9 +449,9 @@ def choose(
             continue
         if last == 0:
             # The last study day: every review is a last review. A card that would be
-            # below `keep` (or FINAL_FLOOR) on the day gets it first; the others are
-            # weighed against learning one more card (see below).
-            if r_day < max(keep, FINAL_FLOOR):
+            # below `keep` on the day gets it first; the others are weighed against
+            # learning one more card (see below).
+            if r_day < keep:
                 shaky.append(Pick(it.id, "final", cost, gain))
             elif gain >= SLACK:
                 due.append((gain / cost, Pick(it.id, "final", cost, gain)))
@@ -495,12 +492,12 @@ def choose(
         rate = new_value / costs.new_s
         due.extend((rate - k * 1e-12, pick) for k, pick in enumerate(new))
         new = []
-    # Last reviews the days left cannot all hold (see below) come before any new card.
+    # Last reviews the days left cannot all hold start today (see below).
     excess = final_s - last * day.daily_s * FINAL_SHARE
     # New cards at the pace that brings them all in by three quarters of the way
     # (time for their reviews), ahead of the reviews, but never more than
     # PACE_SHARE of the day: the reviews the learned cards need keep the rest.
-    if last > 0 and new and excess <= 0:
+    if last > 0 and new:
         pace = math.ceil(len(new) / max(1.0, last - round(last * RESERVE)))
         # Near the date a card learned now is worth more than a review (and a day
         # missed would leave it unlearned): the share grows in the last days.

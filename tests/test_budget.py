@@ -157,8 +157,9 @@ def test_a_deck_too_big_for_the_minutes_keeps_reviewing_and_gives_final_reviews(
     assert unseen > 100
     reviewing = [bool(kinds & {"review", "final", "spare", "step"}) for kinds in kinds_by_day]
     assert all(reviewing[2:]), str([sorted(k) for k in kinds_by_day])  # day 1: none due yet
-    # Every learned card had its last review in the last three study days, or the
-    # forecast has it at 85% or more on the day without one.
+    # What was learned is kept for the day: every learned card had its last review in
+    # the last three study days, or is forecast at 70% or more on the day without one
+    # (a card that sure is worth less than a card learned in its place).
     from prep.clock import parse_iso
 
     interview = T0 + timedelta(days=10, hours=1)
@@ -167,10 +168,10 @@ def test_a_deck_too_big_for_the_minutes_keeps_reviewing_and_gives_final_reviews(
     rows = big.store.conn.execute("SELECT card_id, last_review, stability FROM card_state")
     for cid, last, s in rows.fetchall():
         at = parse_iso(last)
-        sure = model.r((interview - at).total_seconds() / DAY, s) >= 0.85
+        sure = model.r((interview - at).total_seconds() / DAY, s) >= 0.7
         assert at >= T0 + timedelta(days=7) or sure, cid
         late += at >= T0 + timedelta(days=7)
-    assert late > 0
+    assert late > 30
 
 
 def _log(store, rows) -> None:
