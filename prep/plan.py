@@ -381,8 +381,9 @@ def build(
         plan.warnings.append(
             f"{len(unseen_ids)} of {len(items)} cards would still be new on the day at "
             f"{plan.minutes_per_day} minutes a day: {listed}. The minutes go first to the "
-            "reviews the cards already learned need and to their last reviews, so that "
-            "what you learn is kept; new cards come in their decks' order. Study "
+            "reviews the cards already learned need, so that what you learn is kept; new "
+            "cards come by priority (a deck's or card's `priority`), those with a STAR "
+            "story first, questions to ask last. Study "
             f"{plan.needed_minutes} minutes a day (prep plan --minutes-per-day "
             f"{plan.needed_minutes}), or cut {len(unseen_ids)} cards (remove them from the "
             f"decks, or drill only what matters with --deck/--topic)."
