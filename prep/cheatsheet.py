@@ -491,6 +491,9 @@ def build(
             c for c in ordered
             if c.id not in studied or recall[c.id] < scheduler.desired_retention
         ]  # fmt: skip
+        # A card asked in a real interview (prep followup --asked) comes first: the next
+        # round may ask it again.
+        ordered.sort(key=lambda c: c.id not in asked)
         if len(ordered) > options.max_cards:
             options_cut = len(ordered) - options.max_cards
             ordered = ordered[: options.max_cards]

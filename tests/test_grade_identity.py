@@ -83,11 +83,14 @@ def test_reviews_from_before_the_order_column_keep_the_order_they_were_added(tmp
 
     path = tmp_path / "old.db"
     conn = sqlite3.connect(path, isolation_level=None)
+    from prep.store import m006_local_grades
+
+    before = MIGRATIONS.index(m006_local_grades)  # the migrations before grades were numbered
     migrations = Migrations("prep")
-    for fn in MIGRATIONS[: SCHEMA_VERSION - 1]:
+    for fn in MIGRATIONS[:before]:
         migrations()(fn)
     migrations.apply(Database(conn))
-    conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION - 1}")
+    conn.execute(f"PRAGMA user_version = {before}")
     for n, at in enumerate(["2026-11-26T12:00:00.000000Z", "2026-11-26T09:00:00.000000Z"]):
         conn.execute(
             "INSERT INTO reviews (uuid, card_id, rating, reviewed_at) VALUES (?, 'c', 3, ?)",

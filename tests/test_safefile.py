@@ -252,7 +252,9 @@ def test_a_huge_deck_is_refused_without_reading_it(ws, invoke, args):
         peak = tracemalloc.get_traced_memory()[1]
     finally:
         tracemalloc.stop()
-    assert r.exit_code == 1, r.output
+    # deck check fails; status and deck list go on with the other decks (a broken deck
+    # does not stop study) and name the one left out.
+    assert r.exit_code == (1 if args == ("deck", "check") else 0), r.output
     assert "decks/huge.yaml:1:1: " in r.stderr
     assert "file is 4,294,967,296 bytes; the limit is 8,388,608" in r.stderr
     assert peak < 200 * 1024 * 1024

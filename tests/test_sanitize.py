@@ -81,7 +81,8 @@ def test_error_lines_about_deck_ids_kinds_and_keys(ws, invoke):
         _deck(ws, "h.yaml", body)
         for args in (("status",), ("deck", "check"), ("drill",)):
             r = invoke("-w", str(ws), *args)
-            assert r.exit_code == 1, r.output
+            # deck check fails; status and the drill go on without the broken deck.
+            assert r.exit_code == (1 if args == ("deck", "check") else 0), r.output
             assert "decks/h.yaml:" in r.stderr
             assert_inert(r.stdout + r.stderr)
 
