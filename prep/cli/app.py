@@ -5,12 +5,25 @@ from typing import Annotated
 import typer
 
 from .. import __version__
-from . import answer, cheatsheet, deck, drill, maintenance, mock, plan, status_cmd, tools
+from . import (
+    answer,
+    cheatsheet,
+    completion,
+    deck,
+    drill,
+    maintenance,
+    mock,
+    plan,
+    status_cmd,
+    tools,
+)
 from .common import GLOBALS
 
 app = typer.Typer(
     name="prep",
     help="Get ready for a job interview: drill your decks, rehearse under a clock, print a cheat sheet.",
+    # `prep completion SHELL` prints the script (typer's own --install-completion
+    # would guess the shell and edit rc files).
     add_completion=False,
     no_args_is_help=False,
     rich_markup_mode=None,
@@ -71,3 +84,4 @@ app.add_typer(deck.app, name="deck")
 answer.register(app)
 cheatsheet.register(app)
 maintenance.register(app)
+completion.register(app)

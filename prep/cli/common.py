@@ -63,8 +63,8 @@ def guard(fn: F) -> F:
         except KeyboardInterrupt:
             sys.stderr.write("\n")
             raise typer.Exit(130) from None
-        except BrokenPipeError:
-            raise typer.Exit(0) from None
+        except BrokenPipeError:  # the reader went away (`| head`): quietly, as on any closed pipe
+            raise typer.Exit(1) from None
 
     return wrapper  # type: ignore[return-value]
 
