@@ -6,6 +6,7 @@ import sqlite3
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass
+from enum import Enum
 from typing import Annotated, Any, TypeVar
 
 import typer
@@ -13,13 +14,104 @@ import typer
 from ..errors import PrepError
 
 # The card filters that drill and mock share (deck, topic, tag; kind differs in its help).
-DeckOpt = Annotated[list[str] | None, typer.Option("--deck", help="Only this deck (repeatable).")]
+# Every option names its metavar, so help reads the same under every typer version.
+DeckOpt = Annotated[
+    list[str] | None,
+    typer.Option("--deck", metavar="DECK", help="Only this deck (repeatable)."),
+]
 TopicOpt = Annotated[
-    list[str] | None, typer.Option("--topic", help="Only this topic (repeatable).")
+    list[str] | None,
+    typer.Option("--topic", metavar="TOPIC", help="Only this topic (repeatable)."),
 ]
 TagOpt = Annotated[
-    list[str] | None, typer.Option("--tag", help="Only cards with this tag (repeatable).")
+    list[str] | None,
+    typer.Option("--tag", metavar="TAG", help="Only cards with this tag (repeatable)."),
 ]
+
+
+# Values prep knows in advance are choices: a typo exits 2 naming them (as click does for
+# any usage error), --help lists them, and shell completion offers them.
+class Kind(str, Enum):
+    """Card kinds (prep.decks.KINDS)."""
+
+    technical = "technical"
+    behavioral = "behavioral"
+    concept = "concept"
+    ask = "ask"
+
+
+class Section(str, Enum):
+    """Cheat sheet sections (prep.cheatsheet.SECTIONS)."""
+
+    company = "company"
+    fit = "fit"
+    highlights = "highlights"
+    advice = "advice"
+    readiness = "readiness"
+    cards = "cards"
+    stories = "stories"
+    ask = "ask"
+    gaps = "gaps"
+
+
+class SheetFormat(str, Enum):
+    md = "md"
+    html = "html"
+    pdf = "pdf"
+
+
+class Paper(str, Enum):
+    a4 = "a4"
+    letter = "letter"
+
+
+class ImportFormat(str, Enum):
+    """What `deck import` reads (prep.importers.FORMATS)."""
+
+    markdown = "markdown"
+    csv = "csv"
+    tsv = "tsv"
+
+
+KIND_METAVAR = "KIND"  # the help text lists them: the bracketed list would crowd the column
+
+
+def values(chosen: list[Any] | None) -> list[str]:
+    """Plain strings for the core from a repeatable choice option."""
+    return [c.value for c in chosen or ()]
+
+
+def parsed_by(parse: Callable[[str], object]) -> Callable[[Any], Any]:
+    """An option callback: `parse` (a core parser) refusing a value is a usage error (exit 2)."""
+
+    def callback(value: Any) -> Any:
+        for one in value if isinstance(value, list | tuple) else [value]:
+            if one is None:
+                continue
+            try:
+                parse(one)
+            except PrepError as exc:
+                raise typer.BadParameter(str(exc)) from None
+        return value
+
+    return callback
+
+
+def seconds_value(text: str) -> object:
+    """90, 2m, 1m30s: the answer times decks use."""
+    from ..decks import parse_time
+
+    if parse_time(int(text) if text.strip().isdigit() else text) is None:
+        raise PrepError(f"{text!r}: use seconds (90) or 2m, 1m30s")
+    return text
+
+
+def when_value(text: str) -> object:
+    """A date or date-time as prep reads them (the zone does not matter for the form)."""
+    from ..clock import UTC, parse_when
+
+    return parse_when(text, UTC)
+
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -31,6 +123,22 @@ class Globals:
 
 
 GLOBALS = Globals()
+
+
+JsonOpt = Annotated[bool, typer.Option("--json", help="Print one JSON document.")]
+
+
+def problem_dict(p: Any) -> dict[str, Any]:
+    """A located problem for --json: where, how bad, what."""
+    return {
+        "path": p.path, "line": p.line, "col": p.col, "severity": p.severity, "message": p.message,
+    }  # fmt: skip
+
+
+def print_json(doc: Any) -> None:
+    import json
+
+    typer.echo(json.dumps(doc, ensure_ascii=False))
 
 
 def err(message: str) -> None:
@@ -103,15 +211,6 @@ def console(stderr: bool = False) -> Any:
     return Console(
         stderr=stderr, highlight=False, no_color=bool(os.environ.get("NO_COLOR")) or None
     )
-
-
-def check_kinds(kinds: list[str] | None) -> None:
-    """--kind values must be card kinds (a typo would otherwise match nothing, silently)."""
-    from ..decks import KINDS
-
-    for k in kinds or ():
-        if k not in KINDS:
-            raise PrepError(f"unknown kind '{k}': use one of {', '.join(KINDS)}")
 
 
 def check_decks(store: Any, decks: list[str] | None) -> None:
