@@ -544,7 +544,9 @@ def test_pdf_without_weasyprint_says_what_to_install(ws, invoke, monkeypatch, tm
     out = tmp_path / "s.pdf"
     r = invoke("-w", str(ws), "cheatsheet", "-o", str(out))
     assert r.exit_code == 1
-    assert "Error: PDF output needs WeasyPrint: pip install 'prep[pdf]'" in r.output
+    from prep.install import hint
+
+    assert f"Error: PDF output needs WeasyPrint: {hint('pdf')} " in r.output
     assert not out.exists()
     # HTML still works: it keeps what one printed Markdown page holds.
     html = tmp_path / "s.html"

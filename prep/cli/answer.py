@@ -4,7 +4,7 @@ from typing import Annotated, Any
 
 import typer
 
-from .common import GLOBALS, JsonOpt, console, guard, note, parsed_by, print_json, problem_dict
+from .common import GLOBALS, JsonOpt, check_each, console, guard, note, print_json, problem_dict
 
 
 def _var_value(text: str) -> object:
@@ -163,7 +163,6 @@ def show(
         typer.Option(
             "--var",
             metavar="NAME=VALUE",
-            callback=parsed_by(_var_value),
             help="Set a template variable, name=value (repeatable; a.b=value sets a nested key).",
         ),
     ] = None,
@@ -177,6 +176,7 @@ def show(
 
     from ..answers import TARGET_S, parse_var, render, whole_seconds
 
+    check_each("--var", _var_value, var)
     extra = dict(parse_var(v) for v in var or [])
     story = render(_ws(), story_id, extra)
     if json_:

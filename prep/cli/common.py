@@ -106,6 +106,16 @@ def seconds_value(text: str) -> object:
     return text
 
 
+def check_each(option: str, parse: Callable[[str], object], given: list[str] | None) -> None:
+    """parsed_by for a repeatable option, checked in the command (older typers pass a
+    repeatable option's callback None, then fail on what it returns)."""
+    for one in given or ():
+        try:
+            parse(one)
+        except PrepError as exc:
+            raise typer.BadParameter(str(exc), param_hint=f"'{option}'") from None
+
+
 def when_value(text: str) -> object:
     """A date or date-time as prep reads them (the zone does not matter for the form)."""
     from ..clock import UTC, parse_when
