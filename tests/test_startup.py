@@ -45,7 +45,8 @@ def _locked_typer() -> str | None:
     from pathlib import Path
 
     lock = Path(__file__).resolve().parent.parent / "constraints.txt"
-    found = re.search(r"^typer==(\S+)", lock.read_text(encoding="utf-8"), re.MULTILINE)
+    text = lock.read_text(encoding="utf-8") if lock.exists() else ""
+    found = re.search(r"^typer==(\S+)", text, re.MULTILINE)
     return found.group(1) if found else None
 
 
