@@ -47,6 +47,7 @@ def _quiet_pipe(code: int = 1) -> None:
     import os
 
     try:
+        sys.stderr.flush()  # an Error: line already written still reaches the terminal
         devnull = os.open(os.devnull, os.O_WRONLY)
         os.dup2(devnull, sys.stdout.fileno())
     except (OSError, ValueError):
