@@ -1,3 +1,3 @@
 """prep: get ready for a job interview from plain files."""
 
-__version__ = "0.1.0"
+__version__ = "0.2.0.dev0"  # the one version; pyproject reads it

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import sys
 
+# Set by the shell completion scripts (`prep completion SHELL`): typer answers those.
+COMPLETE_VAR = "_PREP_COMPLETE"
+
 
 def _fast_status(argv: list[str]) -> tuple[str | None, str | None, bool] | None:
     """Parse the few forms of `prep [status]`; anything else goes to the full CLI."""
@@ -34,21 +37,62 @@ def _fast_status(argv: list[str]) -> tuple[str | None, str | None, bool] | None:
     return workspace, db, as_json
 
 
+def _quiet_pipe(code: int = 1) -> None:
+    """The reader went away (`prep status | head -1`): exit 1 without a traceback.
+
+    Python would print a BrokenPipeError traceback while flushing stdout at exit;
+    pointing stdout at /dev/null first leaves nothing to flush. 1 is what typer's
+    commands exit with on a closed pipe too.
+    """
+    import os
+
+    try:
+        sys.stderr.flush()  # an Error: line already written still reaches the terminal
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError):
+        pass
+    os._exit(code)
+
+
 def main() -> None:
     try:
-        if sys.argv[1:] in (["--help"], ["-h"]):
+        _main()
+        sys.stdout.flush()
+    except BrokenPipeError:
+        _quiet_pipe()
+    except SystemExit as exc:
+        try:
+            sys.stdout.flush()
+        except BrokenPipeError:
+            _quiet_pipe(exc.code if isinstance(exc.code, int) and exc.code else 1)
+        raise
+
+
+def _main() -> None:
+    import os
+
+    argv = sys.argv[1:]
+    completing = bool(os.environ.get(COMPLETE_VAR))
+    try:
+        if argv in (["--help"], ["-h"]) and not completing:
             from .cli.help_text import cached
 
             text = cached()
             if text is not None:
                 sys.stdout.write(text)
                 sys.exit(0)
-        fast = _fast_status(sys.argv[1:])
+        fast = None if completing else _fast_status(argv)
         if fast is not None:
             from .cli.status import run
 
             sys.exit(run(*fast))
         from .cli.app import app
+
+        if completing:  # typer's completion classes read the words its scripts pass
+            from typer._completion_classes import completion_init
+
+            completion_init()
     except KeyboardInterrupt:  # Ctrl-C while starting up: no traceback
         sys.exit(130)
     app(prog_name="prep")

@@ -770,8 +770,10 @@ def _weasyprint() -> Any:
     try:
         import weasyprint
     except (ImportError, OSError) as exc:
+        from .install import hint
+
         raise PrepError(
-            "PDF output needs WeasyPrint: pip install 'prep[pdf]' "
+            f"PDF output needs WeasyPrint: {hint('pdf')} "
             f"(it also needs the Pango library; see the README) [{exc.__class__.__name__}]"
         ) from exc
     return weasyprint

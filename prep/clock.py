@@ -29,9 +29,7 @@ class Clock:
         return time.monotonic()
 
     def local_tz(self) -> tzinfo:
-        tz = datetime.now().astimezone().tzinfo
-        assert tz is not None
-        return tz
+        return system_zone()
 
 
 class FakeClock(Clock):
@@ -56,6 +54,91 @@ class FakeClock(Clock):
     def advance(self, seconds: float) -> None:
         self._now += timedelta(seconds=seconds)
         self._mono += seconds
+
+
+_zone_cache: tuple[str | None, tzinfo] | None = None
+
+
+def system_zone() -> tzinfo:
+    """The local time zone with its rules, daylight saving included.
+
+    `TZ` if set (a zone name such as Europe/Berlin, or a tzfile path), else
+    /etc/localtime; both read with zoneinfo, so 09:00 on a date across a DST
+    change is 09:00 local that day. A TZ that names no zone file (a POSIX rule
+    like `EST5EDT,M3.2.0,M11.1.0`, or a system without zone files) falls back
+    to the C library's local time, which follows the same rules.
+    """
+    import os
+
+    global _zone_cache
+    key = os.environ.get("TZ")
+    if _zone_cache is not None and _zone_cache[0] == key:
+        return _zone_cache[1]
+    zone = _zone_from_tz(key) if key is not None else _etc_localtime()
+    if zone is None:
+        time.tzset()
+        zone = LibcZone()
+    _zone_cache = (key, zone)
+    return zone
+
+
+def _zone_from_tz(key: str) -> tzinfo | None:
+    key = key.strip().removeprefix(":")
+    if not key:  # an empty TZ is UTC to the C library too
+        return UTC
+    import zoneinfo
+
+    try:
+        if key.startswith("/"):
+            with open(key, "rb") as f:
+                return zoneinfo.ZoneInfo.from_file(f, key=key)
+        return zoneinfo.ZoneInfo(key)
+    except (OSError, ValueError, zoneinfo.ZoneInfoNotFoundError):
+        return None
+
+
+def _etc_localtime() -> tzinfo | None:
+    import os
+
+    path = "/etc/localtime"
+    try:
+        target = os.path.realpath(path)
+    except OSError:
+        return None
+    _, sep, name = target.partition("/zoneinfo/")
+    if sep and name:
+        zone = _zone_from_tz(name)
+        if zone is not None:
+            return zone
+    return _zone_from_tz(path) if os.path.exists(path) else None
+
+
+class LibcZone(tzinfo):
+    """Local time as the C library computes it (time.localtime), DST included."""
+
+    def utcoffset(self, dt: datetime | None) -> timedelta:
+        return timedelta(seconds=self._local(dt).tm_gmtoff)
+
+    def dst(self, dt: datetime | None) -> timedelta:
+        return timedelta(hours=1) if self._local(dt).tm_isdst > 0 else timedelta(0)
+
+    def tzname(self, dt: datetime | None) -> str:
+        return self._local(dt).tm_zone
+
+    def fromutc(self, dt: datetime) -> datetime:
+        stamp = dt.replace(tzinfo=UTC).timestamp()
+        offset = timedelta(seconds=time.localtime(stamp).tm_gmtoff)
+        return (dt + offset).replace(tzinfo=self)
+
+    @staticmethod
+    def _local(dt: datetime | None) -> time.struct_time:
+        if dt is None:
+            return time.localtime()
+        wall = (dt.year, dt.month, dt.day, dt.hour, dt.minute, dt.second, 0, 0, -1)
+        try:
+            return time.localtime(time.mktime(wall))
+        except (OverflowError, ValueError):
+            return time.localtime()
 
 
 def iso(dt: datetime) -> str:
@@ -88,9 +171,11 @@ def parse_iso(text: str) -> datetime:
 def day_start(now: datetime, tz: tzinfo, hour: int) -> datetime:
     """Start (UTC) of the study day containing `now`; a day begins at `hour` local."""
     local = now.astimezone(tz)
-    start = local.replace(hour=hour, minute=0, second=0, microsecond=0)
+    start = local.replace(hour=hour, minute=0, second=0, microsecond=0, fold=0)
     if local < start:
-        start -= timedelta(days=1)
+        # Wall-clock arithmetic: the day before at the same local hour, even across DST.
+        start = start.replace(tzinfo=None) - timedelta(days=1)
+        start = start.replace(tzinfo=tz)
     return start.astimezone(UTC)
 
 

@@ -13,7 +13,7 @@ import os
 import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import datetime
+from datetime import datetime, timedelta, tzinfo
 from pathlib import Path
 
 from .clock import iso, parse_iso
@@ -822,7 +822,7 @@ class Store:
 
     # --- counts for status ----------------------------------------------------
     def counts(
-        self, now: datetime, day_start: datetime, utc_offset_s: int, day_hour: int
+        self, now: datetime, day_start: datetime, tz: tzinfo, day_hour: int
     ) -> dict[str, Any]:
         c = self.conn
         due = c.execute(
@@ -842,18 +842,35 @@ class Store:
         introduced_today = c.execute(
             "SELECT COUNT(*) FROM card_state WHERE first_review >= ?", (iso(day_start),)
         ).fetchone()[0]
-        shift = utc_offset_s - day_hour * 3600
-        days = [
-            r[0]
-            for r in c.execute(
-                "SELECT DISTINCT date(reviewed_at, ? || ' seconds') AS d FROM reviews ORDER BY d DESC LIMIT 1000",
-                (f"{shift:+d}",),
-            )
-        ]
         return {
             "due": due, "unseen": unseen, "cards": total, "reviewed_today": reviewed_today,
-            "introduced_today": introduced_today, "study_days": days,
+            "introduced_today": introduced_today,
+            "study_days": self._study_days(now, tz, day_hour),
         }  # fmt: skip
+
+    def _study_days(self, now: datetime, tz: tzinfo, day_hour: int) -> list[str]:
+        """The study days (local dates, a day starting at `day_hour`) with reviews, latest first.
+
+        SQLite shifts by a fixed offset; the zone's offsets over the last year bound
+        the shift, and only a review near a day boundary, where the two bounds give
+        different dates, is placed by the zone's own rules in Python (across DST).
+        """
+        seen = [(now - timedelta(days=d)).astimezone(tz).utcoffset() for d in (0, 91, 182, 273)]
+        offsets = [int((o or timedelta(0)).total_seconds()) - day_hour * 3600 for o in seen]
+        lo, hi = (f"{o:+d} seconds" for o in (min(offsets), max(offsets)))
+        rows = self.conn.execute(
+            "SELECT DISTINCT CASE WHEN date(reviewed_at, ?) = date(reviewed_at, ?) "
+            "THEN date(reviewed_at, ?) ELSE reviewed_at END AS d FROM reviews "
+            "ORDER BY d DESC LIMIT 1000",
+            (lo, hi, lo),
+        )
+        days: set[str] = set()
+        for (d,) in rows:
+            if len(d) > 10:  # near a day boundary: the zone's rules for that instant
+                local = parse_iso(d).astimezone(tz).replace(tzinfo=None)
+                d = (local - timedelta(hours=day_hour)).date().isoformat()
+            days.add(d)
+        return sorted(days, reverse=True)
 
     # --- mock sessions ----------------------------------------------------------
     MOCK_ANSWER_COLS = (

@@ -184,8 +184,8 @@ def test_show_errors_are_one_located_line(cli, ws: Path, body: str, expected: st
 
 def test_show_bad_var_and_unknown_story(invoke, ws: Path) -> None:
     bad = invoke("-w", str(ws), "answer", "show", "thank-you", "--var", "novalue")
-    assert bad.exit_code == 1
-    assert "expected name=value" in bad.output
+    assert bad.exit_code == 2  # a usage error: the value of --var has the wrong form
+    assert "Invalid value for '--var'" in bad.output and "expected name=value" in bad.output
     unknown = invoke("-w", str(ws), "answer", "show", "../prep")
     assert unknown.exit_code == 1
     assert "is not a story id" in unknown.output

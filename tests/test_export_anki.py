@@ -98,8 +98,11 @@ def test_missing_genanki_says_how_to_install_it(
 ) -> None:
     monkeypatch.setitem(sys.modules, "genanki", None)
     decks, _ = load_all(ws)
-    with pytest.raises(PrepError, match=r"pip install 'prep\[anki\]'"):
+    from prep.install import hint
+
+    with pytest.raises(PrepError) as caught:
         export_apkg(decks, tmp_path / "x.apkg")
+    assert str(caught.value) == f"Anki export needs the genanki package: {hint('anki')}"
     assert not (tmp_path / "x.apkg").exists()
 
 

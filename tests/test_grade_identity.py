@@ -15,7 +15,7 @@ from conftest import T0
 from prep import doctor, logsync
 from prep.errors import PrepError
 from prep.schedule import Scheduler
-from prep.store import MIGRATIONS, SCHEMA_VERSION, Store
+from prep.store import MIGRATIONS, Store
 
 
 def _store(path: Path) -> Store:

@@ -88,11 +88,6 @@ def test_user_errors_are_one_line(ws: Path, tmp_path: Path, cli: Callable[..., o
             ["deck", "import", str(tmp_path / "none.md")],
             f"Error: {tmp_path / 'none.md'}: no such file",
         ),
-        (["deck", "import", str(FIX / "noise.md"), "--kind", "tech"], "Error: unknown kind 'tech'"),
-        (
-            ["deck", "import", str(FIX / "noise.md"), "--format", "xml"],
-            "Error: unknown format 'xml'",
-        ),
     ]
     for args, message in cases:
         r = cli("-w", str(ws), *args)

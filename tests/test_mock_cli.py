@@ -314,12 +314,7 @@ def test_end_of_input_at_once_records_nothing(ws, cli) -> None:
 @pytest.mark.parametrize(
     ("args", "message"),
     [
-        (
-            ["--kind", "nope"],
-            "Error: unknown kind 'nope': use one of technical, behavioral, concept, ask",
-        ),
         (["--deck", "nope"], "Error: no deck 'nope'; decks: ask, concepts, datavent-backend"),
-        (["--time", "soon"], "Error: --time 'soon': use seconds (90) or 2m, 1m30s"),
         (["--time", "2"], "Error: --time must be between 5 and 3600 seconds"),
         (["--topic", "없음"], "Error: no cards match: check --deck, --topic, --kind and --tag"),
         (["--minutes", "0.2"], "Error: --minutes 0.2 is shorter than any question"),
@@ -332,6 +327,25 @@ def test_bad_options_are_one_error_line_and_write_nothing(ws, cli, args, message
     assert "Traceback" not in r.stderr
     with _open(ws) as store:
         assert store.conn.execute("SELECT COUNT(*) FROM mock_sessions").fetchone()[0] == 0
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (
+            ["--kind", "nope"],
+            "Error: Invalid value for '--kind': 'nope' is not one of "
+            "'technical', 'behavioral', 'concept', 'ask'.",
+        ),
+        (["--time", "soon"], "Error: Invalid value for '--time': 'soon': use seconds (90) or 2m"),
+    ],
+)
+def test_bad_option_values_are_usage_errors(ws, cli, args, message) -> None:
+    r = cli("-w", str(ws), "mock", *args, input="", env=NOW)
+    assert r.returncode == 2  # as click reports a bad value of its own
+    assert message in r.stderr, r.stderr
+    assert "Traceback" not in r.stderr
+    assert not (ws / ".prep").exists()  # refused before the workspace is opened
 
 
 def test_card_text_is_printed_literally(empty_ws, cli) -> None:

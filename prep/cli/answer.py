@@ -4,7 +4,25 @@ from typing import Annotated, Any
 
 import typer
 
-from .common import GLOBALS, console, echo, echo_json, guard, note
+from .common import (
+    GLOBALS,
+    JsonOpt,
+    check_each,
+    console,
+    echo,
+    echo_json,
+    guard,
+    note,
+    print_json,
+    problem_dict,
+)  # fmt: skip
+
+
+def _var_value(text: str) -> object:
+    from ..answers import parse_var
+
+    return parse_var(text)
+
 
 app = typer.Typer(
     help="STAR answers in answers/*.md.j2: list, show rendered, scaffold, lint, map to values.",
@@ -167,6 +185,7 @@ def show(
         list[str] | None,
         typer.Option(
             "--var",
+            metavar="NAME=VALUE",
             help="Set a template variable, name=value (repeatable; a.b=value sets a nested key).",
         ),
     ] = None,
@@ -179,6 +198,7 @@ def show(
 
     from ..answers import EXAMPLE_MARK, TARGET_S, parse_var, render, whole_seconds
 
+    check_each("--var", _var_value, var)
     extra = dict(parse_var(v) for v in var or [])
     story = render(_ws(), story_id, extra)
     if json_:
@@ -245,13 +265,20 @@ def new(
     story_id: Annotated[
         str, typer.Argument(metavar="ID", help="Story id; the file is answers/ID.md.j2.")
     ],
-    title: Annotated[str | None, typer.Option("--title", help="Title (default: the id).")] = None,
+    title: Annotated[
+        str | None, typer.Option("--title", metavar="TITLE", help="Title (default: the id).")
+    ] = None,
     value: Annotated[
         list[str] | None,
-        typer.Option("--value", help="A company value id from prep.yaml it shows (repeatable)."),
+        typer.Option(
+            "--value",
+            metavar="VALUE",
+            help="A company value id from prep.yaml it shows (repeatable).",
+        ),
     ] = None,
     card: Annotated[
-        list[str] | None, typer.Option("--card", help="A card id it answers (repeatable).")
+        list[str] | None,
+        typer.Option("--card", metavar="CARD", help="A card id it answers (repeatable)."),
     ] = None,
 ) -> None:
     """Scaffold answers/ID.md.j2 with front matter and the four STAR sections; never overwrites."""
@@ -265,7 +292,7 @@ def new(
 
 @app.command("check")
 @guard
-def check() -> None:
+def check(json_: JsonOpt = False) -> None:
     """Lint every story: renders, four STAR sections, speaking time, values and cards; exit 1 on errors."""
     from rich.table import Table
     from rich.text import Text
@@ -274,6 +301,29 @@ def check() -> None:
     from ..ui.keys import clean
 
     report = check_report(_ws())
+    if json_:
+        print_json(
+            {
+                "ok": not report.errors,
+                "errors": len(report.errors),
+                "warnings": len(report.warnings),
+                "stories": [
+                    {
+                        "id": s.id,
+                        "path": s.path,
+                        "kind": s.kind,
+                        "seconds": None if s.seconds is None else round(s.seconds, 1),
+                        "split": {k: round(v, 1) for k, v in s.split.items()},
+                        "section_seconds": {k: round(v, 1) for k, v in s.section_seconds.items()},
+                    }
+                    for s in report.stories
+                ],
+                "problems": [problem_dict(p) for p in report.problems],
+            }  # fmt: skip
+        )
+        if report.errors:
+            raise typer.Exit(1)
+        return
     for problem in report.problems:
         echo(str(problem), err=True)
     flagged: dict[str, str] = {}

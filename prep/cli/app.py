@@ -5,12 +5,26 @@ from typing import Annotated
 import typer
 
 from .. import __version__
-from . import answer, cards, cheatsheet, deck, drill, maintenance, mock, plan, status_cmd, tools
+from . import (
+    answer,
+    cards,
+    cheatsheet,
+    completion,
+    deck,
+    drill,
+    maintenance,
+    mock,
+    plan,
+    status_cmd,
+    tools,
+)
 from .common import GLOBALS, echo
 
 app = typer.Typer(
     name="prep",
     help="Get ready for a job interview: drill your decks, rehearse under a clock, print a cheat sheet.",
+    # `prep completion SHELL` prints the script (typer's own --install-completion
+    # would guess the shell and edit rc files).
     add_completion=False,
     no_args_is_help=False,
     rich_markup_mode=None,
@@ -72,6 +86,8 @@ app.add_typer(deck.app, name="deck")
 answer.register(app)
 cheatsheet.register(app)
 maintenance.register(app)
+
+completion.register(app)
 
 
 def _short(doc: str | None) -> str | None:

@@ -4,7 +4,17 @@ from typing import Annotated, Any
 
 import typer
 
-from .common import DeckOpt, TopicOpt, check_decks, console, guard, open_workspace, scheduler_for
+from .common import (
+    DeckOpt,
+    TopicOpt,
+    check_decks,
+    console,
+    echo,
+    echo_json,
+    guard,
+    open_workspace,
+    scheduler_for,
+)  # fmt: skip
 
 ACTIONS = ("suspend", "unsuspend")
 
@@ -71,7 +81,6 @@ def register(app: typer.Typer) -> None:
         ] = False,
     ) -> None:
         """Cards with their state (due, recall now, lapses, story); suspend or unsuspend them."""
-        import json
 
         from ..cards import Query, browse, set_suspended
         from ..clock import default_clock
@@ -88,11 +97,11 @@ def register(app: typer.Typer) -> None:
             changed = set_suspended(store, ids, now, on=action == "suspend")
             done = "suspended" if action == "suspend" else "unsuspended"
             if as_json:
-                typer.echo(json.dumps({done: changed}, ensure_ascii=False))
+                echo_json({done: changed})
                 return
             same = len(ids) - len(changed)
             tail = f" ({same} already {done})" if same else ""
-            typer.echo(f"{plural(len(changed), 'card')} {done}{tail}")
+            echo(f"{plural(len(changed), 'card')} {done}{tail}")
             return
         check_decks(store, deck)
         q = Query(
@@ -101,7 +110,7 @@ def register(app: typer.Typer) -> None:
         )  # fmt: skip
         listed = browse(store, scheduler_for(store), now, q)
         if as_json:
-            typer.echo(json.dumps([i.to_dict() for i in listed], ensure_ascii=False))
+            echo_json([i.to_dict() for i in listed])
             return
         out = console()
         if not listed:

@@ -7,13 +7,19 @@ import typer
 
 from .common import (
     GLOBALS,
+    Paper,
+    Section,
+    SheetFormat,
     check_decks,
     console,
     echo_json,
     guard,
     note,
     open_workspace,
+    parsed_by,
     scheduler_for,
+    values,
+    when_value,
     write_out,
 )
 
@@ -23,10 +29,7 @@ SUFFIX_FORMATS = {".md": "md", ".markdown": "md", ".html": "html", ".htm": "html
 def _format_of(output: Path | None, fmt: str | None) -> str:
     from ..errors import PrepError
 
-    if fmt:
-        fmt = fmt.lower()
-        if fmt not in ("md", "html", "pdf"):
-            raise PrepError(f"unknown format '{fmt}'; use md, html or pdf")
+    if fmt:  # a choice: already one of md, html, pdf
         return fmt
     if output is None:
         return "md"
@@ -53,11 +56,12 @@ def register(app: typer.Typer) -> None:
             ),
         ] = None,
         fmt: Annotated[
-            str | None,
+            SheetFormat | None,
             typer.Option(
                 "--format",
                 "-f",
-                metavar="md|html|pdf",
+                metavar="[md|html|pdf]",
+                case_sensitive=False,
                 help="md, html or pdf (default: from the file name).",
             ),
         ] = None,
@@ -66,12 +70,19 @@ def register(app: typer.Typer) -> None:
             typer.Option(
                 "--at",
                 metavar="DATETIME",
+                callback=parsed_by(when_value),
                 help="Predict recall at this time (default: the interview, else tomorrow 09:00).",
             ),
         ] = None,
         paper: Annotated[
-            str, typer.Option("--paper", metavar="a4|letter", help="a4 or letter (US Letter).")
-        ] = "a4",
+            Paper,
+            typer.Option(
+                "--paper",
+                metavar="[a4|letter]",
+                case_sensitive=False,
+                help="a4 or letter (US Letter).",
+            ),
+        ] = Paper.a4,
         deck: Annotated[
             list[str] | None,
             typer.Option("--deck", metavar="DECK", help="Only cards of this deck (repeatable)."),
@@ -85,7 +96,7 @@ def register(app: typer.Typer) -> None:
             typer.Option("--max-cards", metavar="N", min=0, help="At most this many weak cards."),
         ] = 10,
         only: Annotated[
-            list[str] | None,
+            list[Section] | None,
             typer.Option(
                 "--only",
                 metavar="SECTION",
@@ -94,7 +105,7 @@ def register(app: typer.Typer) -> None:
             ),
         ] = None,
         without: Annotated[
-            list[str] | None,
+            list[Section] | None,
             typer.Option(
                 "--without", metavar="SECTION", help="Leave this section out (repeatable)."
             ),
@@ -112,16 +123,12 @@ def register(app: typer.Typer) -> None:
         from ..errors import PrepError
         from ..store import Filters
 
-        kind = _format_of(output, fmt)
+        kind = _format_of(output, fmt.value if fmt else None)
         if kind == "pdf" and output is None:
             raise PrepError("a PDF needs a file: add -o cheatsheet.pdf")
-        paper = paper.lower()
-        for name in [*(only or ()), *(without or ())]:
-            if name not in SECTIONS:
-                raise PrepError(f"unknown section '{name}'; use one of {', '.join(SECTIONS)}")
-        sections = tuple(
-            s for s in SECTIONS if (not only or s in only) and s not in (without or ())
-        )
+        paper_name = paper.value
+        shown, left_out = values(only), values(without)
+        sections = tuple(s for s in SECTIONS if (not shown or s in shown) and s not in left_out)
         clock = default_clock()
         when = parse_when(at, clock.local_tz()) if at else None
         if output is not None:
@@ -137,12 +144,12 @@ def register(app: typer.Typer) -> None:
         check_decks(store, deck)
         options = Options(
             at=when, filters=Filters(tuple(deck or ()), tuple(topic or ())), sections=sections,
-            max_cards=max_cards, paper=paper,
+            max_cards=max_cards, paper=paper_name,
         )  # fmt: skip
         result = make(ws, store, scheduler_for(store), clock, options, kind)
         for line in result.notes:
             note(line)
-        page = "one printed page" if kind == "md" else f"one {PAPER_NAMES[paper]} page"
+        page = "one printed page" if kind == "md" else f"one {PAPER_NAMES[paper_name]} page"
         if result.dropped:
             note(f"Left out to fit {page}:")
             for line in describe_dropped(result.dropped):

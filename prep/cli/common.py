@@ -6,6 +6,7 @@ import sqlite3
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass
+from enum import Enum
 from typing import Annotated, Any, TypeVar
 
 import typer
@@ -14,13 +15,114 @@ from ..errors import PrepError
 from ..safetext import clean, json_safe
 
 # The card filters that drill and mock share (deck, topic, tag; kind differs in its help).
-DeckOpt = Annotated[list[str] | None, typer.Option("--deck", help="Only this deck (repeatable).")]
+# Every option names its metavar, so help reads the same under every typer version.
+DeckOpt = Annotated[
+    list[str] | None,
+    typer.Option("--deck", metavar="DECK", help="Only this deck (repeatable)."),
+]
 TopicOpt = Annotated[
-    list[str] | None, typer.Option("--topic", help="Only this topic (repeatable).")
+    list[str] | None,
+    typer.Option("--topic", metavar="TOPIC", help="Only this topic (repeatable)."),
 ]
 TagOpt = Annotated[
-    list[str] | None, typer.Option("--tag", help="Only cards with this tag (repeatable).")
+    list[str] | None,
+    typer.Option("--tag", metavar="TAG", help="Only cards with this tag (repeatable)."),
 ]
+
+
+# Values prep knows in advance are choices: a typo exits 2 naming them (as click does for
+# any usage error), --help lists them, and shell completion offers them.
+class Kind(str, Enum):
+    """Card kinds (prep.decks.KINDS)."""
+
+    technical = "technical"
+    behavioral = "behavioral"
+    concept = "concept"
+    ask = "ask"
+
+
+class Section(str, Enum):
+    """Cheat sheet sections (prep.cheatsheet.SECTIONS)."""
+
+    company = "company"
+    fit = "fit"
+    highlights = "highlights"
+    advice = "advice"
+    readiness = "readiness"
+    cards = "cards"
+    stories = "stories"
+    ask = "ask"
+    gaps = "gaps"
+
+
+class SheetFormat(str, Enum):
+    md = "md"
+    html = "html"
+    pdf = "pdf"
+
+
+class Paper(str, Enum):
+    a4 = "a4"
+    letter = "letter"
+
+
+class ImportFormat(str, Enum):
+    """What `deck import` reads (prep.importers.FORMATS)."""
+
+    markdown = "markdown"
+    csv = "csv"
+    tsv = "tsv"
+
+
+KIND_METAVAR = "KIND"  # the help text lists them: the bracketed list would crowd the column
+
+
+def values(chosen: list[Any] | None) -> list[str]:
+    """Plain strings for the core from a repeatable choice option."""
+    return [c.value for c in chosen or ()]
+
+
+def parsed_by(parse: Callable[[str], object]) -> Callable[[Any], Any]:
+    """An option callback: `parse` (a core parser) refusing a value is a usage error (exit 2)."""
+
+    def callback(value: Any) -> Any:
+        for one in value if isinstance(value, list | tuple) else [value]:
+            if one is None:
+                continue
+            try:
+                parse(one)
+            except PrepError as exc:
+                raise typer.BadParameter(str(exc)) from None
+        return value
+
+    return callback
+
+
+def seconds_value(text: str) -> object:
+    """90, 2m, 1m30s: the answer times decks use."""
+    from ..decks import parse_time
+
+    if parse_time(int(text) if text.strip().isdigit() else text) is None:
+        raise PrepError(f"{text!r}: use seconds (90) or 2m, 1m30s")
+    return text
+
+
+def check_each(option: str, parse: Callable[[str], object], given: list[str] | None) -> None:
+    """parsed_by for a repeatable option, checked in the command (older typers pass a
+    repeatable option's callback None, then fail on what it returns)."""
+    for one in given or ():
+        try:
+            parse(one)
+        except PrepError as exc:
+            raise typer.BadParameter(str(exc), param_hint=f"'{option}'") from None
+
+
+def when_value(text: str) -> object:
+    """A date or date-time as prep reads them (the zone does not matter for the form)."""
+    from ..clock import UTC, parse_when
+
+    return parse_when(text, UTC)
+
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -36,6 +138,19 @@ GLOBALS = Globals()
 
 # Every line the face prints passes the one sanitizer (prep.safetext.clean): error
 # and note lines quote deck ids, file names and card text from untrusted files.
+JsonOpt = Annotated[bool, typer.Option("--json", help="Print one JSON document.")]
+
+
+def problem_dict(p: Any) -> dict[str, Any]:
+    """A located problem for --json: where, how bad, what."""
+    return {
+        "path": p.path, "line": p.line, "col": p.col, "severity": p.severity, "message": p.message,
+    }  # fmt: skip
+
+
+def print_json(doc: Any) -> None:
+    """One JSON document on stdout (sanitized: see echo_json)."""
+    echo_json(doc)
 
 
 def err(message: str) -> None:
@@ -86,8 +201,8 @@ def guard(fn: F) -> F:
         except KeyboardInterrupt:
             sys.stderr.write("\n")
             raise typer.Exit(130) from None
-        except BrokenPipeError:
-            raise typer.Exit(0) from None
+        except BrokenPipeError:  # the reader went away (`| head`): quietly, as on any closed pipe
+            raise typer.Exit(1) from None
 
     return wrapper  # type: ignore[return-value]
 
@@ -149,15 +264,6 @@ def console(stderr: bool = False) -> Any:
         stderr=stderr, highlight=False, markup=False, emoji=False,
         no_color=bool(os.environ.get("NO_COLOR")) or None,
     )  # fmt: skip
-
-
-def check_kinds(kinds: list[str] | None) -> None:
-    """--kind values must be card kinds (a typo would otherwise match nothing, silently)."""
-    from ..decks import KINDS
-
-    for k in kinds or ():
-        if k not in KINDS:
-            raise PrepError(f"unknown kind '{k}': use one of {', '.join(KINDS)}")
 
 
 def check_decks(store: Any, decks: list[str] | None) -> None:

@@ -5,7 +5,17 @@ from typing import Annotated
 
 import typer
 
-from .common import GLOBALS, console, echo, echo_json, guard, open_workspace
+from .common import (
+    GLOBALS,
+    JsonOpt,
+    console,
+    echo,
+    echo_json,
+    guard,
+    open_workspace,
+    print_json,
+    problem_dict,
+)  # fmt: skip
 
 app = typer.Typer(
     help="List and check question decks; import and export them.", no_args_is_help=True
@@ -63,10 +73,18 @@ def list_(
 @guard
 def check(
     paths: Annotated[
-        list[Path] | None, typer.Argument(help="Deck files (default: all decks of the workspace).")
+        list[Path] | None,
+        typer.Argument(
+            metavar="[FILE]...", help="Deck files (default: all decks of the workspace)."
+        ),
     ] = None,
+    json_: JsonOpt = False,
 ) -> None:
-    """Report every problem in the decks as file:line:col: error: message; exit 1 if any."""
+    """Report every problem in the decks as file:line:col: error: message; exit 1 if any.
+
+    With --json: one document with the decks and cards read and every problem
+    (path, line, col, severity, message); the exit code is the same.
+    """
     from ..decks import load_all
     from ..errors import Problem
     from ..workspace import find
@@ -118,10 +136,24 @@ def check(
                 problems.append(
                     Problem(c.path, c.line, c.col, f"card '{c.id}' has no answer ('a')", "warning")
                 )
-    for p in problems:
-        echo(str(p), err=True)
     errors = [p for p in problems if p.severity == "error"]
     cards = sum(len(d.cards) for d in decks)
+    if json_:
+        print_json(
+            {
+                "ok": not errors,
+                "decks": len(decks),
+                "cards": cards,
+                "errors": len(errors),
+                "warnings": len(problems) - len(errors),
+                "problems": [problem_dict(p) for p in problems],
+            }  # fmt: skip
+        )
+        if errors:
+            raise typer.Exit(1)
+        return
+    for p in problems:
+        echo(str(p), err=True)
     if errors:
         echo(f"{len(errors)} error(s) in {len({p.path for p in errors})} file(s)", err=True)
         raise typer.Exit(1)

@@ -6,9 +6,30 @@ from typing import Annotated, Any
 
 import typer
 
-from .common import GLOBALS, echo, echo_json, guard, note
+from .common import GLOBALS, ImportFormat, Kind, echo, echo_json, guard, note
 
 SAMPLE = 5
+STDIN_NAME = "<stdin>"  # how messages name standard input (`deck import -`)
+
+
+def _stdin_source() -> Path:
+    """Standard input as a path the importers read like a file, named <stdin> in messages."""
+    import sys
+
+    from ..errors import PrepError
+    from ..importers import MAX_BYTES
+
+    if sys.stdin.isatty():
+        note("Reading questions from the terminal; end with Ctrl-D.")
+    data = sys.stdin.buffer.read(MAX_BYTES + 1)  # one byte over: the importer names the limit
+    if not data:
+        raise PrepError(f"{STDIN_NAME}: nothing to import (standard input is empty)")
+
+    class Stdin(type(Path())):  # type: ignore[misc]
+        def read_bytes(self) -> bytes:
+            return data
+
+    return Stdin(STDIN_NAME)
 
 
 def _workspace() -> Any:
@@ -52,31 +73,51 @@ def register(app: typer.Typer) -> None:
     @app.command("import")
     @guard
     def import_(
-        file: Annotated[Path, typer.Argument(help="Markdown, CSV or TSV file (Anki text export).")],
+        file: Annotated[
+            Path,
+            typer.Argument(
+                metavar="FILE",
+                help="Markdown, CSV or TSV file (Anki text export); '-' reads standard input.",
+            ),
+        ],
         output: Annotated[
             Path | None,
             typer.Option(
-                "--output", "-o", help="Deck file to write or update (default: decks/DECK.yaml)."
+                "--output",
+                "-o",
+                metavar="FILE",
+                help="Deck file to write or update (default: decks/DECK.yaml).",
             ),
         ] = None,
         deck: Annotated[
             str | None,
-            typer.Option("--deck", help="Deck id (default: from the existing file or its name)."),
+            typer.Option(
+                "--deck",
+                metavar="ID",
+                help="Deck id (default: from the existing file or its name).",
+            ),
         ] = None,
         kind: Annotated[
-            str | None,
+            Kind | None,
             typer.Option(
-                "--kind", help="Give every card this kind: technical, behavioral, concept or ask."
+                "--kind",
+                metavar="KIND",
+                help="Give every card this kind: technical, behavioral, concept or ask.",
             ),
         ] = None,
         fmt: Annotated[
-            str | None,
-            typer.Option("--format", help="markdown, csv or tsv (default: from the file)."),
+            ImportFormat | None,
+            typer.Option(
+                "--format",
+                metavar="[markdown|csv|tsv]",
+                help="markdown, csv or tsv (default: from the file).",
+            ),
         ] = None,
         columns: Annotated[
             str | None,
             typer.Option(
                 "--columns",
+                metavar="NAMES",
                 help="CSV/TSV column names in order, e.g. front,back,tags (also topic, kind, id, skip).",
             ),
         ] = None,
@@ -102,7 +143,16 @@ def register(app: typer.Typer) -> None:
         if output is not None and output.suffix not in (".yaml", ".yml"):
             raise PrepError(f"{output}: a deck file must end in .yaml")
         cols = [c for c in columns.split(",")] if columns else None
-        imported = import_file(file, fmt=fmt, kind=kind, columns=cols)
+        if str(file) == "-":
+            if output is None and deck is None:
+                raise PrepError("reading standard input: name the deck with --deck ID or -o FILE")
+            file = _stdin_source()
+        imported = import_file(
+            file,
+            fmt=fmt.value if fmt else None,
+            kind=kind.value if kind else None,
+            columns=cols,
+        )
         ws = _workspace()
         if output is None:
             if ws is None:
@@ -171,10 +221,14 @@ def register(app: typer.Typer) -> None:
     @guard
     def export(
         anki: Annotated[
-            Path, typer.Option("--anki", help="Anki package to write (.apkg).", show_default=False)
+            Path,
+            typer.Option(
+                "--anki", metavar="FILE", help="Anki package to write (.apkg).", show_default=False
+            ),
         ],
         deck: Annotated[
-            list[str] | None, typer.Option("--deck", help="Only this deck (repeatable).")
+            list[str] | None,
+            typer.Option("--deck", metavar="DECK", help="Only this deck (repeatable)."),
         ] = None,
         force: Annotated[
             bool,

@@ -3,17 +3,19 @@ from typing import Annotated, Any
 import typer
 
 from .common import (
+    KIND_METAVAR,
     DeckOpt,
+    Kind,
     TagOpt,
     TopicOpt,
     check_decks,
-    check_kinds,
     console,
     guard,
     note,
     note_unmatched,
     open_workspace,
     scheduler_for,
+    values,
 )
 
 
@@ -85,19 +87,24 @@ def register(app: typer.Typer) -> None:
         topic: TopicOpt = None,
         tag: TagOpt = None,
         kind: Annotated[
-            list[str] | None,
-            typer.Option("--kind", help="technical, behavioral, concept or ask (repeatable)."),
+            list[Kind] | None,
+            typer.Option(
+                "--kind",
+                metavar=KIND_METAVAR,
+                help="technical, behavioral, concept or ask (repeatable).",
+            ),
         ] = None,
         new: Annotated[
             int | None,
             typer.Option(
                 "--new",
+                metavar="N",
                 min=0,
                 help="New cards this session (default: what is left of the daily limit).",
             ),
         ] = None,
         limit: Annotated[
-            int | None, typer.Option("--limit", min=1, help="At most this many cards.")
+            int | None, typer.Option("--limit", metavar="N", min=1, help="At most this many cards.")
         ] = None,
         cram: Annotated[
             bool,
@@ -120,7 +127,7 @@ def register(app: typer.Typer) -> None:
         from ..store import Filters
         from ..ui.drill import run
 
-        check_kinds(kind)
+        kinds = values(kind)
         if cram and new is not None:
             note(
                 "--new has no effect with --cram (every matching card, weakest first; --limit caps it)"
@@ -130,7 +137,7 @@ def register(app: typer.Typer) -> None:
         note_unmatched(store, topic, tag)
         session = DrillSession(
             store=store, scheduler=scheduler_for(store), clock=default_clock(),
-            filters=Filters(tuple(deck or ()), tuple(topic or ()), tuple(tag or ()), tuple(kind or ())),
+            filters=Filters(tuple(deck or ()), tuple(topic or ()), tuple(tag or ()), tuple(kinds)),
             new_limit=new, limit=limit, cram=cram, extra=extra,
         )  # fmt: skip
         run(session, console(), _story_renderer(ws, store), editor=_editor(ws, store))

@@ -5,7 +5,19 @@ from typing import Annotated, Any
 
 import typer
 
-from .common import GLOBALS, echo, echo_json, guard, note, open_workspace, scheduler_for
+from .common import (
+    GLOBALS,
+    JsonOpt,
+    echo,
+    echo_json,
+    guard,
+    note,
+    open_workspace,
+    parsed_by,
+    print_json,
+    scheduler_for,
+    when_value,
+)
 
 log_app = typer.Typer(
     help="Move reviews between machines as JSON lines (merge by UUID), not the database file.",
@@ -54,6 +66,17 @@ def _backup_table(found: list[Any]) -> None:
         echo(f"{name:<{widths[0]}}  {kind:<{widths[1]}}  {saved:<{widths[2]}}  {size:>6}")
 
 
+def _backup_dict(b: Any) -> dict[str, Any]:
+    from datetime import datetime
+
+    return {
+        "name": b.path.name, "path": str(b.path), "kind": b.kind,
+        "day": b.day.isoformat() if b.day else None,
+        "saved_at": datetime.fromtimestamp(b.mtime).astimezone().isoformat(timespec="seconds"),
+        "size": b.size,
+    }  # fmt: skip
+
+
 def _ids(items: list[str], limit: int = 8) -> str:
     shown = ", ".join(items[:limit])
     return shown + (f", ... ({len(items) - limit} more)" if len(items) > limit else "")
@@ -69,7 +92,10 @@ def export(
     since: Annotated[
         str | None,
         typer.Option(
-            "--since", metavar="DATE", help="Only reviews from this date on (YYYY-MM-DD)."
+            "--since",
+            metavar="DATE",
+            callback=parsed_by(when_value),
+            help="Only reviews from this date on (YYYY-MM-DD).",
         ),
     ] = None,
     force: Annotated[
@@ -109,6 +135,7 @@ def import_(
     file: Annotated[
         Path, typer.Argument(metavar="FILE", help="A file written by `prep log export`.")
     ],
+    json_: JsonOpt = False,
 ) -> None:
     """Merge reviews from another machine by UUID and replay the cards they touch (idempotent)."""
     from ..clock import default_clock
@@ -119,6 +146,23 @@ def import_(
     entries = read(file, now=default_clock().now())
     _, store = open_workspace()
     result = do_import(store, scheduler_for(store), entries)
+    if json_:
+        print_json(
+            {
+                "file": str(file),
+                "read": result.read,
+                "added": result.added,
+                "known": result.known,
+                "cards": result.cards,
+                "changed": result.changed,
+                "undone": result.undone,
+                "kept_undone": result.kept_undone,
+                "remapped": result.remapped,
+                "unknown_cards": result.unknown_cards,
+                "conflicts": result.conflicts,
+            }  # fmt: skip
+        )
+        return
     echo(
         f"Imported {result.added} new review(s) of {len(result.cards)} card(s) "
         f"({result.known} already here); {result.changed} card state(s) updated."
@@ -268,6 +312,7 @@ def register(app: typer.Typer) -> None:
             ),
         ] = None,
         list_: Annotated[bool, typer.Option("--list", help="List the backups instead.")] = False,
+        json_: JsonOpt = False,
     ) -> None:
         """Save a consistent copy of the database (safe while another prep is running).
 
@@ -280,6 +325,14 @@ def register(app: typer.Typer) -> None:
         if list_:  # without opening the database: it may be the reason for a restore
             db_path = find(GLOBALS.workspace, GLOBALS.db).db_path
             found = list_backups(db_path)
+            if json_:
+                print_json(
+                    {
+                        "folder": str(db_path.parent / "backups"),
+                        "backups": [_backup_dict(b) for b in found],
+                    }
+                )
+                return
             if not found:
                 echo(f"No backups yet in {db_path.parent / 'backups'}.")
                 return
@@ -289,6 +342,9 @@ def register(app: typer.Typer) -> None:
         _, store = _open_store()
         dest = backup_to(store, file)
         info = inspect(dest)
+        if json_:
+            print_json({"path": str(dest), "reviews": info.reviews, "size": dest.stat().st_size})
+            return
         echo(f"Backed up {info.reviews} review(s) to {dest} ({_size(dest.stat().st_size)}).")
 
     @app.command("restore")

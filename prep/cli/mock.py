@@ -5,17 +5,21 @@ from typing import Annotated, Any
 import typer
 
 from .common import (
+    KIND_METAVAR,
     DeckOpt,
+    Kind,
     TagOpt,
     TopicOpt,
     check_decks,
-    check_kinds,
     console,
     echo,
     echo_json,
     guard,
     open_workspace,
+    parsed_by,
     scheduler_for,
+    seconds_value,
+    values,
 )
 
 mock_app = typer.Typer(
@@ -77,30 +81,40 @@ def register(app: typer.Typer) -> None:
         ctx: typer.Context,
         count: Annotated[
             int | None,
-            typer.Option("--count", "-n", min=1, help="Number of questions (default 5)."),
+            typer.Option(
+                "--count", "-n", metavar="N", min=1, help="Number of questions (default 5)."
+            ),
         ] = None,
         minutes: Annotated[
             float | None,
-            typer.Option("--minutes", "-m", help="Fit the set to this many minutes in total."),
+            typer.Option(
+                "--minutes", "-m", metavar="M", help="Fit the set to this many minutes in total."
+            ),
         ] = None,
         deck: DeckOpt = None,
         topic: TopicOpt = None,
         kind: Annotated[
-            list[str] | None,
+            list[Kind] | None,
             typer.Option(
                 "--kind",
+                metavar=KIND_METAVAR,
                 help="technical, behavioral, concept or ask (repeatable; default: all but ask, "
                 "with one question to ask at the end).",
             ),
         ] = None,
         tag: TagOpt = None,
         seed: Annotated[
-            int | None, typer.Option("--seed", help="Pick the same set again (shown at the start).")
+            int | None,
+            typer.Option(
+                "--seed", metavar="N", help="Pick the same set again (shown at the start)."
+            ),
         ] = None,
         time: Annotated[
             str | None,
             typer.Option(
                 "--time",
+                metavar="SECONDS",
+                callback=parsed_by(seconds_value),
                 help="Seconds per answer for every question (90, 2m, 1m30s); "
                 "default: the card's time, else 2 min behavioral, 3 min technical.",
             ),
@@ -124,7 +138,7 @@ def register(app: typer.Typer) -> None:
         from ..store import Filters
         from ..ui.mock import MockScreen
 
-        check_kinds(kind)
+        kinds = values(kind)
         time_s = None
         if time is not None:
             time_s = parse_time(int(time) if time.strip().isdigit() else time)
@@ -134,13 +148,11 @@ def register(app: typer.Typer) -> None:
         check_decks(store, deck)
         clock = default_clock()
         scheduler = scheduler_for(store)
-        filters = Filters(
-            tuple(deck or ()), tuple(topic or ()), tuple(tag or ()), tuple(kind or ())
-        )
+        filters = Filters(tuple(deck or ()), tuple(topic or ()), tuple(tag or ()), tuple(kinds))
         plan = choose(store, scheduler, clock.now(), filters, count, minutes, time_s, seed)
         options = {
             "count": count, "minutes": minutes, "seed": plan.seed, "time": time_s,
-            "decks": list(deck or ()), "topics": list(topic or ()), "kinds": list(kind or ()),
+            "decks": list(deck or ()), "topics": list(topic or ()), "kinds": kinds,
             "tags": list(tag or ()),
         }  # fmt: skip
         iv = MockInterview(store, scheduler, clock, plan.questions, options)

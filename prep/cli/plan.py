@@ -4,7 +4,12 @@ from typing import Annotated, Any
 
 import typer
 
-from .common import console, echo_json, guard, open_workspace, scheduler_for
+from .common import console, echo_json, guard, open_workspace, parsed_by, scheduler_for, when_value
+
+
+def _interview_value(text: str) -> object:
+    return None if text.strip().lower() in ("none", "clear", "off") else when_value(text)
+
 
 # Progress bars appear only for work this large (days x cards, reviews replayed).
 PLAN_PROGRESS_AT = 200_000
@@ -20,6 +25,7 @@ def register(app: typer.Typer) -> None:
             typer.Option(
                 "--interview",
                 metavar="DATETIME",
+                callback=parsed_by(_interview_value),
                 help="Set the interview time (2026-12-10T10:00+09:00, or a date for 09:00 local); "
                 "'none' clears it.",
             ),

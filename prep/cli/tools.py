@@ -5,7 +5,7 @@ from typing import Annotated
 
 import typer
 
-from .common import echo, guard, open_workspace, scheduler_for
+from .common import JsonOpt, echo, guard, open_workspace, print_json, scheduler_for
 
 
 def register(app: typer.Typer) -> None:
@@ -68,7 +68,7 @@ def register(app: typer.Typer) -> None:
 
     @app.command("undo")
     @guard
-    def undo() -> None:
+    def undo(json_: JsonOpt = False) -> None:
         """Take back the last grade (from any drill or mock) and rebuild that card from the log."""
         from ..clock import default_clock
         from ..schedule import RATINGS
@@ -76,10 +76,29 @@ def register(app: typer.Typer) -> None:
         _, store = open_workspace()
         result = store.undo(scheduler_for(store), at=default_clock().now())
         if result is None:
+            if json_:
+                print_json({"undone": None})
+                return
             echo("Nothing to undo.")
             return
-        review, _ = result
+        review, state = result
         card = store.card(review.card_id)
+        if json_:
+            from ..clock import iso
+
+            print_json(
+                {
+                    "undone": {
+                        "uuid": review.uuid,
+                        "card": review.card_id,
+                        "rating": RATINGS[review.rating],
+                        "reviewed_at": iso(review.at),
+                        "source": review.source,
+                    },
+                    "due": iso(state.due) if state.due else None,
+                }  # fmt: skip
+            )
+            return
         label = card.q if card else review.card_id
         echo(f"Undid {RATINGS[review.rating]} on {review.card_id}: {label}")
 

@@ -108,7 +108,9 @@ def export_apkg(decks: list[Deck], path: Path) -> ExportReport:
     try:
         import genanki
     except ImportError:
-        raise PrepError("Anki export needs the genanki package: pip install 'prep[anki]'") from None
+        from ..install import hint
+
+        raise PrepError(f"Anki export needs the genanki package: {hint('anki')}") from None
     from html import escape
 
     model = genanki.Model(
