@@ -569,3 +569,24 @@ def test_a_large_file_of_unclosed_openers_reads_every_question(opener: str) -> N
         assert first == " ".join(f"What is {per_line}number 0?".split())
     assert result.drafts[-1].q == "What is bold here?"
     assert result.drafts[-1].line == n + 5
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "- " * 2000 + "x?",  # a thousand list markers on one line
+        "> " * 2000 + "x?",
+        "1. " * 1500 + "x?",
+        "<details><summary>Why?</summary>\n\n" * 400,
+    ],
+)
+def test_nesting_no_document_has_is_read_as_text_not_recursed(text: str) -> None:
+    nodes = parse(text)
+    assert nodes  # read, without a RecursionError
+    depth, stack = 0, [(n, 1) for n in nodes]
+    while stack:
+        node, d = stack.pop()
+        depth = max(depth, d)
+        stack.extend((c, d + 1) for c in node.children)
+    assert depth <= 40
+    parse_markdown(text, "deep.md")  # and the importer above it copes too

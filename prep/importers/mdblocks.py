@@ -153,7 +153,28 @@ def parse(text: str) -> list[Node]:
     return _blocks(lines)
 
 
+# Containers (lists, quotes, folds) nested deeper than this are read as text: no
+# document nests 32 deep, and a line of a thousand list markers must not recurse
+# a thousand times.
+MAX_NESTING = 32
+_depth = [0]
+
+
 def _blocks(lines: list[Line]) -> list[Node]:
+    if _depth[0] >= MAX_NESTING:
+        kept = [(no, t) for no, t in lines if t.strip()]
+        if not kept:
+            return []
+        text = " ".join(t.strip() for _, t in kept)
+        return [Node("para", kept[0][0], kept[-1][0] + 1, inline=text)]
+    _depth[0] += 1
+    try:
+        return _blocks_at(lines)
+    finally:
+        _depth[0] -= 1
+
+
+def _blocks_at(lines: list[Line]) -> list[Node]:
     out: list[Node] = []
     i, n = 0, len(lines)
     while i < n:
