@@ -37,6 +37,14 @@ def _one_error_line(r) -> str:
     return lines[0]
 
 
+def _meta_interview(ws: Path) -> object:
+    import sqlite3
+
+    with sqlite3.connect(ws / ".prep" / "prep.db") as conn:
+        row = conn.execute("SELECT value FROM meta WHERE key = 'interview_override'").fetchone()
+    return row[0] if row else None
+
+
 def _line(**fields) -> str:
     base = {
         "uuid": str(uuidlib.uuid4()), "card_id": "c", "rating": 3,
@@ -190,8 +198,12 @@ def test_a_date_on_the_command_line_outside_the_range_is_refused(text):
 
 
 def test_plan_interview_outside_the_range_is_one_error(ws, cli):
-    line = _one_error_line(cli("-w", str(ws), "plan", "--interview", "9999-12-31", env=NOW))
-    assert "outside the range" in line
+    # A bad option value is a usage error (exit 2, as click reports its own), one line.
+    r = cli("-w", str(ws), "plan", "--interview", "9999-12-31", env=NOW)
+    assert r.returncode == 2 and "Traceback" not in r.stderr, r.stderr
+    assert "outside the range prep supports (1970-01-01 to 8999-12-31)" in r.stderr
+    db = ws / ".prep" / "prep.db"
+    assert not db.exists() or _meta_interview(ws) is None  # nothing was stored
 
 
 # --- D12: a database that already holds such a time (written by an older prep) -------------

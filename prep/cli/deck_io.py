@@ -26,6 +26,8 @@ def _stdin_source() -> Path:
         raise PrepError(f"{STDIN_NAME}: nothing to import (standard input is empty)")
 
     class Stdin(type(Path())):  # type: ignore[misc]
+        in_memory = data
+
         def read_bytes(self) -> bytes:
             return data
 

@@ -19,6 +19,7 @@ def register(app: typer.Typer) -> None:
             Path | None,
             typer.Option(
                 "--from",
+                metavar="DOC",
                 help="Build it from your prep document (Markdown or text, English or Korean).",
             ),
         ] = None,
@@ -28,7 +29,9 @@ def register(app: typer.Typer) -> None:
         lang: Annotated[
             str | None,
             typer.Option(
-                "--lang", help="ko or en (default: the document's language, else the locale)."
+                "--lang",
+                metavar="LANG",
+                help="ko or en (default: the document's language, else the locale).",
             ),
         ] = None,
     ) -> None:

@@ -62,7 +62,9 @@ def read_text(path: Path) -> str:
     from ..safefile import TooLarge, read_capped
 
     try:
-        raw = read_capped(path, MAX_BYTES)
+        # Standard input (`deck import -`) comes already read, as `in_memory`.
+        held = getattr(path, "in_memory", None)
+        raw = held if isinstance(held, bytes) else read_capped(path, MAX_BYTES)
     except TooLarge as exc:
         raise PrepError(f"{path}: {exc}") from None
     except FileNotFoundError:
