@@ -686,7 +686,9 @@ def calibrate(
     of learned cards the scale stays 1.
     """
     plain = Model(params)
-    obs = _observations(store, scheduler)
+    total = store.conn.execute("SELECT COUNT(*) FROM reviews").fetchone()[0]
+    # Too few grades to hold CAL_MIN reviews of graduated cards: no replay (it needs fsrs).
+    obs = _observations(store, scheduler) if total >= CAL_MIN else []
     scale = 1.0
     if len(obs) >= CAL_MIN:
         best = -math.inf
@@ -731,18 +733,13 @@ def cached_calibration(
                 bands=[tuple(b) for b in cached.get("bands", [])],
             )
     cal = calibrate(store, params, scheduler)
-    try:
-        with store.write() as conn:
-            store.set_meta(
-                conn,
-                "calibration",
-                {
-                    "params": list(params), "log_reviews": n, "scale": cal.scale,
-                    "reviews": cal.reviews, "bands": [list(b) for b in cal.bands],
-                },
-            )  # fmt: skip
-    except Exception:  # a read-only database still plans, uncached
-        pass
+    store.cache_meta(
+        "calibration",
+        {
+            "params": list(params), "log_reviews": n, "scale": cal.scale,
+            "reviews": cal.reviews, "bands": [list(b) for b in cal.bands],
+        },
+    )  # fmt: skip
     return cal
 
 
@@ -985,11 +982,7 @@ def day_keep(
         horizon=day.horizon, days_left=day.days_left, daily_s=day.daily_s, left_s=day.daily_s
     )
     keep = keep_for(items, start, ctx.model, ctx.costs, ctx.mix)
-    try:
-        with store.write() as conn:
-            store.set_meta(conn, "keep_today", {"key": key, "keep": keep})
-    except Exception:  # a read-only database still plans, uncached
-        pass
+    store.cache_meta("keep_today", {"key": key, "keep": keep})
     return keep
 
 

@@ -544,6 +544,18 @@ class Store:
             (key, json.dumps(value, ensure_ascii=False)),
         )
 
+    def cache_meta(self, key: str, value: Any) -> None:
+        """Keep a value derived from the log (it can always be computed again).
+
+        One statement, committed on its own: no daily backup runs before it (a
+        `prep status` must not make one), and a read-only or busy database
+        just goes uncached.
+        """
+        try:
+            self.set_meta(self.conn, key, value)
+        except sqlite3.Error:
+            pass
+
     # --- cards --------------------------------------------------------------
     def card(self, card_id: str) -> CardRow | None:
         row = self.conn.execute(
