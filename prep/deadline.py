@@ -30,7 +30,6 @@ runs. `deadline_queue` feeds it from the store.
 from __future__ import annotations
 
 import math
-import os
 from collections.abc import Sequence
 from datetime import datetime, tzinfo
 
@@ -54,9 +53,6 @@ SLACK = 0.01
 # A review must buy at least this much recall on the day per second it takes
 # (0.001: one more card recalled on the day for every ~17 minutes).
 MIN_RATE = 0.001
-# On the last study day, new cards and last reviews share the minutes by value per
-# second (else last reviews come first).
-LAST_DAY_BY_VALUE = os.environ.get("PREP_LAST_DAY", "value") == "value"
 # Share of the days left that the minimum pace of new cards keeps free, for last reviews,
 # and the most of a day's minutes that pace may take ahead of the reviews.
 RESERVE = 0.25
@@ -486,7 +482,7 @@ def choose(
     shaky.sort(key=lambda p: -p.gain / p.seconds)
     for pick in shaky:
         budget.take(pick)
-    if last == 0 and new and LAST_DAY_BY_VALUE:
+    if last == 0 and new:
         # The last study day: a card learned today is worth its recall tomorrow, a
         # last review what it adds to its card's; the minutes go where they buy most.
         rate = new_value / costs.new_s
