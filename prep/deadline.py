@@ -746,8 +746,34 @@ def measured(store: Store) -> tuple[Costs, Mix]:
     (its first sight with every learning step that day), a later review
     recalled (with any same-day repeats), a lapse (Again with its relearning
     that day). Each kind's mean seconds is shrunk toward a conservative prior,
-    so a handful of quick answers cannot make the plan promise too much.
+    so a handful of quick answers cannot make the plan promise too much. Kept in
+    meta until the log changes (a grade, an import, an undo).
     """
+    mark = store.conn.execute(
+        "SELECT (SELECT max(rowid) FROM reviews), (SELECT count(*) FROM undone)"
+    ).fetchone()
+    kept = store.get_meta("costs_kept")
+    if isinstance(kept, dict) and kept.get("mark") == list(mark):
+        try:
+            return Costs(**kept["costs"]), Mix(
+                first=tuple(kept["first"]), passed=tuple(kept["passed"])
+            )
+        except (KeyError, TypeError):
+            pass
+    costs, mix = _measure(store)
+    store.cache_meta(
+        "costs_kept",
+        {
+            "mark": list(mark),
+            "costs": {k: getattr(costs, k) for k in Costs.__slots__},
+            "first": list(mix.first),
+            "passed": list(mix.passed),
+        },
+    )
+    return costs, mix
+
+
+def _measure(store: Store) -> tuple[Costs, Mix]:
     rows = store.conn.execute(
         "SELECT r.card_id, r.rating, r.reviewed_at, r.duration_ms, (SELECT MIN(f.reviewed_at) "
         "FROM reviews f WHERE f.card_id = r.card_id AND f.source != 'cram') "
@@ -891,37 +917,43 @@ def day_index(at: datetime, ctx: Context) -> int:
 def items_of(
     store: Store, filters: Filters | None, now: datetime, ctx: Context
 ) -> tuple[list[Item], dict[str, Any]]:
-    """Cards matching `filters` as policy items (new cards in introduction order), and card rows by id."""
-    from .store import NEW_ORDER, STATE_COLS, Filters
+    """Cards matching `filters` as policy items (new cards in introduction order), and card rows by id.
+
+    The days since each card's last review are computed by SQLite (julianday), not
+    by parsing 100,000 timestamps in Python.
+    """
+    from .store import NEW_ORDER, Filters
 
     where, args = (filters or Filters()).sql(now=now)
-    cols = ", ".join(f"s.{c.strip()}" for c in STATE_COLS.split(","))
+    now_iso, today_iso = iso(now), iso(ctx.today)
     rows = store.conn.execute(
-        f"SELECT c.id, c.topic, c.kind, c.deck, {cols} FROM cards c "
-        f"LEFT JOIN card_state s ON s.card_id = c.id WHERE {where} "
-        f"ORDER BY s.card_id IS NOT NULL, {NEW_ORDER}",
-        args,
+        "SELECT c.id, c.topic, c.kind, c.deck, s.state, s.stability, s.difficulty, "
+        "max(0.0, julianday(?) - julianday(coalesce(s.last_review, ?))), "
+        "CASE WHEN s.last_review IS NULL OR s.last_review >= ? THEN 0 ELSE "
+        "CAST(round((julianday(?) - julianday(s.last_review)) * 86400000) AS INTEGER) "
+        "/ 86400000 + 1 END, "
+        "s.due IS NOT NULL AND s.due <= ? "
+        "FROM cards c LEFT JOIN card_state s ON s.card_id = c.id "
+        f"WHERE {where} ORDER BY s.card_id IS NOT NULL, {NEW_ORDER}",
+        (now_iso, now_iso, today_iso, today_iso, now_iso, *args),
     ).fetchall()
     items: list[Item] = []
     meta: dict[str, Any] = {}
-    now_iso = iso(now)
-    for row in rows:
-        cid, topic, kind, deck = row[0], row[1], row[2], row[3]
+    add = items.append
+    for cid, topic, kind, deck, state, s, d, elapsed, last_day, step_due in rows:
         meta[cid] = (topic, kind, deck)
-        state = row[5]
-        if state is None or (state == NEW and not row[7]):
-            items.append(Item(cid))
+        if state is None or (state == NEW and not s):
+            add(Item(cid))
             continue
-        last = parse_iso(row[10]) if row[10] else now
-        items.append(
+        add(
             Item(
-                id=cid,
-                state=int(state),
-                s=float(row[7] or 0.001),
-                d=float(row[8] or 5.0),
-                elapsed=max(0.0, (now - last).total_seconds() / 86400.0),
-                last_day=max(0, day_index(last, ctx)),
-                step_due=bool(row[9]) and row[9] <= now_iso,
+                cid,
+                int(state),
+                float(s or 0.001),
+                float(d or 5.0),
+                elapsed,
+                last_day,
+                bool(step_due),
             )
         )
     return items, meta
@@ -937,24 +969,111 @@ def today_choice(
     new_room: int | None = None,
     tz: tzinfo | None = None,
     left_s: float | None = None,
-) -> tuple[Choice, Context, list[Item], dict[str, Any]]:
+    *,
+    fresh: bool = False,
+) -> tuple[Choice, Context]:
     """The policy's queue for now. `left_s` overrides the seconds left today (going on
-    past the budget on purpose)."""
+    past the budget on purpose).
+
+    The day's choice is kept in meta (see `_kept_choice`): `prep status`, the
+    drill's first card and `prep plan` read it back, minus the cards graded since,
+    instead of weighing every card again; `fresh` weighs them again (the drill
+    does when its queue ran out before the minutes did).
+    """
     ctx = context(store, scheduler, now, tz)
-    items, meta = items_of(store, filters, now, ctx)
     day = Day(
         horizon=(interview - now).total_seconds() / 86400.0,
         days_left=study_days_left(now, interview, ctx),
         daily_s=ctx.daily_s,
         left_s=max(0.0, ctx.daily_s - ctx.spent_s) if left_s is None else left_s,
     )
+    key = None
+    if left_s is None and new_room is None and filter_key(filters) == filter_key(None):
+        key = _choice_key(store, interview, ctx, filters)
+        if not fresh:
+            kept = _kept_choice(store, key, now)
+            if kept is not None:
+                return kept, ctx
+    items, _ = items_of(store, filters, now, ctx)
     keep = day_keep(store, items, day, ctx, filters)
-    return (
-        choose(items, day, ctx.model, ctx.costs, ctx.mix, review_room, new_room, keep),
-        ctx,
-        items,
-        meta,
+    choice = choose(items, day, ctx.model, ctx.costs, ctx.mix, review_room, new_room, keep)
+    if key is not None:
+        last = store.conn.execute("SELECT max(rowid) FROM reviews").fetchone()[0] or 0
+        picks = [[p.id, p.kind, p.seconds, p.gain] for p in choice.picks]
+        store.cache_meta("choice_today", {"key": key, "rowid": last, "keep": keep, "picks": picks})
+    return choice, ctx
+
+
+def _choice_key(store: Store, interview: datetime, ctx: Context, filters: Filters | None) -> list:
+    """What the day's choice depends on besides the grades: the day, the date, the
+    minutes, the filter, the decks as synced (their files' hashes), the cards set
+    aside, the settings, the forecast's scale and the undo log."""
+    conn = store.conn
+    decks = conn.execute("SELECT count(*), total(length(sha256)), group_concat(sha256) FROM files")
+    holds = conn.execute(
+        "SELECT count(*), group_concat(card_id || ':' || suspended || ':' || "
+        "coalesce(buried_until, '')) FROM holds"
     )
+    undone = conn.execute("SELECT count(*) FROM undone").fetchone()[0]
+    digest = (
+        __import__("hashlib")
+        .sha256(repr((decks.fetchone(), holds.fetchone(), store.get_meta("settings"))).encode())
+        .hexdigest()[:24]
+    )
+    return [
+        iso(ctx.today), iso(interview), round(ctx.daily_s), round(ctx.model.scale, 3),
+        filter_key(filters), digest, undone,
+    ]  # fmt: skip
+
+
+def filter_key(filters: Filters | None) -> list:
+    """A filter as a cache key: no filter and an empty one are the same."""
+    if filters is None:
+        return [[], [], [], []]
+    return [
+        sorted(filters.decks),
+        sorted(filters.topics),
+        sorted(filters.tags),
+        sorted(filters.kinds),
+    ]
+
+
+def _kept_choice(store: Store, key: list, now: datetime) -> Choice | None:
+    """The day's kept choice, less the cards graded since it was made, plus learning
+    steps now due; None when it does not apply (another day, decks, filter, minutes,
+    or a grade the choice did not ask for: a mock, an import, a cram)."""
+    kept = store.get_meta("choice_today")
+    if not isinstance(kept, dict) or kept.get("key") != key:
+        return None
+    try:
+        since = int(kept["rowid"])
+        picks = [Pick(str(i), str(k), float(s), float(g)) for i, k, s, g in kept["picks"]]
+        keep = float(kept["keep"])
+    except (KeyError, TypeError, ValueError):
+        return None
+    asked = {p.id for p in picks}
+    graded: set[str] = set()
+    for card_id, source in store.conn.execute(
+        "SELECT card_id, source FROM reviews WHERE rowid > ?", (since,)
+    ):
+        if source != "drill" or card_id not in asked:
+            return None
+        graded.add(card_id)
+    picks = [p for p in picks if p.id not in graded]
+    # Learning and relearning steps now due (cards graded Again since, or shown
+    # earlier today) come first, as the policy puts them.
+    asked = {p.id for p in picks}
+    steps = store.conn.execute(
+        "SELECT card_id FROM card_state WHERE due <= ? AND state IN (1, 3) ORDER BY due",
+        (iso(now),),
+    ).fetchall()
+    step_s = next((p.seconds for p in picks if p.kind == "step"), DEFAULT_SHOW_S)
+    picks = (
+        [p for p in picks if p.kind == "step"]
+        + [Pick(cid, "step", step_s, 0.0) for (cid,) in steps if cid not in asked]
+        + [p for p in picks if p.kind != "step"]
+    )
+    return Choice(picks=picks, keep=keep)
 
 
 def day_keep(
@@ -967,7 +1086,7 @@ def day_keep(
     """
     key = [
         iso(ctx.today), len(items), round(ctx.daily_s), round(ctx.model.scale, 3),
-        repr(filters.sql() if filters is not None else None),
+        filter_key(filters),
     ]  # fmt: skip
     cached = store.get_meta("keep_today")
     if isinstance(cached, dict) and cached.get("key") == key:
@@ -994,6 +1113,7 @@ def deadline_queue(
     new_is_limit: bool = False,
     tz: tzinfo | None = None,
     left_s: float | None = None,
+    fresh: bool = False,
 ) -> list[str]:
     """Today's drill queue before an interview (see the module notes).
 
@@ -1001,9 +1121,9 @@ def deadline_queue(
     daily new-card setting is a plain-FSRS knob); `new_room` caps them only
     when it is the person's explicit limit (`new_is_limit`).
     """
-    choice, *_ = today_choice(
+    choice, _ = today_choice(
         store, scheduler, now, interview, filters, review_room,
-        new_room if new_is_limit else None, tz, left_s,
+        new_room if new_is_limit else None, tz, left_s, fresh=fresh,
     )  # fmt: skip
     return choice.ids
 

@@ -138,7 +138,7 @@ class DrillSession:
         if not self.queue and not self.cram:
             self.queue = self._build()
 
-    def _build(self) -> list[str]:
+    def _build(self, fresh: bool = False) -> list[str]:
         now = self.clock.now()
         self._built_at = iso(now)
         self._refill = False
@@ -164,7 +164,7 @@ class DrillSession:
             queue = deadline_queue(
                 self.store, self.scheduler, now, interview, self.filters, review_room, new_room,
                 new_is_limit=self.new_limit is not None, tz=tz,
-                left_s=EXTRA_CHUNK_S if self.extra else None,
+                left_s=EXTRA_CHUNK_S if self.extra else None, fresh=fresh,
             )  # fmt: skip
             # The policy sizes its queue from estimated seconds; if it runs out
             # before the day's minutes do, it is asked again (see `next`).
@@ -273,7 +273,7 @@ class DrillSession:
             return False  # asked lately with steps still to come: wait for them
         graded = set(self.history)
         waiting = {c for _, c in self.learning}
-        self.queue = [c for c in self._build() if c not in graded and c not in waiting]
+        self.queue = [c for c in self._build(fresh=True) if c not in graded and c not in waiting]
         if not self.queue:
             # The minutes were held for the learning steps still to come; ask again
             # once they are done or a minute of study later, else stop asking.

@@ -31,6 +31,7 @@ from .deadline import (
     items_of,
     keep_for,
     study_days_left,
+    today_choice,
 )
 from .errors import PrepError
 
@@ -41,8 +42,12 @@ if TYPE_CHECKING:
 
 # Days projected at most; a later date is planned to this day, then left alone.
 MAX_DAYS = 120
-# Above this many cards the minutes needed are estimated, not searched.
-SEARCH_LIMIT = 3000
+# Above this many cards the days ahead are projected on a sample of about PLAN_SAMPLE
+# (every k-th card of each topic, in introduction order, the minutes scaled to it);
+# today is the drill's own queue either way. The search for the minutes that would
+# cover the deck runs on a sample of SEARCH_SAMPLE.
+PLAN_SAMPLE = 1200
+SEARCH_SAMPLE = 400
 MAX_MINUTES = 24 * 60
 
 
@@ -86,6 +91,7 @@ class Plan:
     topics: list[TopicRecall] = field(default_factory=list)
     needed_minutes: int | None = None
     truncated: bool = False
+    sampled: int | None = None  # the days ahead were projected on this many cards
     warnings: list[str] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
@@ -179,9 +185,11 @@ def project(
     review_room: int | None = None,
     progress: Callable[[int, int], None] | None = None,
     keep: float | None = None,
+    first: Choice | None = None,
 ) -> Projection:
     """The days ahead as the drill's policy plans them. `keep` fixes the recall level
-    (else each day's `choose` picks it)."""
+    (else each day's `choose` picks it); `first` is today's choice when it is known
+    (the drill's own queue, `deadline.today_choice`)."""
     model = ctx.model
     state = {it.id: it for it in items}
     order = [it.id for it in items]
@@ -198,11 +206,17 @@ def project(
         current = [state[i] for i in order]
         # New cards keep their introduction order ahead of the rest, as from the store.
         current.sort(key=lambda it: it.state != NEW)
-        choice = choose(
-            current, day, model, ctx.costs, ctx.mix, review_room if k == 0 else None, None, keep
-        )
+        if k == 0 and first is not None:
+            choice = first
+        else:
+            choice = choose(
+                current, day, model, ctx.costs, ctx.mix, review_room if k == 0 else None, None,
+                keep,
+            )  # fmt: skip
         for pick in choice.picks:
-            it = state[pick.id]
+            it = state.get(pick.id)
+            if it is None:
+                continue  # a card synced in since the day's choice was made
             state[pick.id], estimate[pick.id] = _after(model, it, pick.kind, horizon - k, ctx)
         days.append((choice, float(k)))
         for cid, it in state.items():
@@ -237,6 +251,28 @@ def _unseen_on_day(proj: Projection) -> int:
     return sum(1 for it in proj.items if it.state == NEW)
 
 
+def sample_items(
+    items: list[Item], meta: dict[str, Any], size: int
+) -> tuple[list[Item], dict[str, float]]:
+    """About `size` of `items`: every k-th card of each topic (`meta` gives the topics),
+    in their order, each standing for the cards of its topic it was drawn from."""
+    if len(items) <= size:
+        return items, {it.id: 1.0 for it in items}
+    step = len(items) / size
+    groups: dict[str, list[int]] = {}
+    for k, it in enumerate(items):
+        groups.setdefault(meta[it.id][0] if it.id in meta else "", []).append(k)
+    chosen: list[int] = []
+    weight: dict[str, float] = {}
+    for ks in groups.values():
+        take = ks[:: max(1, round(step))] or ks[:1]
+        for k in take:
+            weight[items[k].id] = len(ks) / len(take)
+        chosen += take
+    chosen.sort()
+    return [items[k] for k in chosen], weight
+
+
 def needed_minutes(
     items: list[Item],
     ctx: Context,
@@ -244,23 +280,30 @@ def needed_minutes(
     days_left: int,
     first_left_s: float,
     keep: float | None = None,
+    share: float = 1.0,
 ) -> int:
-    """The smallest daily budget that introduces every card before the interview."""
+    """The smallest daily budget that introduces every card before the interview.
+
+    `items` may be a sample of the deck: `share` of it, with the minutes scaled to it.
+    """
+    if len(items) > SEARCH_SAMPLE:
+        sample, _ = sample_items(items, {}, SEARCH_SAMPLE)
+        if len(sample) < len(items):
+            part = len(sample) / len(items)
+            return needed_minutes(
+                sample, ctx, horizon, days_left, first_left_s * part, keep, share * part
+            )
     daily = ctx.daily_s / 60.0
-    if len(items) > SEARCH_LIMIT:
-        proj = project(items, ctx, horizon, days_left, first_left_s, ctx.daily_s, keep=keep)
-        unseen = _unseen_on_day(proj)
-        total = sum(1 for it in items if it.state == NEW)
-        reached = max(1, total - unseen)
-        return min(MAX_MINUTES, math.ceil(daily * total / reached))
 
     def covers(minutes: int) -> bool:
-        extra = (minutes - daily) * 60.0
-        start = Day(horizon, days_left, minutes * 60.0, first_left_s + extra)
-        level = keep_for(items, start, ctx.model, ctx.costs, ctx.mix)
-        proj = project(
-            items, ctx, horizon, days_left, first_left_s + extra, minutes * 60.0, keep=level
-        )
+        extra = (minutes - daily) * 60.0 * share
+        daily_s = minutes * 60.0 * share
+        if keep is None:
+            start = Day(horizon, days_left, daily_s, first_left_s + extra)
+            level = keep_for(items, start, ctx.model, ctx.costs, ctx.mix)
+        else:
+            level = keep  # today's level: the search asks for minutes, not a new course
+        proj = project(items, ctx, horizon, days_left, first_left_s + extra, daily_s, keep=level)
         return _unseen_on_day(proj) == 0
 
     lo, hi = max(1, math.floor(daily)), max(2, math.ceil(daily) * 2)
@@ -315,15 +358,26 @@ def build(
     # chooses it again each day; the plan shows the course it sets out on).
     day0 = Day(horizon, days_left, ctx.daily_s, first_left)
     keep = day_keep(store, items, day0, ctx)
+    # Today is the drill's own queue (kept for the day, less what was graded since).
+    today, _ = today_choice(store, scheduler, now, interview, None, review_room, None, tz)
+    every = items
+    items, weight = sample_items(every, meta, PLAN_SAMPLE)
+    share = len(items) / len(every) if every else 1.0
     proj = project(
-        items, ctx, horizon, days_left, first_left, ctx.daily_s, review_room, progress, keep
-    )
+        items, ctx, horizon, days_left, first_left * share, ctx.daily_s * share, review_room,
+        progress, keep, today if share == 1.0 else None,
+    )  # fmt: skip
     model = ctx.model
     recall = recall_on_day(items, proj, horizon, model)
-    now_recall = {
-        it.id: (model.r(it.elapsed + horizon, it.s) if it.state != NEW else 0.0) for it in items
+    now_recall = {  # exact, over every card
+        it.id: (model.r(it.elapsed + horizon, it.s) if it.state != NEW else 0.0) for it in every
     }
     unseen_ids = {it.id for it in proj.items if it.state == NEW}
+    total = sum(weight.values()) or 1.0
+
+    def weighted(values: dict[str, float], ids: Any = None) -> float:
+        keys = values if ids is None else ids
+        return sum(weight[i] * values[i] for i in keys)
 
     plan = Plan(
         interview=interview.isoformat(),
@@ -339,53 +393,64 @@ def build(
         },  # fmt: skip
         calibration=round(ctx.model.scale, 3),
         seconds_per_card=ctx.costs.pass_s,
-        keep=proj.days[0][0].keep if proj.days else 0.0,
-        queue=proj.days[0][0].ids if proj.days else [],
-        cards=len(items),
-        recall=sum(recall.values()) / len(items) if items else 0.0,
-        recall_now=sum(now_recall.values()) / len(items) if items else 0.0,
-        new_on_day=len(unseen_ids),
+        keep=today.keep,
+        queue=today.ids,
+        cards=len(every),
+        recall=weighted(recall) / total if items else 0.0,
+        recall_now=sum(now_recall.values()) / len(every) if every else 0.0,
+        new_on_day=round(sum(weight[i] for i in unseen_ids)),
         truncated=proj.truncated,
+        sampled=len(items) if share < 1.0 else None,
     )
     start = ctx.today.astimezone(tz).date()
     for choice, offset in proj.days:
+        if offset == 0:
+            choice, times = today, 1.0  # the drill's queue itself
+        else:
+            times = 1.0 / share
         plan.days.append(
             PlanDay(
                 date=(start + timedelta(days=int(offset))).isoformat(),
-                reviews=choice.count("step", "review", "final", "spare"),
-                new=choice.count("new"),
-                minutes=choice.seconds / 60.0,
+                reviews=round(choice.count("step", "review", "final", "spare") * times),
+                new=round(choice.count("new") * times),
+                minutes=choice.seconds * times / 60.0,
             )
         )
     groups: dict[str, list[str]] = {}
     for it in items:
         groups.setdefault(meta[it.id][0], []).append(it.id)
+    every_of: dict[str, list[str]] = {}
+    for it in every:
+        every_of.setdefault(meta[it.id][0], []).append(it.id)
     for topic, ids in groups.items():
+        size = sum(weight[i] for i in ids)
         plan.topics.append(
             TopicRecall(
                 topic=topic,
-                cards=len(ids),
-                recall=sum(recall[i] for i in ids) / len(ids),
-                recall_now=sum(now_recall[i] for i in ids) / len(ids),
-                new_on_day=sum(1 for i in ids if i in unseen_ids),
+                cards=len(every_of[topic]),
+                recall=weighted(recall, ids) / size,
+                recall_now=sum(now_recall[i] for i in every_of[topic]) / len(every_of[topic]),
+                new_on_day=round(sum(weight[i] for i in ids if i in unseen_ids)),
             )
         )
     plan.topics.sort(key=lambda t: (t.recall, t.topic))
     if unseen_ids:
-        plan.needed_minutes = needed_minutes(items, ctx, horizon, days_left, first_left, keep)
+        plan.needed_minutes = needed_minutes(
+            items, ctx, horizon, days_left, first_left * share, keep, share
+        )
         where = sorted(((t.new_on_day, t.topic) for t in plan.topics if t.new_on_day), reverse=True)
         listed = ", ".join(f"{topic} ({n})" for n, topic in where[:4])
         if len(where) > 4:
             rest = sum(n for n, _ in where[4:])
             listed += f" and {rest} in {len(where) - 4} more topic{'s' if len(where) > 5 else ''}"
         plan.warnings.append(
-            f"{len(unseen_ids)} of {len(items)} cards would still be new on the day at "
+            f"{plan.new_on_day} of {len(every)} cards would still be new on the day at "
             f"{plan.minutes_per_day} minutes a day: {listed}. The minutes go first to the "
             "reviews the cards already learned need, so that what you learn is kept; new "
             "cards come by priority (a deck's or card's `priority`), those with a STAR "
             "story first, questions to ask last. Study "
             f"{plan.needed_minutes} minutes a day (prep plan --minutes-per-day "
-            f"{plan.needed_minutes}), or cut {len(unseen_ids)} cards (remove them from the "
+            f"{plan.needed_minutes}), or cut {plan.new_on_day} cards (remove them from the "
             f"decks, or drill only what matters with --deck/--topic)."
         )
     if proj.truncated:

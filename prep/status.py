@@ -70,7 +70,7 @@ def status(store: Store, clock: Clock) -> dict[str, Any]:
         # not what plain FSRS finds due nor `new_per_day`: say what the drill will ask.
         from .deadline import today_choice
 
-        choice, ctx, *_ = today_choice(store, None, now, interview, None, room, None, tz)
+        choice, ctx = today_choice(store, None, now, interview, None, room, None, tz)
         due, new_today = choice.count("step", "review", "final", "spare"), choice.count("new")
         policy = "deadline"
         minutes = (ctx.daily_s, ctx.spent_s)

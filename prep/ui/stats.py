@@ -304,6 +304,11 @@ def plan_view(data: dict[str, Any], max_rows: int = 21) -> RenderableType:
     summary.append(_pct(data["recall"]), style=_style_for(data["recall"]) + " bold")
     summary.append(f" of {data['cards']} cards if you follow the plan (")
     summary.append(f"{_pct(data['recall_now'])} if you stopped now)")
+    if data.get("sampled"):
+        summary.append(
+            f"; the days after today are projected on {data['sampled']} of the cards,"
+            " every k-th of each topic", style="dim",
+        )  # fmt: skip
     parts += [summary, Text("")]
 
     table = Table(box=None, pad_edge=False)
