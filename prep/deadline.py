@@ -468,17 +468,13 @@ def choose(
             continue
         due.append((gain / cost, Pick(it.id, "final", cost, gain)))
 
-    # Learning steps still to come today (cards shown today, next step not yet due) are
-    # today's minutes too: a card shown again in ten minutes has not been paid for.
-    pending = sum(
-        costs.step_s
-        for it in items
-        if it.state in (LEARNING, RELEARNING) and not it.step_due and it.last_day == 0
-    )
-    budget = _Budget(day.left_s, review_room, new_room)
-    for pick in steps:  # steps due now first: a reservation must not crowd them out
+    # Learning steps still to come today (a card shown again in ten minutes) are not
+    # held minutes for: the drill shows them when due, between the cards asked here,
+    # and stops at the day's minutes. Holding minutes for them left new cards out for
+    # steps that add little recall on the day.
+    budget = _Budget(day.left_s, review_room, new_room, day.daily_s)
+    for pick in steps:  # steps due now first
         budget.take(pick)
-    budget.left -= pending
     shaky.sort(key=lambda p: -p.gain / p.seconds)
     for pick in shaky:
         budget.take(pick)
@@ -567,8 +563,11 @@ def _before_final(model: Model, it: Item, p: float, last: float, horizon: float,
 class _Budget:
     """Seconds and counts left today; `take` adds a pick when it fits."""
 
-    def __init__(self, seconds: float, reviews: int | None, news: int | None):
+    def __init__(
+        self, seconds: float, reviews: int | None, news: int | None, whole: float | None = None
+    ):
         self.left = seconds
+        self.whole = seconds if whole is None else whole  # the day's budget
         self.reviews = math.inf if reviews is None else reviews
         self.news = math.inf if news is None else news
         self.picks: list[Pick] = []
@@ -576,9 +575,14 @@ class _Budget:
     def take(self, pick: Pick) -> bool:
         if self.left <= 0:
             return False
-        # A card that would run past the minutes waits for another day, unless it is the
-        # first (a budget smaller than one new card still gets one) or a step already begun.
-        if pick.seconds > self.left and self.picks and pick.kind != "step":
+        # A card that would run past the minutes waits for another day, unless half of it
+        # fits (the drill starts a card with half its expected time left), it is the
+        # first of a budget smaller than one card, or it is a step already begun.
+        if (
+            pick.seconds > 2 * self.left
+            and pick.kind != "step"
+            and not (not self.picks and self.whole < pick.seconds)
+        ):
             return False
         if pick.kind == "new":
             if self.news <= 0:
@@ -631,13 +635,15 @@ CAL_PRIOR_SD = 0.6  # on log(scale): the plain model is believed until the log s
 
 
 def _observations(store: Store, scheduler: Scheduler | None) -> list[tuple[float, float, bool]]:
-    """(days since the last review, stability then, recalled) for reviews of graduated cards.
+    """(days since the last review, stability then, recalled) for reviews half a day or
+    more after the one before.
 
     The histories of the most recently reviewed cards are replayed through the
-    scheduler, so each review is judged against the state the card was in then
-    (learning and relearning steps are not forecasts and are left out).
+    scheduler, so each review is judged against the state the card was in then.
+    A card still in its learning steps overnight counts too (its stability is a
+    forecast like any other): a deck of a few days has little else to learn from.
+    Same-day steps are left out.
     """
-    from .schedule import REVIEW as REVIEWING
     from .schedule import CardState, Review
     from .schedule import Scheduler as _Scheduler
 
@@ -664,7 +670,7 @@ def _observations(store: Store, scheduler: Scheduler | None) -> list[tuple[float
         when = parse_iso(at)
         if st is None or st.card_id != cid:
             st = CardState(cid)
-        elif st.state == REVIEWING and st.last_review is not None and st.stability:
+        elif st.last_review is not None and st.stability and st.state != NEW:
             elapsed = (when - st.last_review).total_seconds() / 86400.0
             if elapsed >= 0.5:
                 out.append((elapsed, float(st.stability), rating > 1))
@@ -991,7 +997,7 @@ def today_choice(
     if left_s is None and new_room is None and filter_key(filters) == filter_key(None):
         key = _choice_key(store, interview, ctx, filters)
         if not fresh:
-            kept = _kept_choice(store, key, now)
+            kept = _kept_choice(store, key, now, day.left_s, day.daily_s)
             if kept is not None:
                 return kept, ctx
     items, _ = items_of(store, filters, now, ctx)
@@ -1038,7 +1044,9 @@ def filter_key(filters: Filters | None) -> list:
     ]
 
 
-def _kept_choice(store: Store, key: list, now: datetime) -> Choice | None:
+def _kept_choice(
+    store: Store, key: list, now: datetime, left_s: float, daily_s: float
+) -> Choice | None:
     """The day's kept choice, less the cards graded since it was made, plus learning
     steps now due; None when it does not apply (another day, decks, filter, minutes,
     or a grade the choice did not ask for: a mock, an import, a cram)."""
@@ -1068,12 +1076,17 @@ def _kept_choice(store: Store, key: list, now: datetime) -> Choice | None:
         (iso(now),),
     ).fetchall()
     step_s = next((p.seconds for p in picks if p.kind == "step"), DEFAULT_SHOW_S)
-    picks = (
+    ordered = (
         [p for p in picks if p.kind == "step"]
         + [Pick(cid, "step", step_s, 0.0) for (cid,) in steps if cid not in asked]
         + [p for p in picks if p.kind != "step"]
     )
-    return Choice(picks=picks, keep=keep)
+    # What the minutes left now still hold, as the choice was cut when it was made.
+    budget = _Budget(left_s, None, None, daily_s)
+    for pick in ordered:
+        if not budget.take(pick) and pick.kind != "step":
+            break
+    return Choice(picks=budget.picks, keep=keep)
 
 
 def day_keep(

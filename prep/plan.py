@@ -48,6 +48,7 @@ MAX_DAYS = 120
 # cover the deck runs on a sample of SEARCH_SAMPLE.
 PLAN_SAMPLE = 1200
 SEARCH_SAMPLE = 400
+REFINE_STEPS = 6
 MAX_MINUTES = 24 * 60
 
 
@@ -295,14 +296,15 @@ def needed_minutes(
             )
     daily = ctx.daily_s / 60.0
 
-    def covers(minutes: int) -> bool:
+    def covers(minutes: int, exact: bool = False) -> bool:
         extra = (minutes - daily) * 60.0 * share
         daily_s = minutes * 60.0 * share
-        if keep is None:
+        if keep is None or exact:
+            # The level the drill would choose at these minutes (`keep_for`, as each day).
             start = Day(horizon, days_left, daily_s, first_left_s + extra)
             level = keep_for(items, start, ctx.model, ctx.costs, ctx.mix)
         else:
-            level = keep  # today's level: the search asks for minutes, not a new course
+            level = keep  # today's level: a quick search, refined below
         proj = project(items, ctx, horizon, days_left, first_left_s + extra, daily_s, keep=level)
         return _unseen_on_day(proj) == 0
 
@@ -314,6 +316,25 @@ def needed_minutes(
     while hi - lo > 1:
         mid = (lo + hi) // 2
         if covers(mid):
+            hi = mid
+        else:
+            lo = mid
+    if keep is None or share < 1.0:
+        return hi  # searched at the drill's own level, or an estimate for a sampled deck
+    # The whole deck: from the estimate to the smallest minutes that cover it at the
+    # level the drill would choose with them (the plan at those minutes says so).
+    for _ in range(REFINE_STEPS):
+        if covers(hi, exact=True):
+            break
+        hi += 1
+    else:
+        return hi
+    lo = max(1, hi // 2)
+    if covers(lo, exact=True):
+        return lo
+    while hi - lo > 1:
+        mid = (lo + hi) // 2
+        if covers(mid, exact=True):
             hi = mid
         else:
             lo = mid

@@ -89,7 +89,13 @@ def test_the_drill_stops_when_the_days_minutes_are_used(big):
     assert used - max(seconds) < 600 <= used + 45 and used <= 600 + 40
     assert summary.used_s == pytest.approx(used)
     assert summary.left > 0  # what the minutes did not hold is left for another day
-    # A second session the same day has nothing to show, and says why.
+    # A second session the same day has at most what the minutes left hold: a new card
+    # when at least half of one's time (now measured: the first sights were quick) is
+    # left; then nothing, and it says why.
+    second, second_seconds = _session(big, Learner(40, 10, 15, seed=3))
+    assert second.stopped and len(second_seconds) <= 2
+    used += sum(second_seconds)
+    assert used - max(seconds + second_seconds) < 600 and used <= 600 + 40
     again = big.drill()
     assert again.next() is None and again.stopped
     # Going on past the minutes is the person's choice, and counts as extra.
@@ -125,16 +131,18 @@ def test_a_slow_answerer_is_planned_for_after_a_few_days(big):
     assert all(u <= 600 * 1.25 for u in used)
     costs, _ = measured(big.store)
     # First sights with their steps took about 150 + 30 (+30 for an Again): the estimate
-    # has moved from the prior (90 s) most of the way there, and reviews toward 45 s.
-    assert costs.new_s > 125 and costs.pass_s > 27
+    # has moved from the prior (90 s) most of the way there, and the few reviews toward 45 s.
+    assert costs.new_s > 125 and costs.pass_s > 24
     # The queue now planned for a day is about what the person gets through in a day.
     big.clock.advance(DAY)
     choice, *_ = today_choice(big.store, None, big.clock.now(), interview_at(big.store, big.clock))
-    assert choice.seconds <= 600
+    assert choice.seconds <= 600 + costs.new_s / 2
     summary, seconds = _session(big, slow)
     shown = len(seconds)
     assert len(choice.picks) <= shown * 1.5 + 2
-    assert planned_first <= 600  # the first day's plan fit the minutes by the priors too
+    # The first day's plan fit the minutes by the priors too (the last card may run past
+    # them by half its time, as the drill starts a card with half its time left).
+    assert planned_first <= 600 + 45
 
 
 def test_a_deck_too_big_for_the_minutes_keeps_reviewing_and_gives_final_reviews(big):
