@@ -27,6 +27,7 @@ if TYPE_CHECKING:
 
 HEATMAP_WEEKS = 26
 FORECAST_DAYS = 30
+SLOWEST = 20  # the slowest cards listed
 MAX_ANSWER_S = 600.0  # longer is a card left on screen, not an answer
 SLOWEST = 10
 
@@ -116,6 +117,38 @@ def _local_day(at: datetime, tz: Any, hour: int) -> date:
     return (at.astimezone(tz) - timedelta(hours=hour)).date()
 
 
+def _by_local_day(
+    store: Store,
+    now: datetime,
+    tz: Any,
+    hour: int,
+    column: str,
+    value: str,
+    source: str,
+    args: tuple[Any, ...] = (),
+) -> list[tuple[date, int, float]]:
+    """(study day, rows, sum of `value`) grouped by the study day of the time in `column`.
+
+    SQLite groups the rows by UTC hour (by minute in a zone whose offset is not whole
+    hours), and each group is placed on its study day by the zone's own rules in
+    Python, across DST: exact, and a few hundred groups rather than every row parsed.
+    """
+    seen = [(now + timedelta(days=d)).astimezone(tz).utcoffset() for d in (-273, -182, -91, 0, 91)]
+    whole_hours = all(int((o or timedelta(0)).total_seconds()) % 3600 == 0 for o in seen)
+    width, tail = (13, ":00:00Z") if whole_hours else (16, ":00Z")
+    rows = store.conn.execute(
+        f"SELECT substr({column}, 1, {width}) AS h, COUNT(*), TOTAL({value}) {source} GROUP BY h",
+        args,
+    )
+    out: dict[date, list[float]] = {}
+    for h, n, total in rows:
+        day = _local_day(parse_iso(h + tail), tz, hour)
+        cell = out.setdefault(day, [0, 0.0])
+        cell[0] += n
+        cell[1] += total
+    return [(day, int(n), total) for day, (n, total) in out.items()]
+
+
 def retention(
     store: Store,
     scheduler: Scheduler,
@@ -123,35 +156,96 @@ def retention(
     hour: int,
     progress: Callable[[int, int], None] | None = None,
 ) -> tuple[dict[date, list[int]], dict[str, list[int]]]:
-    """[reviews, passed, recalled (Hard too)] of Review-state reviews per week (its Monday) and per topic, by replay."""
+    """[reviews, passed, recalled (Hard too)] of Review-state reviews per week (its Monday) and per topic, by replay.
+
+    Which reviews met a card in Review state takes a replay of the log; its counts
+    (by week and by card) are kept in meta, and only the cards graded since are
+    replayed again. An undo, an imported log or another zone or day start replays all.
+    """
+    mark = list(
+        store.conn.execute(
+            "SELECT (SELECT max(rowid) FROM reviews), (SELECT count(*) FROM undone)"
+        ).fetchone()
+    )
+    key = [str(tz), hour, mark[1]]
+    last = mark[0] or 0
+    kept = store.get_meta("retention_kept")
+    weeks: dict[str, list[int]] = {}
+    cards: dict[str, list[int]] = {}
+    since = 0
+    if isinstance(kept, dict) and kept.get("key") == key:
+        try:
+            since = int(kept["rowid"])
+            weeks = {str(k): list(v) for k, v in kept["weeks"].items()}
+            cards = {str(k): list(v) for k, v in kept["cards"].items()}
+        except (KeyError, TypeError, ValueError, AttributeError):
+            since = 0
+    if since > last or (
+        since
+        and store.conn.execute(
+            "SELECT 1 FROM reviews WHERE rowid > ? AND source NOT IN ('drill', 'mock', 'cram')",
+            (since,),
+        ).fetchone()
+    ):
+        since = 0  # a log imported since: its reviews may fall anywhere in a card's history
+    if not since:
+        weeks, cards = {}, {}
+    if last and since < last:
+        _replay_counts(store, scheduler, tz, hour, since, weeks, cards, progress)
+        store.cache_meta(
+            "retention_kept", {"key": key, "rowid": last, "weeks": weeks, "cards": cards}
+        )
+    topics = dict(store.conn.execute("SELECT id, topic FROM cards").fetchall())
+    by_topic: dict[str, list[int]] = {}
+    for card_id, (n, ok, rec) in cards.items():
+        cell = by_topic.setdefault(topics.get(card_id, "?"), [0, 0, 0])
+        cell[0], cell[1], cell[2] = cell[0] + n, cell[1] + ok, cell[2] + rec
+    by_week = {date.fromisoformat(k): v for k, v in weeks.items()}
+    return by_week, by_topic
+
+
+def _replay_counts(
+    store: Store,
+    scheduler: Scheduler,
+    tz: Any,
+    hour: int,
+    since: int,
+    weeks: dict[str, list[int]],
+    cards: dict[str, list[int]],
+    progress: Callable[[int, int], None] | None,
+) -> None:
+    """Add the Review-state reviews after rowid `since` to `weeks` and `cards`, replaying
+    the histories of the cards they belong to."""
     from .schedule import NON_SCHEDULING, REVIEW, CardState
     from .schedule import Review as Rev
 
-    topics = dict(store.conn.execute("SELECT id, topic FROM cards").fetchall())
+    where = ""
+    args: tuple[Any, ...] = ()
+    if since:
+        where = "WHERE card_id IN (SELECT DISTINCT card_id FROM reviews WHERE rowid > ?)"
+        args = (since,)
     rows = store.conn.execute(
-        "SELECT uuid, card_id, rating, reviewed_at, source FROM reviews "
-        "ORDER BY card_id, reviewed_at, uuid"
+        f"SELECT rowid, uuid, card_id, rating, reviewed_at, source FROM reviews {where} "
+        "ORDER BY card_id, reviewed_at, uuid",
+        args,
     ).fetchall()
-    by_week: dict[date, list[int]] = {}
-    by_topic: dict[str, list[int]] = {}
     total = len(rows)
     card, st = None, CardState(card_id="")
-    for n, (uuid, card_id, rating, at_text, source) in enumerate(rows, 1):
+    for n, (rowid, uuid, card_id, rating, at_text, source) in enumerate(rows, 1):
         if card_id != card:
             card, st = card_id, CardState(card_id=card_id)
         at = parse_iso(at_text)
-        if st.state == REVIEW and source not in NON_SCHEDULING:
+        if rowid > since and st.state == REVIEW and source not in NON_SCHEDULING:
             day = _local_day(at, tz, hour)
-            monday = day - timedelta(days=day.weekday())
-            ok = 1 if rating >= 3 else 0
-            week = by_week.setdefault(monday, [0, 0, 0])
-            topic = by_topic.setdefault(topics.get(card_id, "?"), [0, 0, 0])
-            week[0], week[1], week[2] = week[0] + 1, week[1] + ok, week[2] + (rating >= 2)
-            topic[0], topic[1], topic[2] = topic[0] + 1, topic[1] + ok, topic[2] + (rating >= 2)
+            monday = (day - timedelta(days=day.weekday())).isoformat()
+            ok, rec = (1 if rating >= 3 else 0), (1 if rating >= 2 else 0)
+            week = weeks.setdefault(monday, [0, 0, 0])
+            mine = cards.setdefault(card_id, [0, 0, 0])
+            week[0], week[1], week[2] = week[0] + 1, week[1] + ok, week[2] + rec
+            mine[0], mine[1], mine[2] = mine[0] + 1, mine[1] + ok, mine[2] + rec
         st = scheduler.apply(st, Rev(uuid, card_id, rating, at, 0, source))
         if progress is not None and (n % 500 == 0 or n == total):
             progress(n, total)
-    return by_week, by_topic
 
 
 def compute(
@@ -173,12 +267,13 @@ def compute(
     # Activity, oldest first, from the Monday `weeks` weeks back to today.
     first = today - timedelta(days=today.weekday() + 7 * (weeks - 1))
     since = day_start(now, tz, hour) - timedelta(days=(today - first).days)
-    counts: dict[date, int] = {}
-    for (at_text,) in store.conn.execute(
-        "SELECT reviewed_at FROM reviews WHERE reviewed_at >= ?", (iso(since),)
-    ):
-        day = _local_day(parse_iso(at_text), tz, hour)
-        counts[day] = counts.get(day, 0) + 1
+    counts = {
+        day: int(n)
+        for day, n, _ in _by_local_day(
+            store, now, tz, hour, "reviewed_at", "1", "FROM reviews WHERE reviewed_at >= ?",
+            (iso(since),),
+        )
+    }  # fmt: skip
     span = (today - first).days + 1
     stats.days = [
         ((first + timedelta(days=i)).isoformat(), counts.get(first + timedelta(days=i), 0))
@@ -186,8 +281,8 @@ def compute(
     ]
     stats.total_reviews = store.conn.execute("SELECT COUNT(*) FROM reviews").fetchone()[0]
     all_days = {
-        _local_day(parse_iso(r[0]), tz, hour).isoformat()
-        for r in store.conn.execute("SELECT reviewed_at FROM reviews")
+        day.isoformat()
+        for day, _, _ in _by_local_day(store, now, tz, hour, "reviewed_at", "1", "FROM reviews")
     }
     stats.study_days = len(all_days)
     stats.streak_days = streak(sorted(all_days), today)
@@ -208,40 +303,49 @@ def compute(
 
     # Forecast: due cards per study day, overdue ones counted today.
     due: dict[date, int] = {}
-    for (due_text,) in store.conn.execute(
-        "SELECT s.due FROM card_state s JOIN cards c ON c.id = s.card_id "
-        "WHERE c.active = 1 AND s.due IS NOT NULL"
-    ):
-        day = max(today, _local_day(parse_iso(due_text), tz, hour))
-        due[day] = due.get(day, 0) + 1
+    for day, n, _ in _by_local_day(
+        store, now, tz, hour, "s.due", "1",
+        "FROM card_state s JOIN cards c ON c.id = s.card_id "
+        "WHERE c.active = 1 AND s.due IS NOT NULL", (),
+    ):  # fmt: skip
+        day = max(today, day)
+        due[day] = due.get(day, 0) + int(n)
     stats.forecast = [
         ((today + timedelta(days=i)).isoformat(), due.get(today + timedelta(days=i), 0))
         for i in range(FORECAST_DAYS)
     ]
 
     # Answer times.
+    cap = int(MAX_ANSWER_S * 1000)
     rows = store.conn.execute(
-        "SELECT r.card_id, c.topic, c.q, COUNT(*), AVG(r.duration_ms) FROM reviews r "
-        "JOIN cards c ON c.id = r.card_id WHERE r.duration_ms > 0 AND r.duration_ms <= ? "
-        "GROUP BY r.card_id ORDER BY AVG(r.duration_ms) DESC",
-        (int(MAX_ANSWER_S * 1000),),
+        "SELECT r.card_id, c.topic, c.q, n, mean FROM (SELECT card_id, COUNT(*) AS n, "
+        "AVG(duration_ms) AS mean FROM reviews WHERE duration_ms > 0 AND duration_ms <= ? "
+        "GROUP BY card_id ORDER BY mean DESC LIMIT ?) r JOIN cards c ON c.id = r.card_id "
+        "ORDER BY r.mean DESC",
+        (cap, SLOWEST),
     ).fetchall()
     stats.answer_times = [AnswerTime(r[0], r[1], r[2], r[3], r[4] / 1000.0) for r in rows]
-    durations = sorted(
-        r[0] / 1000.0
-        for r in store.conn.execute(
-            "SELECT duration_ms FROM reviews WHERE duration_ms > 0 AND duration_ms <= ?",
-            (int(MAX_ANSWER_S * 1000),),
+    timed = store.conn.execute(
+        "SELECT COUNT(*) FROM reviews WHERE duration_ms > 0 AND duration_ms <= ?", (cap,)
+    ).fetchone()[0]
+    if timed:
+        stats.median_answer_s = (
+            store.conn.execute(
+                "SELECT duration_ms FROM reviews WHERE duration_ms > 0 AND duration_ms <= ? "
+                "ORDER BY duration_ms LIMIT 1 OFFSET ?",
+                (cap, timed // 2),
+            ).fetchone()[0]
+            / 1000.0
         )
-    )
-    if durations:
-        stats.median_answer_s = durations[len(durations) // 2]
-    per_topic: dict[str, list[float]] = {}
-    for a in stats.answer_times:
-        cell = per_topic.setdefault(a.topic, [0.0, 0.0])
-        cell[0] += a.mean_s * a.reviews
-        cell[1] += a.reviews
-    stats.topic_answer_s = {t: s / n for t, (s, n) in sorted(per_topic.items())}
+    stats.topic_answer_s = {
+        topic: total / n / 1000.0
+        for topic, total, n in store.conn.execute(
+            "SELECT c.topic, SUM(r.duration_ms), COUNT(*) FROM reviews r JOIN cards c "
+            "ON c.id = r.card_id WHERE r.duration_ms > 0 AND r.duration_ms <= ? "
+            "GROUP BY c.topic ORDER BY c.topic",
+            (cap,),
+        )
+    }
 
     # Readiness at the interview (or now).
     interview = interview_at(store, clock)
@@ -251,12 +355,12 @@ def compute(
     model = Model(scheduler_params(scheduler))
     groups: dict[str, list[float]] = {}
     studied: dict[str, int] = {}
-    for topic, stability, last in store.conn.execute(
-        "SELECT c.topic, s.stability, s.last_review FROM cards c "
-        "LEFT JOIN card_state s ON s.card_id = c.id WHERE c.active = 1"
+    for topic, stability, elapsed in store.conn.execute(
+        "SELECT c.topic, s.stability, julianday(?) - julianday(s.last_review) FROM cards c "
+        "LEFT JOIN card_state s ON s.card_id = c.id WHERE c.active = 1",
+        (iso(at),),
     ):
-        if stability and last:
-            elapsed = (at - parse_iso(last)).total_seconds() / 86400.0
+        if stability and elapsed is not None:
             groups.setdefault(topic, []).append(model.r(elapsed, stability))
             studied[topic] = studied.get(topic, 0) + 1
         else:
@@ -302,12 +406,11 @@ def _minutes(store: Store, now: datetime, tz: Any, hour: int) -> dict[str, Any]:
     budget = budget_minutes(store)
     since = day_start(now, tz, hour) - timedelta(days=29)
     per_day: dict[date, float] = {}
-    for at_text, ms in store.conn.execute(
-        "SELECT reviewed_at, duration_ms FROM reviews WHERE reviewed_at >= ? AND source != 'cram'",
-        (iso(since),),
-    ):
-        day = _local_day(parse_iso(at_text), tz, hour)
-        per_day[day] = per_day.get(day, 0.0) + min(ms, MAX_SHOW_S * 1000) / 60000.0
+    for day, _, ms in _by_local_day(
+        store, now, tz, hour, "reviewed_at", f"min(duration_ms, {int(MAX_SHOW_S * 1000)})",
+        "FROM reviews WHERE reviewed_at >= ? AND source != 'cram'", (iso(since),),
+    ):  # fmt: skip
+        per_day[day] = per_day.get(day, 0.0) + ms / 60000.0
     extra = {d: m - budget for d, m in per_day.items() if m > budget}
     return {
         "per_day": budget,

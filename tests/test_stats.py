@@ -158,3 +158,44 @@ def test_stats_command_json_and_korean_topics_line_up(ws, cli):
     assert len(columns) == 1
     assert any(any("\uac00" <= ch <= "\ud7a3" for ch in row) for row in rows)
     assert "Mon" in r.stdout and "less" in r.stdout and "more" in r.stdout
+
+
+def test_retention_kept_between_runs_is_what_a_whole_replay_gives(empty_ws):
+    import shutil
+
+    shutil.copytree(Path(__file__).parent.parent / "decks", empty_ws / "decks", dirs_exist_ok=True)
+    store = _history(empty_ws, 20)
+    clock = FakeClock(T0)
+
+    def whole() -> tuple[list, list]:
+        with store.write() as conn:
+            conn.execute("DELETE FROM meta WHERE key = 'retention_kept'")
+        s = compute(store, SCH, clock)
+        return [(w.label, w.reviews, w.passed) for w in s.by_week], [
+            (t.label, t.reviews, t.passed) for t in s.by_topic
+        ]
+
+    first = compute(store, SCH, clock)
+    assert store.get_meta("retention_kept")["rowid"] > 0
+    assert first.retention_reviews > 20
+    # More grades: only their cards are replayed again, and the counts are a whole replay's.
+    s = DrillSession(store=store, scheduler=SCH, clock=FakeClock(T0 + timedelta(days=3)))
+    for _ in range(15):
+        if s.next() is None:
+            break
+        s.grade(1 if random.Random(s.current).random() < 0.3 else 3)
+    s.finish()
+    later = FakeClock(T0 + timedelta(days=3, hours=2))
+    kept = compute(store, SCH, later)
+    clock = later
+    weeks, topics = whole()
+    assert [(w.label, w.reviews, w.passed) for w in kept.by_week] == weeks
+    assert [(t.label, t.reviews, t.passed) for t in kept.by_topic] == topics
+    assert kept.retention_reviews > first.retention_reviews
+    # A forged cache is read back as long as nothing changed, and an undo replays all.
+    forged = store.get_meta("retention_kept")
+    forged["weeks"] = {"2020-01-06": [7, 7, 7]}
+    store.cache_meta("retention_kept", forged)
+    assert [w.label for w in compute(store, SCH, later).by_week] == ["2020-01-06"]
+    assert store.undo(SCH, at=later.now()) is not None
+    assert "2020-01-06" not in [w.label for w in compute(store, SCH, later).by_week]
