@@ -331,6 +331,43 @@ def asked_cards(store: Store) -> set[str]:
     return {r[0] for r in rows}
 
 
+class _Lite:
+    """A card as the page's ranking needs it."""
+
+    __slots__ = ("id", "topic", "kind")
+
+    def __init__(self, id: str, topic: str, kind: str) -> None:
+        self.id, self.topic, self.kind = id, topic, kind
+
+
+def _recall_at(
+    store: Store, scheduler: Scheduler, filters: Filters, at: datetime
+) -> tuple[list[_Lite], dict[str, float], set[str]]:
+    """Matching cards in deck order, their predicted recall at `at` (the scheduler's
+    own: whole days since the last review), and the ids of those studied."""
+    from .clock import iso
+
+    where, args = filters.sql()
+    rows = store.conn.execute(
+        "SELECT c.id, c.topic, c.kind, s.state, s.stability, "
+        "CAST(round((julianday(?) - julianday(s.last_review)) * 86400000) AS INTEGER) "
+        f"FROM cards c LEFT JOIN card_state s ON s.card_id = c.id WHERE {where} "
+        "ORDER BY c.deck, c.position",
+        (iso(at), *args),
+    ).fetchall()
+    cards: list[_Lite] = []
+    recall: dict[str, float] = {}
+    studied: set[str] = set()
+    for cid, topic, kind, state, stability, ms in rows:
+        cards.append(_Lite(cid, topic, kind))
+        if state is None:
+            recall[cid] = 0.0
+            continue
+        studied.add(cid)
+        recall[cid] = scheduler.recall_after(stability, ms)
+    return cards, recall, studied
+
+
 def weakest_order(
     cards: list[Any], recall: dict[str, float], studied: set[str], new_order: list[str],
     retention: float,
@@ -450,17 +487,9 @@ def build(
                         )
                     )
 
-    cards = store.cards(filters)
-    states = store.states()
-    recall: dict[str, float] = {}
-    studied: set[str] = set()
-    for c in cards:
-        st = states.get(c.id)
-        if st is not None:
-            studied.add(c.id)
-            recall[c.id] = scheduler.retrievability(st, at)
-        else:
-            recall[c.id] = 0.0
+    # Every matching card as (id, topic, kind) with its recall at `at`, read in one query;
+    # the whole card (answer, keywords) only for those that go on the page.
+    cards, recall, studied = _recall_at(store, scheduler, filters, at)
 
     if "readiness" in want:
         by_topic: dict[str, list[Any]] = {}
@@ -482,9 +511,13 @@ def build(
     asked = asked_cards(store)
     if "cards" in want:
         candidates = [c for c in cards if c.kind != "ask"]
-        ordered = weakest_order(
-            candidates, recall, studied, store.new_ids(filters), scheduler.desired_retention
+        slipping = sum(
+            1 for c in candidates if c.id in studied and recall[c.id] < scheduler.desired_retention
         )
+        # Unseen cards come after the slipping ones: the order of the first few is enough.
+        room = options.max_cards + len(asked)
+        new_order = store.new_ids(filters, room) if slipping < room else []
+        ordered = weakest_order(candidates, recall, studied, new_order, scheduler.desired_retention)
         # On the page because likely forgotten: a card predicted at or above the target
         # retention needs no refreshing tonight.
         ordered = [
@@ -499,18 +532,21 @@ def build(
             ordered = ordered[: options.max_cards]
         else:
             options_cut = 0
-        for c in ordered:
+        for lite in ordered:
+            row = store.card(lite.id)
+            if row is None:
+                continue
             items.append(
                 Item(
                     "cards",
-                    c.id,
+                    row.id,
                     WeakCard(
-                        id=c.id,
-                        q=one_line(c.q, CAP_LINE),
-                        point=key_point(c.a, c.keywords),
-                        topic=one_line(c.topic, 60),
-                        recall=recall[c.id] if c.id in studied else None,
-                        asked_before=c.id in asked,
+                        id=row.id,
+                        q=one_line(row.q, CAP_LINE),
+                        point=key_point(row.a, row.keywords),
+                        topic=one_line(row.topic, 60),
+                        recall=recall[row.id] if row.id in studied else None,
+                        asked_before=row.id in asked,
                     ),
                 )
             )
@@ -535,13 +571,16 @@ def build(
     if "ask" in want:
         # --deck and --topic choose the cards to refresh; the questions for the interviewer
         # stay unless the filters name them (a deck or topic of asks).
-        asks = [c for c in cards if c.kind == "ask"]
+        ask_ids = [c.id for c in cards if c.kind == "ask"]
+        asks = [row for row in map(store.card, ask_ids) if row is not None]
         if not asks and filters != Filters(kinds=filters.kinds, tags=filters.tags):
             asks = store.cards(Filters(kinds=("ask",)))
-        for c in asks:
-            if c.kind == "ask":
-                kw = " · ".join(one_line(k, 30) for k in c.keywords if one_line(k))
-                items.append(Item("ask", c.id, AskLine(c.id, one_line(c.q), one_line(kw, 90))))
+        for ask in asks:
+            if ask.kind == "ask":
+                kw = " · ".join(one_line(k, 30) for k in ask.keywords if one_line(k))
+                items.append(
+                    Item("ask", ask.id, AskLine(ask.id, one_line(ask.q), one_line(kw, 90)))
+                )
 
     if "gaps" in want:
         for g in _list(data.get("gaps")):

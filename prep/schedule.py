@@ -174,6 +174,14 @@ class Scheduler:
             out[rating] = nxt.due - at
         return out
 
+    def recall_after(self, stability: float | None, elapsed_ms: int | None) -> float:
+        """`retrievability` from the stored numbers: the stability and the milliseconds
+        since the last review (whole days count, as the fsrs package counts them)."""
+        if not stability or elapsed_ms is None:
+            return 0.0
+        days = max(0, elapsed_ms // 86_400_000)
+        return float((1 + self._s._FACTOR * days / stability) ** self._s._DECAY)
+
     def retrievability(self, st: CardState, at: datetime) -> float:
         """Predicted recall at `at`; 0 for a card never studied."""
         if st.state == NEW or st.stability is None or st.last_review is None:
