@@ -846,7 +846,7 @@ def budget_minutes(store: Store) -> int:
     value = store.get_meta("minutes_per_day")
     if isinstance(value, (int, float)) and not isinstance(value, bool) and value > 0:
         return int(value)
-    from .status import settings_of
+    from .settings import settings_of
 
     chosen = settings_of(store).minutes_per_day
     return int(chosen) if chosen else SUGGESTED_MINUTES
@@ -857,7 +857,7 @@ def budget_source(store: Store) -> str:
     value = store.get_meta("minutes_per_day")
     if isinstance(value, (int, float)) and not isinstance(value, bool) and value > 0:
         return "set"
-    from .status import settings_of
+    from .settings import settings_of
 
     return "settings" if settings_of(store).minutes_per_day else "suggested"
 
@@ -883,7 +883,7 @@ def context(
     store: Store, scheduler: Scheduler | None, now: datetime, tz: tzinfo | None = None
 ) -> Context:
     from .clock import day_start
-    from .status import settings_of
+    from .settings import settings_of
 
     tz = tz or local_tz()
     settings = settings_of(store)

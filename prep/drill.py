@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 from .clock import Clock, day_start, iso
 from .schedule import NEW, CardState, Scheduler
-from .status import interview_at, settings_of
+from .settings import interview_at, settings_of
 from .store import CardRow, Filters, Store
 
 if TYPE_CHECKING:

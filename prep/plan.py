@@ -349,7 +349,7 @@ def build(
 ) -> Plan:
     """The plan from now to the interview, following the drill's policy."""
     from .deadline import budget_source, context
-    from .status import interview_at, settings_of
+    from .settings import interview_at, settings_of
 
     now = clock.now()
     interview = interview_at(store, clock)

@@ -256,7 +256,8 @@ def compute(
     weeks: int = HEATMAP_WEEKS,
 ) -> Stats:
     from .deadline import Model, scheduler_params
-    from .status import interview_at, settings_of, streak
+    from .settings import interview_at, settings_of
+    from .status import streak
 
     now = clock.now()
     tz = clock.local_tz()

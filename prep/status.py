@@ -2,41 +2,15 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 
 from .clock import Clock, day_start, iso, parse_iso
+from .settings import interview_at, settings_of
 from .store import Store
-from .workspace import Settings
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from typing import Any
-
-
-def settings_of(store: Store) -> Settings:
-    return Settings.from_dict(store.get_meta("settings") or {})
-
-
-def interview_at(store: Store, clock: Clock) -> datetime | None:
-    """The interview time: the latest of `prep plan --interview` and prep.yaml's date.
-
-    The command line (a date, or 'none') wins over prep.yaml until prep.yaml's
-    date is edited; sync then drops it (the file is the newer word).
-    """
-    text = interview_text(store)
-    if not text:
-        return None
-    dt = datetime.fromisoformat(text.replace("Z", "+00:00"))
-    if dt.tzinfo is None:
-        dt = dt.replace(tzinfo=clock.local_tz())
-    return dt
-
-
-def interview_text(store: Store) -> str | None:
-    override = store.get_meta("interview_override")
-    if override is None:
-        return store.get_meta("interview_date")
-    return None if override == "none" else override
 
 
 def streak(study_days: list[str], today: date) -> int:
