@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import lru_cache
 from typing import Any
 
 from rich.console import Console, ConsoleOptions, Group, RenderableType, RenderResult
@@ -148,11 +149,28 @@ STAR_COLORS = {
 }
 
 
+@lru_cache(maxsize=512)
 def headline(markdown: str) -> str:
-    """A section's text on one line, as it would be said (for a folded story)."""
+    """A section's text on one line, as it would be said (for a folded story).
+
+    Kept per text: the same stories come back on card after card.
+    """
     from ..answers import spoken_text
 
     return " ".join(clean(spoken_text(markdown)).replace("*", "").replace("`", "").split())
+
+
+def fit(text: Text, width: int) -> Text:
+    """`text` cut to `width` cells with an ellipsis, as Text.truncate does, without
+    measuring a long text to its end (a STAR section is hundreds of wide characters)."""
+    # Every character but a zero-width one takes a cell or two: past `width` + 1 of
+    # them the text overflows whatever follows, so the rest can go first.
+    if len(text) > width + 1:
+        short = text[: width + 1]
+        if short.cell_len > width:
+            text = short
+    text.truncate(width, overflow="ellipsis")
+    return text
 
 
 class StoryView:
@@ -174,17 +192,14 @@ class StoryView:
     def folded(self, width: int) -> list[Text]:
         from ..answers import whole_seconds
 
-        head = self.head()
-        head.truncate(width, overflow="ellipsis")
-        out = [head]
+        out = [fit(self.head(), width)]
         for part in self.parts:
             t = Text(" ")
             letter = STAR_LETTERS.get(part.name, part.name[:1].upper())
             t.append(f" {letter} ", style=f"reverse {STAR_COLORS.get(part.name, 'white')}")
             t.append(f" {clean(part.name)} {whole_seconds(part.seconds)}s  ", style="bold")
             t.append(headline(part.markdown), style="dim")
-            t.truncate(width, overflow="ellipsis")
-            out.append(t)
+            out.append(fit(t, width))
         return out
 
     def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:

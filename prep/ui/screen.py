@@ -24,6 +24,38 @@ END = frozenset({"end", "G"})
 MOVES = PAGE_DOWN | PAGE_UP | LINE_DOWN | LINE_UP | HOME | END
 
 
+def render_lines(console: Console, renderable: RenderableType, width: int) -> list[list[Segment]]:
+    options = console.options.update(width=width, height=None)
+    return console.render_lines(renderable, options, pad=False, new_lines=False)
+
+
+class Fixed:
+    """A part of a screen that does not change while it is shown (a card's question, its
+    answer): laid out once for each width it is drawn at, then its lines are reused.
+
+    Whoever shows it makes a new one when what it shows changes. Printed or rendered
+    elsewhere, it is the renderable it holds.
+    """
+
+    __slots__ = ("renderable", "_console", "_lines")
+
+    def __init__(self, renderable: RenderableType) -> None:
+        self.renderable = renderable
+        self._console: Console | None = None
+        self._lines: dict[int, list[list[Segment]]] = {}
+
+    def lines(self, console: Console, width: int) -> list[list[Segment]]:
+        if console is not self._console:
+            self._console, self._lines = console, {}
+        got = self._lines.get(width)
+        if got is None:
+            got = self._lines[width] = render_lines(console, self.renderable, width)
+        return got
+
+    def __rich_console__(self, console: Console, options: object) -> list[RenderableType]:
+        return [self.renderable]
+
+
 class Page:
     """Lays out and draws one screen; remembers how far the middle is scrolled."""
 
@@ -35,10 +67,20 @@ class Page:
         self.size = (0, 0)
 
     def lines(self, parts: Sequence[RenderableType], width: int) -> list[list[Segment]]:
-        if not parts:
-            return []
-        options = self.console.options.update(width=width, height=None)
-        return self.console.render_lines(Group(*parts), options, pad=False, new_lines=False)
+        """The parts' lines at `width`; a `Fixed` part is laid out once per width and kept."""
+        out: list[list[Segment]] = []
+        pending: list[RenderableType] = []
+        for part in parts:
+            if isinstance(part, Fixed):
+                if pending:
+                    out += render_lines(self.console, Group(*pending), width)
+                    pending = []
+                out += part.lines(self.console, width)
+            else:
+                pending.append(part)
+        if pending:
+            out += render_lines(self.console, Group(*pending), width)
+        return out
 
     def layout(
         self,
