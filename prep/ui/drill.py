@@ -204,10 +204,9 @@ class CardScreen:
         return part
 
     def top(self, spent: float) -> list[RenderableType]:
-        from rich.rule import Rule
-
         # The header changes with the clock: the only part of the top drawn each time.
-        parts: list[RenderableType] = [Rule(header(self.session, self.shown, spent), align="left")]
+        title = header(self.session, self.shown, spent)
+        parts: list[RenderableType] = [render.LeftRule(title)]
         ack = self.ack
         if ack:  # what the last key did; a deck left broken by an edit says so in red
             style = "red" if ": error:" in ack else "dim green"
@@ -302,6 +301,7 @@ def _drill_screen(
     while shown is not None:
         screen = CardScreen(session, shown, story_for, ack)
         page.offset = 0
+        page.forget()  # a new card: drawn whole, once
         outcome = _card_loop(screen, page, reader, started, editor)
         if outcome == "q":
             return
@@ -362,6 +362,7 @@ def _card_loop(
         if low in EDIT_KEYS and editor is not None:
             with reader.paused():
                 card, message = editor(screen.card)
+            page.forget()  # the editor had the terminal
             still = session.store.card(screen.card.id)
             if card is None and (still is None or not still.active):
                 session.current = None  # taken out of its deck: the drill moves on

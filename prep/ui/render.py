@@ -28,6 +28,52 @@ def drop_pending(console: Any) -> None:
         del buffer[:]
 
 
+class Line:
+    """One line of text, drawn as rich draws it but without wrapping it again when it
+    already fits the width (rich wraps every Text it prints, word by word)."""
+
+    __slots__ = ("text",)
+
+    def __init__(self, text: Text) -> None:
+        self.text = text
+
+    def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
+        text = self.text
+        plain = text.plain
+        if "\n" in plain or "\t" in plain or text.cell_len > options.max_width:
+            yield text
+            return
+        # What Text.__rich_console__ yields for a line it need not wrap.
+        yield from Text("").join([text]).render(console, end=text.end)
+
+
+class LeftRule:
+    """A title then a line to the edge: rich.rule.Rule(title, align="left") drawn as one
+    Line (the drill's header, drawn again on every key)."""
+
+    __slots__ = ("title",)
+
+    def __init__(self, title: Text) -> None:
+        self.title = title
+
+    def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
+        width = options.max_width
+        if options.ascii_only or width < 3 or not self.title.plain:
+            from rich.rule import Rule
+
+            yield Rule(self.title, align="left")
+            return
+        title = self.title.copy()
+        title.plain = title.plain.replace("\n", " ")
+        title.expand_tabs()
+        title.truncate(width - 2, overflow="ellipsis")
+        line = Text()
+        line.append(title)
+        line.append(" ")
+        line.append("─" * (width - line.cell_len), "rule.line")
+        yield Line(line)
+
+
 def card_header(card: Any) -> Text:
     t = Text()
     t.append(clean(card.deck), style="dim")
@@ -89,7 +135,8 @@ class Flow:
         return out
 
     def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
-        yield from self.lines(options.max_width)  # an item wider than the screen wraps alone
+        for line in self.lines(options.max_width):
+            yield Line(line)  # an item wider than the screen wraps alone
 
 
 def checkbox(
@@ -173,6 +220,24 @@ def fit(text: Text, width: int) -> Text:
     return text
 
 
+@lru_cache(maxsize=64)
+def _folded(
+    title: str, seconds: float, sections: tuple[tuple[str, str, float], ...], width: int
+) -> tuple[Text, ...]:
+    from ..answers import whole_seconds
+
+    head = Text(f"STAR · {clean(title)} · ~{whole_seconds(seconds)}s to say", style="bold")
+    out = [fit(head, width)]
+    for name, markdown, secs in sections:
+        t = Text(" ")
+        letter = STAR_LETTERS.get(name, name[:1].upper())
+        t.append(f" {letter} ", style=f"reverse {STAR_COLORS.get(name, 'white')}")
+        t.append(f" {clean(name)} {whole_seconds(secs)}s  ", style="bold")
+        t.append(headline(markdown), style="dim")
+        out.append(fit(t, width))
+    return tuple(out)
+
+
 class StoryView:
     """A STAR story folded to one line per section (with its seconds), or open in full."""
 
@@ -190,21 +255,15 @@ class StoryView:
         )
 
     def folded(self, width: int) -> list[Text]:
-        from ..answers import whole_seconds
-
-        out = [fit(self.head(), width)]
-        for part in self.parts:
-            t = Text(" ")
-            letter = STAR_LETTERS.get(part.name, part.name[:1].upper())
-            t.append(f" {letter} ", style=f"reverse {STAR_COLORS.get(part.name, 'white')}")
-            t.append(f" {clean(part.name)} {whole_seconds(part.seconds)}s  ", style="bold")
-            t.append(headline(part.markdown), style="dim")
-            out.append(fit(t, width))
-        return out
+        """One line per section; the same story at the same width is folded once (the
+        lines are shared: not to be changed)."""
+        sections = tuple((p.name, p.markdown, p.seconds) for p in self.parts)
+        return list(_folded(self.title, self.seconds, sections, width))
 
     def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
         if not self.opened:
-            yield from self.folded(options.max_width)
+            for line in self.folded(options.max_width):
+                yield Line(line)
             return
         yield story([(p.name, p.markdown) for p in self.parts], self.title, self.seconds)
 

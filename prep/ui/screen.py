@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from rich.console import Console, Group, RenderableType
+from rich.control import Control, ControlType
 from rich.segment import Segment
 from rich.text import Text
 
@@ -21,6 +22,7 @@ LINE_DOWN = frozenset({"j", "down"})
 LINE_UP = frozenset({"k", "up"})
 HOME = frozenset({"home", "g"})
 END = frozenset({"end", "G"})
+_ERASE_LINE = Control((ControlType.ERASE_IN_LINE, 2))
 MOVES = PAGE_DOWN | PAGE_UP | LINE_DOWN | LINE_UP | HOME | END
 
 
@@ -65,6 +67,7 @@ class Page:
         self.room = 1  # rows the middle had at the last draw
         self.length = 0  # lines the middle had at the last draw
         self.size = (0, 0)
+        self._frame: list[list[Segment]] | None = None  # the rows on the terminal now
 
     def lines(self, parts: Sequence[RenderableType], width: int) -> list[list[Segment]]:
         """The parts' lines at `width`; a `Fixed` part is laid out once per width and kept."""
@@ -144,17 +147,45 @@ class Page:
         middle: Sequence[RenderableType],
         bottom: Sequence[RenderableType],
     ) -> None:
+        """Draw the screen: the rows that differ from the last draw, or all of it after
+        `forget`, a resize, or when the output is not a terminal."""
         console = self.console
         width, height = console.size
-        self.size = (width, height)
         lines = self.layout(top, middle, bottom, width, height)
+        old, self._frame = self._frame, lines
         segments: list[Segment] = []
-        for i, line in enumerate(lines):
-            if i:
-                segments.append(Segment.line())
-            segments.extend(line)
-        console.clear()
+        if old is None or self.size != (width, height) or not console.is_terminal:
+            self.size = (width, height)
+            for i, line in enumerate(lines):
+                if i:
+                    segments.append(Segment.line())
+                segments.extend(line)
+            console.clear()
+            console.print(_Segments(segments), end="", crop=False, soft_wrap=True)
+            return
+        # The same card: rewrite only the rows that changed (the header's clock, the
+        # middle when it scrolls or the answer appears), each erased before it is
+        # written (erasing after a row that fills the width would take its last cell).
+        for y in range(max(len(lines), len(old))):
+            line = lines[y] if y < len(lines) else None
+            if y < len(old) and line is not None and (line is old[y] or line == old[y]):
+                continue
+            segments += [Control.move_to(0, y).segment, _ERASE_LINE.segment]
+            if line is not None:
+                segments += line
+        if not segments:
+            return
+        last = lines[-1] if lines else []
+        x = min(width - 1, sum(seg.cell_length for seg in last if not seg.control))
+        segments.append(
+            Control.move_to(x, max(0, len(lines) - 1)).segment
+        )  # where a full draw ends
         console.print(_Segments(segments), end="", crop=False, soft_wrap=True)
+
+    def forget(self) -> None:
+        """The terminal shows something else now (a new card, the editor ran): the next
+        draw is a whole one."""
+        self._frame = None
 
     def resized(self) -> bool:
         return self.console.size != self.size
