@@ -258,3 +258,24 @@ def test_a_folded_story_is_the_same_lines_each_time(ws):
         assert a == b
         assert len(a) == 1 + len(view.parts)
         assert all(cell_len(line) <= 70 for line in _plain(a))
+
+
+def test_an_opened_story_is_laid_out_once_and_drawn_the_same(ws):
+    session, story_for, _ = _session(ws)
+    shown = session.next()
+    while shown is not None and not isinstance(story_for(shown.card), render.StoryView):
+        session.grade(3)
+        shown = session.next()
+    assert shown is not None
+    console = Console(width=72, color_system="truecolor", force_terminal=True)
+    options = console.options.update(width=72)
+    view = story_for(shown.card)
+    view.opened = True
+    whole = render.story([(p.name, p.markdown) for p in view.parts], view.title, view.seconds)
+    expected = console.render_lines(whole, options, pad=False, new_lines=False)
+    first = console.render_lines(view, options, pad=False, new_lines=False)
+    again = story_for(shown.card)  # the next card with this story
+    again.opened = True
+    second = console.render_lines(again, options, pad=False, new_lines=False)
+    assert first == expected and second == expected
+    assert any("Result" in line for line in _plain(second))

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from functools import lru_cache
 from typing import Any
+from weakref import WeakKeyDictionary
 
 from rich.console import Console, ConsoleOptions, Group, RenderableType, RenderResult
 from rich.measure import Measurement
 from rich.panel import Panel
+from rich.segment import Segment
 from rich.text import Text
 
 from .keys import clean
@@ -265,7 +267,27 @@ class StoryView:
             for line in self.folded(options.max_width):
                 yield Line(line)
             return
-        yield story([(p.name, p.markdown) for p in self.parts], self.title, self.seconds)
+        # Open, the story is Markdown in panels: laid out once per console and width,
+        # however many cards show it (a drill over a pipe prints it with every card).
+        sections = tuple((p.name, p.markdown, p.seconds) for p in self.parts)
+        key = (
+            options.max_width, options.ascii_only, options.justify, options.overflow,
+            options.no_wrap, self.title, self.seconds, sections,
+        )  # fmt: skip
+        kept = _OPENED.setdefault(console, {})
+        lines = kept.get(key)
+        if lines is None:
+            if len(kept) >= 64:
+                kept.clear()
+            whole = story([(name, md) for name, md, _ in sections], self.title, self.seconds)
+            options = options.update(height=None)
+            lines = kept[key] = console.render_lines(whole, options, pad=False, new_lines=True)
+        for line in lines:
+            yield from line
+
+
+# Opened stories as laid out, for each console that drew them (and only while it lives).
+_OPENED: WeakKeyDictionary[Console, dict[Any, list[list[Segment]]]] = WeakKeyDictionary()
 
 
 def open_stories(renderable: Any) -> Any:
