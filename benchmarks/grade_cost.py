@@ -34,7 +34,7 @@ import tempfile
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -49,7 +49,7 @@ def scalar(value: object) -> str:
 
 
 def build(root: Path, n: int) -> Path:
-    """The example workspace with one deck of `n` cards made from its own cards."""
+    """The example workspace with `n` cards made from its own, in decks of 2,000."""
     import yaml
 
     shutil.copytree(ROOT / "prep" / "example", root)
@@ -57,23 +57,26 @@ def build(root: Path, n: int) -> Path:
     for deck in sorted((root / "decks").glob("*.yaml")):
         cards += yaml.safe_load(deck.read_text(encoding="utf-8"))["cards"]
         deck.unlink()
-    lines = ["deck: big", "title: big deck", "cards:"]
-    for i in range(n):
-        c = cards[i % len(cards)]
-        lines += [
-            f"  - id: card-{i:06d}",
-            f"    kind: {c.get('kind', 'technical')}",
-            f"    topic: {scalar(c.get('topic', 'misc'))}",
-            f"    q: {scalar(str(c['q']) + f' ({i})')}",
-        ]
-        if c.get("a"):
-            lines.append("    a: |")
-            lines += [f"      {line}" for line in str(c["a"]).rstrip().split("\n")]
-        if c.get("keywords"):
-            lines.append(f"    keywords: [{', '.join(scalar(k) for k in c['keywords'])}]")
-        if c.get("story"):
-            lines.append(f"    story: {c['story']}")
-    (root / "decks" / "big.yaml").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    per_file = 2000  # a deck file stays under the 8 MiB limit
+    for start in range(0, n, per_file):
+        lines = [f"deck: big-{start // per_file}", "cards:"]
+        for i in range(start, min(n, start + per_file)):
+            c = cards[i % len(cards)]
+            lines += [
+                f"  - id: card-{i:06d}",
+                f"    kind: {c.get('kind', 'technical')}",
+                f"    topic: {scalar(c.get('topic', 'misc'))}",
+                f"    q: {scalar(str(c['q']) + f' ({i})')}",
+            ]
+            if c.get("a"):
+                lines.append("    a: |")
+                lines += [f"      {line}" for line in str(c["a"]).rstrip().split("\n")]
+            if c.get("keywords"):
+                lines.append(f"    keywords: [{', '.join(scalar(k) for k in c['keywords'])}]")
+            if c.get("story"):
+                lines.append(f"    story: {c['story']}")
+        deck = root / "decks" / f"big-{start // per_file}.yaml"
+        deck.write_text("\n".join(lines) + "\n", encoding="utf-8")
     return root
 
 
@@ -248,17 +251,18 @@ def main() -> None:
     ap.add_argument("--grades", type=int, default=200)
     ap.add_argument("--commits", type=int, default=100, help="grades per synchronous mode")
     ap.add_argument("--profile", metavar="FILE", help="cProfile of the screen loop (first N)")
+    ap.add_argument("--commits-only", action="store_true", help="only the synchronous figures")
     args = ap.parse_args()
     from prep.clock import FakeClock
 
     os.environ.setdefault("TZ", "UTC")
-    print(f"CPU per grade, {args.grades} grades, {WIDTH}x{HEIGHT} screen (ms)")
-    print(f"{'cards':>8} {'screen':>8} {'pipe':>8} {'no screen':>10} {'drawing':>8}")
     with tempfile.TemporaryDirectory(dir=os.environ.get("PREP_BENCH_DIR")) as tmp:
-        first = None
-        for n in args.cards:
+        first = build(Path(tmp) / "first", args.cards[0])
+        if not args.commits_only:
+            print(f"CPU per grade, {args.grades} grades, {WIDTH}x{HEIGHT} screen (ms)")
+            print(f"{'cards':>8} {'screen':>8} {'pipe':>8} {'no screen':>10} {'drawing':>8}")
+        for n in [] if args.commits_only else args.cards:
             src = build(Path(tmp) / f"ws{n}", n)
-            first = first or src
             a, b, c = (Path(tmp) / f"{x}{n}" for x in "abc")
             for copy in (a, b, c):
                 shutil.copytree(src, copy)
@@ -274,14 +278,18 @@ def main() -> None:
             )
             for copy in (a, b, c):
                 shutil.rmtree(copy)
-        assert first is not None
-        print(f"\nOne grade's transaction (Store.grade), wall ms, {args.commits} grades each:")
+        print(
+            f"\nOne grade's transaction (Store.grade), wall ms, {args.commits} grades each"
+            f" ({args.cards[0]} cards, in {Path(tmp).parent}):"
+        )
         runs: dict[str, list[float]] = {"NORMAL": [], "FULL": []}
-        for mode in ("NORMAL", "FULL") * 2:  # alternating, so both see the same disk
-            c = Path(tmp) / "c"
-            shutil.rmtree(c, ignore_errors=True)
-            shutil.copytree(first, c)
-            runs[mode] += commit_ms(c, FakeClock(T0), mode, args.commits // 2 + 1)
+        rounds = 10
+        for mode in ("NORMAL", "FULL") * rounds:  # alternating: both see the disk as it is
+            c = Path(tmp) / mode
+            if not c.exists():
+                shutil.copytree(first, c)
+            clock = FakeClock(T0 + timedelta(hours=len(runs[mode])))  # after the last round
+            runs[mode] += commit_ms(c, clock, mode, args.commits // rounds + 1)
         for mode, ms in runs.items():
             ms.sort()
             print(
