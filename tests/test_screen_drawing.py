@@ -93,6 +93,8 @@ def test_line_and_rule_draw_what_rich_draws():
             return console.render_lines(renderable, options, pad=False, new_lines=False)
 
         assert lines(Line(text.copy())) == lines(text.copy()), (width, text.plain)
+        text.justify = rng.choice(["left", "center", "right", "full", "default"])
+        assert lines(Line(text.copy())) == lines(text.copy()), (width, text.plain)
         rule = Rule(text.copy(), align="left")
         assert lines(LeftRule(text.copy())) == lines(rule), (width, text.plain)
         assert fit(text.copy(), width).plain == _truncated(text, width), (width, text.plain)

@@ -42,7 +42,13 @@ class Line:
     def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
         text = self.text
         plain = text.plain
-        if "\n" in plain or "\t" in plain or text.cell_len > options.max_width:
+        justify = text.justify or options.justify
+        if (
+            "\n" in plain
+            or "\t" in plain
+            or justify not in (None, "default")  # rich pads or aligns such a line
+            or text.cell_len > options.max_width
+        ):
             yield text
             return
         # What Text.__rich_console__ yields for a line it need not wrap.
