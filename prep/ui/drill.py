@@ -222,11 +222,10 @@ class CardScreen:
             return []
         card = self.card
         parts: list[RenderableType] = [self.fixed("answer", lambda: render.answer(card))]
-        if card.keywords:
+        kw = render.keywords(card, self.covered) if card.keywords else None
+        if kw is not None:  # a Flow is cheap to make; its lines are what is kept
             covered = frozenset(self.covered)
-            parts.append(
-                self.fixed(("keywords", covered), lambda: render.keywords(card, set(covered)))
-            )
+            parts.append(self.fixed(("keywords", covered), lambda: kw))
         extra = self._extra
         if extra is not None:
             opened = extra.opened if isinstance(extra, render.StoryView) else None

@@ -281,15 +281,15 @@ class StoryView:
             options.no_wrap, self.title, self.seconds, sections,
         )  # fmt: skip
         kept = _OPENED.setdefault(console, {})
-        lines = kept.get(key)
-        if lines is None:
+        rows = kept.get(key)
+        if rows is None:
             if len(kept) >= 64:
                 kept.clear()
             whole = story([(name, md) for name, md, _ in sections], self.title, self.seconds)
             options = options.update(height=None)
-            lines = kept[key] = console.render_lines(whole, options, pad=False, new_lines=True)
-        for line in lines:
-            yield from line
+            rows = kept[key] = console.render_lines(whole, options, pad=False, new_lines=True)
+        for row in rows:
+            yield from row
 
 
 # Opened stories as laid out, for each console that drew them (and only while it lives).

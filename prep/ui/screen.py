@@ -167,12 +167,12 @@ class Page:
         # middle when it scrolls or the answer appears), each erased before it is
         # written (erasing after a row that fills the width would take its last cell).
         for y in range(max(len(lines), len(old))):
-            line = lines[y] if y < len(lines) else None
-            if y < len(old) and line is not None and (line is old[y] or line == old[y]):
+            row = lines[y] if y < len(lines) else None
+            if y < len(old) and row is not None and (row is old[y] or row == old[y]):
                 continue
             segments += [Control.move_to(0, y).segment, _ERASE_LINE.segment]
-            if line is not None:
-                segments += line
+            if row is not None:
+                segments += row
         if not segments:
             return
         last = lines[-1] if lines else []
