@@ -13,14 +13,14 @@ from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
 
-from rich.console import Console, RenderableType
+from rich.console import Console, Group, RenderableType
 from rich.text import Text
 
 from ..drill import DrillSession, Shown
 from ..schedule import RATINGS, format_interval, parse_rating
 from . import render
 from .keys import KeyReader
-from .screen import Page
+from .screen import Fixed, Page
 
 HINT_Q = "type an empty line to reveal, 1-4 (or again/hard/good/easy) to grade, u or q"
 HINT_A = "type 1, 2, 3 or 4 (or again/hard/good/easy), u or q"
@@ -50,6 +50,16 @@ def _buttons(
 def _keys(*items: str) -> render.Flow:
     """A line of key hints that wraps between items, never inside one."""
     return render.Flow(Text(""), [Text(i, style="dim") for i in items], gap=2)
+
+
+_BEFORE_REVEAL: list[Fixed] = []
+
+
+def _before_reveal() -> Fixed:
+    """The keys line under a card not yet revealed: laid out once for the whole drill."""
+    if not _BEFORE_REVEAL:
+        _BEFORE_REVEAL.append(Fixed(Group(*CardScreen.keys_before_reveal())))
+    return _BEFORE_REVEAL[0]
 
 
 def header_items(session: DrillSession, shown: Shown, spent: float) -> list[Text]:
@@ -165,6 +175,9 @@ class CardScreen:
         self.covered: set[int] = set()
         self._extra: Any = None
         self._previews: dict[int, timedelta] | None = None
+        # The parts of this card's screen, each laid out once (see screen.Fixed).
+        self._parts: dict[Any, Fixed] = {}
+        self._parts_of: Any = None  # the card they show: an edit puts another one here
 
     @property
     def card(self) -> Any:
@@ -180,41 +193,68 @@ class CardScreen:
     def story(self) -> render.StoryView | None:
         return self._extra if isinstance(self._extra, render.StoryView) else None
 
-    def top(self, spent: float) -> list[RenderableType]:
-        parts: list[RenderableType] = []
-        from rich.rule import Rule
+    def fixed(self, key: Any, make: Callable[[], RenderableType]) -> Fixed:
+        """The part `key` of this card's screen, made and laid out once while it is shown."""
+        if self._parts_of is not self.card:
+            self._parts.clear()
+            self._parts_of = self.card
+        part = self._parts.get(key)
+        if part is None:
+            part = self._parts[key] = Fixed(make())
+        return part
 
-        parts.append(Rule(header(self.session, self.shown, spent), align="left"))
-        if self.ack:  # what the last key did; a deck left broken by an edit says so in red
-            parts.append(Text(self.ack, style="red" if ": error:" in self.ack else "dim green"))
-        parts.append(render.card_header(self.card))
-        parts.append(render.question(self.card))
+    def top(self, spent: float) -> list[RenderableType]:
+        # The header changes with the clock: the only part of the top drawn each time.
+        title = header(self.session, self.shown, spent)
+        parts: list[RenderableType] = [render.LeftRule(title)]
+        ack = self.ack
+        if ack:  # what the last key did; a deck left broken by an edit says so in red
+            style = "red" if ": error:" in ack else "dim green"
+            parts.append(self.fixed(("ack", ack), lambda: Text(ack, style=style)))
+        card = self.card
+        parts.append(
+            self.fixed("question", lambda: Group(render.card_header(card), render.question(card)))
+        )
         return parts
 
     def middle(self) -> list[RenderableType]:
         if not self.revealed:
             return []
-        parts: list[RenderableType] = [render.answer(self.card)]
-        kw = render.keywords(self.card, self.covered)
-        if kw is not None:
-            parts.append(kw)
-        if self._extra is not None:
-            parts.append(self._extra)
+        card = self.card
+        parts: list[RenderableType] = [self.fixed("answer", lambda: render.answer(card))]
+        kw = render.keywords(card, self.covered) if card.keywords else None
+        if kw is not None:  # a Flow is cheap to make; its lines are what is kept
+            covered = frozenset(self.covered)
+            parts.append(self.fixed(("keywords", covered), lambda: kw))
+        extra = self._extra
+        if extra is not None:
+            opened = extra.opened if isinstance(extra, render.StoryView) else None
+            parts.append(self.fixed(("extra", opened), lambda: extra))
         return parts
 
     def bottom(self) -> list[RenderableType]:
         if not self.revealed:
-            return [
-                _keys(
-                    "[space/enter] reveal",
-                    "[1-4] grade",
-                    "[e] edit",
-                    "[-] bury",
-                    "[@] suspend",
-                    "[u] undo",
-                    "[q] quit",
-                )  # fmt: skip
-            ]
+            return [_before_reveal()]  # the same on every card
+        story = self.story
+        key = ("bottom", self.ticking, frozenset(self.covered), story and story.opened)
+        return [self.fixed(key, lambda: Group(*self._bottom()))]
+
+    @staticmethod
+    def keys_before_reveal() -> list[RenderableType]:
+        return [
+            _keys(
+                "[space/enter] reveal",
+                "[1-4] grade",
+                "[e] edit",
+                "[-] bury",
+                "[@] suspend",
+                "[u] undo",
+                "[q] quit",
+            )  # fmt: skip
+        ]
+
+    def _bottom(self) -> list[RenderableType]:
+        """The grades and keys under a revealed card."""
         n = len(self.card.keywords)
         suggested = suggest(self.covered, n) if self.covered or self.ticking else None
         assert self._previews is not None
@@ -260,6 +300,7 @@ def _drill_screen(
     while shown is not None:
         screen = CardScreen(session, shown, story_for, ack)
         page.offset = 0
+        page.forget()  # a new card: drawn whole, once
         outcome = _card_loop(screen, page, reader, started, editor)
         if outcome == "q":
             return
@@ -320,6 +361,7 @@ def _card_loop(
         if low in EDIT_KEYS and editor is not None:
             with reader.paused():
                 card, message = editor(screen.card)
+            page.forget()  # the editor had the terminal
             still = session.store.card(screen.card.id)
             if card is None and (still is None or not still.active):
                 session.current = None  # taken out of its deck: the drill moves on

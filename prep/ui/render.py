@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from functools import lru_cache
 from typing import Any
+from weakref import WeakKeyDictionary
 
 from rich.console import Console, ConsoleOptions, Group, RenderableType, RenderResult
 from rich.measure import Measurement
 from rich.panel import Panel
+from rich.segment import Segment
 from rich.text import Text
 
 from .keys import clean
@@ -25,6 +28,58 @@ def drop_pending(console: Any) -> None:
     buffer = getattr(console, "_buffer", None)
     if isinstance(buffer, list):
         del buffer[:]
+
+
+class Line:
+    """One line of text, drawn as rich draws it but without wrapping it again when it
+    already fits the width (rich wraps every Text it prints, word by word)."""
+
+    __slots__ = ("text",)
+
+    def __init__(self, text: Text) -> None:
+        self.text = text
+
+    def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
+        text = self.text
+        plain = text.plain
+        justify = text.justify or options.justify
+        if (
+            "\n" in plain
+            or "\t" in plain
+            or justify not in (None, "default")  # rich pads or aligns such a line
+            or text.cell_len > options.max_width
+        ):
+            yield text
+            return
+        # What Text.__rich_console__ yields for a line it need not wrap.
+        yield from Text("").join([text]).render(console, end=text.end)
+
+
+class LeftRule:
+    """A title then a line to the edge: rich.rule.Rule(title, align="left") drawn as one
+    Line (the drill's header, drawn again on every key)."""
+
+    __slots__ = ("title",)
+
+    def __init__(self, title: Text) -> None:
+        self.title = title
+
+    def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
+        width = options.max_width
+        if options.ascii_only or width < 3 or not self.title.plain:
+            from rich.rule import Rule
+
+            yield Rule(self.title, align="left")
+            return
+        title = self.title.copy()
+        title.plain = title.plain.replace("\n", " ")
+        title.expand_tabs()
+        title.truncate(width - 2, overflow="ellipsis")
+        line = Text()
+        line.append(title)
+        line.append(" ")
+        line.append("─" * (width - line.cell_len), "rule.line")
+        yield Line(line)
 
 
 def card_header(card: Any) -> Text:
@@ -88,7 +143,8 @@ class Flow:
         return out
 
     def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
-        yield from self.lines(options.max_width)  # an item wider than the screen wraps alone
+        for line in self.lines(options.max_width):
+            yield Line(line)  # an item wider than the screen wraps alone
 
 
 def checkbox(
@@ -148,11 +204,46 @@ STAR_COLORS = {
 }
 
 
+@lru_cache(maxsize=512)
 def headline(markdown: str) -> str:
-    """A section's text on one line, as it would be said (for a folded story)."""
+    """A section's text on one line, as it would be said (for a folded story).
+
+    Kept per text: the same stories come back on card after card.
+    """
     from ..answers import spoken_text
 
     return " ".join(clean(spoken_text(markdown)).replace("*", "").replace("`", "").split())
+
+
+def fit(text: Text, width: int) -> Text:
+    """`text` cut to `width` cells with an ellipsis, as Text.truncate does, without
+    measuring a long text to its end (a STAR section is hundreds of wide characters)."""
+    # Every character but a zero-width one takes a cell or two: past `width` + 1 of
+    # them the text overflows whatever follows, so the rest can go first.
+    if len(text) > width + 1:
+        short = text[: width + 1]
+        if short.cell_len > width:
+            text = short
+    text.truncate(width, overflow="ellipsis")
+    return text
+
+
+@lru_cache(maxsize=64)
+def _folded(
+    title: str, seconds: float, sections: tuple[tuple[str, str, float], ...], width: int
+) -> tuple[Text, ...]:
+    from ..answers import whole_seconds
+
+    head = Text(f"STAR · {clean(title)} · ~{whole_seconds(seconds)}s to say", style="bold")
+    out = [fit(head, width)]
+    for name, markdown, secs in sections:
+        t = Text(" ")
+        letter = STAR_LETTERS.get(name, name[:1].upper())
+        t.append(f" {letter} ", style=f"reverse {STAR_COLORS.get(name, 'white')}")
+        t.append(f" {clean(name)} {whole_seconds(secs)}s  ", style="bold")
+        t.append(headline(markdown), style="dim")
+        out.append(fit(t, width))
+    return tuple(out)
 
 
 class StoryView:
@@ -172,26 +263,37 @@ class StoryView:
         )
 
     def folded(self, width: int) -> list[Text]:
-        from ..answers import whole_seconds
-
-        head = self.head()
-        head.truncate(width, overflow="ellipsis")
-        out = [head]
-        for part in self.parts:
-            t = Text(" ")
-            letter = STAR_LETTERS.get(part.name, part.name[:1].upper())
-            t.append(f" {letter} ", style=f"reverse {STAR_COLORS.get(part.name, 'white')}")
-            t.append(f" {clean(part.name)} {whole_seconds(part.seconds)}s  ", style="bold")
-            t.append(headline(part.markdown), style="dim")
-            t.truncate(width, overflow="ellipsis")
-            out.append(t)
-        return out
+        """One line per section; the same story at the same width is folded once (the
+        lines are shared: not to be changed)."""
+        sections = tuple((p.name, p.markdown, p.seconds) for p in self.parts)
+        return list(_folded(self.title, self.seconds, sections, width))
 
     def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
         if not self.opened:
-            yield from self.folded(options.max_width)
+            for line in self.folded(options.max_width):
+                yield Line(line)
             return
-        yield story([(p.name, p.markdown) for p in self.parts], self.title, self.seconds)
+        # Open, the story is Markdown in panels: laid out once per console and width,
+        # however many cards show it (a drill over a pipe prints it with every card).
+        sections = tuple((p.name, p.markdown, p.seconds) for p in self.parts)
+        key = (
+            options.max_width, options.ascii_only, options.justify, options.overflow,
+            options.no_wrap, self.title, self.seconds, sections,
+        )  # fmt: skip
+        kept = _OPENED.setdefault(console, {})
+        rows = kept.get(key)
+        if rows is None:
+            if len(kept) >= 64:
+                kept.clear()
+            whole = story([(name, md) for name, md, _ in sections], self.title, self.seconds)
+            options = options.update(height=None)
+            rows = kept[key] = console.render_lines(whole, options, pad=False, new_lines=True)
+        for row in rows:
+            yield from row
+
+
+# Opened stories as laid out, for each console that drew them (and only while it lives).
+_OPENED: WeakKeyDictionary[Console, dict[Any, list[list[Segment]]]] = WeakKeyDictionary()
 
 
 def open_stories(renderable: Any) -> Any:

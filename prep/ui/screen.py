@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from rich.console import Console, Group, RenderableType
+from rich.control import Control, ControlType
 from rich.segment import Segment
 from rich.text import Text
 
@@ -21,7 +22,40 @@ LINE_DOWN = frozenset({"j", "down"})
 LINE_UP = frozenset({"k", "up"})
 HOME = frozenset({"home", "g"})
 END = frozenset({"end", "G"})
+_ERASE_LINE = Control((ControlType.ERASE_IN_LINE, 2))
 MOVES = PAGE_DOWN | PAGE_UP | LINE_DOWN | LINE_UP | HOME | END
+
+
+def render_lines(console: Console, renderable: RenderableType, width: int) -> list[list[Segment]]:
+    options = console.options.update(width=width, height=None)
+    return console.render_lines(renderable, options, pad=False, new_lines=False)
+
+
+class Fixed:
+    """A part of a screen that does not change while it is shown (a card's question, its
+    answer): laid out once for each width it is drawn at, then its lines are reused.
+
+    Whoever shows it makes a new one when what it shows changes. Printed or rendered
+    elsewhere, it is the renderable it holds.
+    """
+
+    __slots__ = ("renderable", "_console", "_lines")
+
+    def __init__(self, renderable: RenderableType) -> None:
+        self.renderable = renderable
+        self._console: Console | None = None
+        self._lines: dict[int, list[list[Segment]]] = {}
+
+    def lines(self, console: Console, width: int) -> list[list[Segment]]:
+        if console is not self._console:
+            self._console, self._lines = console, {}
+        got = self._lines.get(width)
+        if got is None:
+            got = self._lines[width] = render_lines(console, self.renderable, width)
+        return got
+
+    def __rich_console__(self, console: Console, options: object) -> list[RenderableType]:
+        return [self.renderable]
 
 
 class Page:
@@ -33,12 +67,23 @@ class Page:
         self.room = 1  # rows the middle had at the last draw
         self.length = 0  # lines the middle had at the last draw
         self.size = (0, 0)
+        self._frame: list[list[Segment]] | None = None  # the rows on the terminal now
 
     def lines(self, parts: Sequence[RenderableType], width: int) -> list[list[Segment]]:
-        if not parts:
-            return []
-        options = self.console.options.update(width=width, height=None)
-        return self.console.render_lines(Group(*parts), options, pad=False, new_lines=False)
+        """The parts' lines at `width`; a `Fixed` part is laid out once per width and kept."""
+        out: list[list[Segment]] = []
+        pending: list[RenderableType] = []
+        for part in parts:
+            if isinstance(part, Fixed):
+                if pending:
+                    out += render_lines(self.console, Group(*pending), width)
+                    pending = []
+                out += part.lines(self.console, width)
+            else:
+                pending.append(part)
+        if pending:
+            out += render_lines(self.console, Group(*pending), width)
+        return out
 
     def layout(
         self,
@@ -102,17 +147,45 @@ class Page:
         middle: Sequence[RenderableType],
         bottom: Sequence[RenderableType],
     ) -> None:
+        """Draw the screen: the rows that differ from the last draw, or all of it after
+        `forget`, a resize, or when the output is not a terminal."""
         console = self.console
         width, height = console.size
-        self.size = (width, height)
         lines = self.layout(top, middle, bottom, width, height)
+        old, self._frame = self._frame, lines
         segments: list[Segment] = []
-        for i, line in enumerate(lines):
-            if i:
-                segments.append(Segment.line())
-            segments.extend(line)
-        console.clear()
+        if old is None or self.size != (width, height) or not console.is_terminal:
+            self.size = (width, height)
+            for i, line in enumerate(lines):
+                if i:
+                    segments.append(Segment.line())
+                segments.extend(line)
+            console.clear()
+            console.print(_Segments(segments), end="", crop=False, soft_wrap=True)
+            return
+        # The same card: rewrite only the rows that changed (the header's clock, the
+        # middle when it scrolls or the answer appears), each erased before it is
+        # written (erasing after a row that fills the width would take its last cell).
+        for y in range(max(len(lines), len(old))):
+            row = lines[y] if y < len(lines) else None
+            if y < len(old) and row is not None and (row is old[y] or row == old[y]):
+                continue
+            segments += [Control.move_to(0, y).segment, _ERASE_LINE.segment]
+            if row is not None:
+                segments += row
+        if not segments:
+            return
+        last = lines[-1] if lines else []
+        x = min(width - 1, sum(seg.cell_length for seg in last if not seg.control))
+        segments.append(
+            Control.move_to(x, max(0, len(lines) - 1)).segment
+        )  # where a full draw ends
         console.print(_Segments(segments), end="", crop=False, soft_wrap=True)
+
+    def forget(self) -> None:
+        """The terminal shows something else now (a new card, the editor ran): the next
+        draw is a whole one."""
+        self._frame = None
 
     def resized(self) -> bool:
         return self.console.size != self.size
