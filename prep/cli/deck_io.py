@@ -1,5 +1,6 @@
 """`prep deck import` and `prep deck export`: bring material in, send decks to Anki."""
 
+import sqlite3
 from contextlib import nullcontext
 from pathlib import Path
 from typing import Annotated, Any
@@ -79,7 +80,8 @@ def register(app: typer.Typer) -> None:
             Path,
             typer.Argument(
                 metavar="FILE",
-                help="Markdown, CSV or TSV file (Anki text export); '-' reads standard input.",
+                help="Markdown, CSV or TSV file, Anki text export or package (.apkg, .colpkg); "
+                "'-' reads standard input.",
             ),
         ],
         output: Annotated[
@@ -130,6 +132,13 @@ def register(app: typer.Typer) -> None:
                 help="Drop cards no longer in the source (their history stays in the database).",
             ),
         ] = False,
+        with_history: Annotated[
+            bool,
+            typer.Option(
+                "--with-history",
+                help="Anki packages: bring the review history too, so the schedule goes on.",
+            ),
+        ] = False,
         dry_run: Annotated[
             bool, typer.Option("--dry-run", help="Show what would be written; write nothing.")
         ] = False,
@@ -149,13 +158,22 @@ def register(app: typer.Typer) -> None:
             if output is None and deck is None:
                 raise PrepError("reading standard input: name the deck with --deck ID or -o FILE")
             file = _stdin_source()
+        from ..clock import default_clock
+
         imported = import_file(
             file,
             fmt=fmt.value if fmt else None,
             kind=kind.value if kind else None,
             columns=cols,
+            with_history=with_history,
+            now=default_clock().now(),
         )
         ws = _workspace()
+        if with_history and ws is None:
+            raise PrepError(
+                "--with-history keeps the reviews in a workspace's database: run it inside "
+                "a workspace (or name one with --workspace)"
+            )
         if output is None:
             if ws is None:
                 raise PrepError(
@@ -187,6 +205,7 @@ def register(app: typer.Typer) -> None:
                 )
             if not dry_run and plan.changed:
                 write(plan)
+        history = _history(imported, dry_run) if with_history else None
         kinds = _count([c["kind"] for c in plan.cards])
         topics = _count([str(c.get("topic", plan.title)) for c in plan.cards])
         if json_:
@@ -215,9 +234,13 @@ def register(app: typer.Typer) -> None:
                 "by_topic": topics,
                 "notes": plan.notes,
             }
+            if history is not None:
+                doc["history"] = history
             echo_json(doc)
             return
         _report(file, imported, plan, shown, kinds, topics, dry_run, prune, drilled)
+        if history is not None:
+            _report_history(history, dry_run)
 
     @app.command("export")
     @guard
@@ -270,6 +293,51 @@ def register(app: typer.Typer) -> None:
             f"Wrote {anki}: {report.notes} note(s) in {report.decks} deck(s). "
             "Importing it into Anki again updates these notes instead of adding copies."
         )
+
+
+def _history(imported: Any, dry_run: bool) -> dict[str, Any]:
+    """The package's reviews into the review log (one transaction, merged by UUID: a
+    second import adds nothing), after the deck is written so they land on its cards."""
+    entries = imported.history
+    doc: dict[str, Any] = {
+        "read": len(entries),
+        "cards": len({e.card_id for e in entries}),
+        "left_out": dict(imported.history_left),
+    }
+    if dry_run or not entries:
+        doc.update(added=0, known=0, changed=0)
+        return doc
+    from ..errors import PrepError
+    from ..logsync import import_ as merge_log
+    from .common import open_workspace, scheduler_for
+
+    try:
+        _, store = open_workspace()
+        result = merge_log(store, scheduler_for(store), entries)
+    except (PrepError, sqlite3.Error) as exc:
+        raise PrepError(
+            f"the deck was written, but its review history was not (nothing of it is in "
+            f"the database): {exc}; run the same import again to bring it"
+        ) from None
+    doc.update(added=result.added, known=result.known, changed=result.changed)
+    return doc
+
+
+def _report_history(history: dict[str, Any], dry_run: bool) -> None:
+    left = history["left_out"]
+    if dry_run:
+        echo(
+            f"Would bring {history['read']} review(s) of {history['cards']} card(s) into the "
+            "review log (reviews already there are not added again)."
+        )
+    else:
+        echo(
+            f"Review history: {history['added']} review(s) added, {history['known']} already "
+            f"here, of {history['cards']} card(s); {history['changed']} card schedule(s) "
+            "updated."
+        )
+    for reason, n in left.items():
+        echo(f"  {n} review(s) left out: {reason}")
 
 
 def _report(

@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 from ..errors import PrepError
 
@@ -55,6 +57,9 @@ class Imported:
     drafts: list[Draft]
     skipped: list[Skipped] = field(default_factory=list)
     merged: list[tuple[int, int]] = field(default_factory=list)  # (duplicate line, kept line)
+    # With --with-history (Anki packages): review-log entries, and why others were left out.
+    history: list[Any] = field(default_factory=list)
+    history_left: dict[str, int] = field(default_factory=dict)
 
 
 def read_text(path: Path) -> str:
@@ -134,6 +139,8 @@ def import_file(
     fmt: str | None = None,
     kind: str | None = None,
     columns: list[str] | None = None,
+    with_history: bool = False,
+    now: datetime | None = None,
 ) -> Imported:
     """Read one source file into card drafts (duplicates merged)."""
     from ..decks import KINDS
@@ -147,14 +154,25 @@ def import_file(
             raise PrepError("--columns applies to CSV/TSV files only")
         from .apkg import read_apkg
 
-        result = read_apkg(path)
+        result = read_apkg(path, with_history=with_history, now=now)
         if kind is not None:
             for d in result.drafts:
                 d.kind = kind
         merge_duplicates(result)
+        kept = {d.id for d in result.drafts}
+        gone = sum(e.card_id not in kept for e in result.history)
+        if gone:
+            result.history = [e for e in result.history if e.card_id in kept]
+            reason = "review of a card not imported (its note was merged or skipped)"
+            result.history_left[reason] = result.history_left.get(reason, 0) + gone
         fit_limits(result)
         result.language = language_of([d.q for d in result.drafts])
         return result
+    if with_history:
+        raise PrepError(
+            f"{path}: --with-history reads the review history of an Anki package "
+            "(.apkg or .colpkg); this file holds none"
+        )
     text = read_text(path)
     fmt = fmt or detect_format(path, text)
     if fmt == "markdown":
