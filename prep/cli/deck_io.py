@@ -2,6 +2,7 @@
 
 import sqlite3
 from contextlib import nullcontext
+from enum import Enum
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -10,6 +11,38 @@ import typer
 from .common import GLOBALS, ImportFormat, Kind, echo, echo_json, guard, note
 
 SAMPLE = 5
+
+
+class QuestionShape(str, Enum):
+    """Where the questions are (prep.importers.QUESTION_SHAPES)."""
+
+    h1 = "h1"
+    h2 = "h2"
+    h3 = "h3"
+    h4 = "h4"
+    h5 = "h5"
+    h6 = "h6"
+    list = "list"
+    details = "details"
+    bold = "bold"
+
+
+class TopicLevel(str, Enum):
+    """What gives the topics (prep.importers.TOPIC_LEVELS)."""
+
+    h1 = "h1"
+    h2 = "h2"
+    h3 = "h3"
+    h4 = "h4"
+    h5 = "h5"
+    h6 = "h6"
+    none = "none"
+
+
+ANOTHER_WAY = (
+    "To read it another way: --questions h1..h6|list|details|bold (where the questions are), "
+    "--topic h1..h6|none (what gives the topics), --skip-section WORDS, --keep-section WORDS."
+)
 STDIN_NAME = "<stdin>"  # how messages name standard input (`deck import -`)
 
 
@@ -132,6 +165,42 @@ def register(app: typer.Typer) -> None:
                 help="Drop cards no longer in the source (their history stays in the database).",
             ),
         ] = False,
+        questions: Annotated[
+            QuestionShape | None,
+            typer.Option(
+                "--questions",
+                metavar="SHAPE",
+                help="Markdown: where the questions are: h1-h6 (each heading of that level "
+                "is a card), list, details or bold. Default: inferred.",
+                show_default=False,
+            ),
+        ] = None,
+        topic: Annotated[
+            TopicLevel | None,
+            typer.Option(
+                "--topic",
+                metavar="LEVEL",
+                help="Markdown: the heading level h1-h6 whose titles are the topics, or none.",
+                show_default=False,
+            ),
+        ] = None,
+        skip_section: Annotated[
+            list[str] | None,
+            typer.Option(
+                "--skip-section",
+                metavar="WORDS",
+                help="Markdown: skip the sections whose heading holds WORDS (repeatable).",
+            ),
+        ] = None,
+        keep_section: Annotated[
+            list[str] | None,
+            typer.Option(
+                "--keep-section",
+                metavar="WORDS",
+                help="Markdown: read the sections whose heading holds WORDS, though their "
+                "words say contents, company or summary (repeatable).",
+            ),
+        ] = None,
         with_history: Annotated[
             bool,
             typer.Option(
@@ -147,7 +216,7 @@ def register(app: typer.Typer) -> None:
         """Read questions from a file into a deck; re-importing keeps every card's id and history."""
         from ..decks import display_path
         from ..errors import PrepError
-        from ..importers import import_file
+        from ..importers import Overrides, import_file
         from ..importers.writer import deck_slug, plan_import, write
 
         # Exactly: sync reads decks/*.yaml and *.yml, not *.YAML.
@@ -160,6 +229,12 @@ def register(app: typer.Typer) -> None:
             file = _stdin_source()
         from ..clock import default_clock
 
+        told = Overrides(
+            questions=questions.value if questions else None,
+            topic=topic.value if topic else None,
+            skip_sections=list(skip_section or []),
+            keep_sections=list(keep_section or []),
+        )
         imported = import_file(
             file,
             fmt=fmt.value if fmt else None,
@@ -167,6 +242,7 @@ def register(app: typer.Typer) -> None:
             columns=cols,
             with_history=with_history,
             now=default_clock().now(),
+            overrides=told,
         )
         ws = _workspace()
         if with_history and ws is None:
@@ -236,6 +312,10 @@ def register(app: typer.Typer) -> None:
             }
             if history is not None:
                 doc["history"] = history
+            if dry_run:
+                from ..importers.structure import describe
+
+                doc["structure"] = describe(imported)
             echo_json(doc)
             return
         _report(file, imported, plan, shown, kinds, topics, dry_run, prune, drilled)
@@ -340,6 +420,36 @@ def _report_history(history: dict[str, Any], dry_run: bool) -> None:
         echo(f"  {n} review(s) left out: {reason}")
 
 
+def _report_structure(imported: Any, plan: Any) -> None:
+    """What the reading found: the shape and level of the questions, what gave the
+    topics, and per topic its first card with the lines of its question and answer."""
+    from ..importers.structure import describe
+
+    doc = describe(imported)
+    ids = {c["q"]: c["id"] for c in plan.cards}
+    echo("Structure read:")
+    echo("  questions: " + "; ".join(f"{q['cards']} {q['shape']}" for q in doc["questions"]))
+    echo(
+        "  topics:    "
+        + "; ".join(f"{t['from']} ({t['topics']} topic(s))" for t in doc["topics_from"])
+    )
+    echo(f"  answers:   {doc['with_answer']} of {len(imported.drafts)} card(s) have one")
+    echo("Sample, the first card of each topic (line of the question; lines of its answer):")
+    for t in doc["topics"][:40]:
+        c = t["sample"]
+        span = c["answer_lines"]
+        if span:
+            answer = f"answer {span[0]}-{span[1]}" if span[1] > span[0] else f"answer {span[0]}"
+        else:
+            answer = "answer on the question's line" if c["answer"] else "no answer"
+        echo(f"  {_short(t['topic'], 40)} ({t['cards']})")
+        cid = ids.get(c["q"], "")
+        echo(f"    line {c['line']}, {answer}  {cid}")
+        echo(f"      {_short(c['q'])}")
+    if len(doc["topics"]) > 40:
+        echo(f"  … and {len(doc['topics']) - 40} more topics (see --json)")
+
+
 def _report(
     file: Path,
     imported: Any,
@@ -378,17 +488,19 @@ def _report(
         )
     for message in plan.notes:
         note(f"note: {message}")
-    if imported.skipped:
-        echo("Skipped:")
-        for s in imported.skipped[:20]:
-            echo(f"  {file}:{s.line}: {_short(s.what, 60)} ({s.reason})")
-        if len(imported.skipped) > 20:
-            echo(f"  … and {len(imported.skipped) - 20} more (see --json)")
     if dry_run:
-        echo("Sample:")
-        for c in plan.cards[:SAMPLE]:
-            echo(f"  {c['id']}  [{c['kind']}] {_short(str(c.get('topic', '')), 30)}")
-            echo(f"      {_short(c['q'])}")
+        _report_structure(imported, plan)
+    if imported.skipped:
+        # A dry run lists every one: it is where a person checks what the reading left out.
+        cap = len(imported.skipped) if dry_run else 20
+        echo(f"Skipped (all {len(imported.skipped)}):" if dry_run else "Skipped:")
+        for s in imported.skipped[:cap]:
+            echo(f"  {file}:{s.line}: {_short(s.what, 60)} ({s.reason})")
+        if len(imported.skipped) > cap:
+            echo(f"  … and {len(imported.skipped) - cap} more (see --dry-run or --json)")
+    if dry_run:
+        if imported.format == "markdown":
+            echo(ANOTHER_WAY)
     elif plan.changed and drilled:
         echo(f"Next: prep deck check {shown}   then: prep drill --deck {plan.deck}")
     elif plan.changed:

@@ -28,7 +28,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from functools import lru_cache
 
-from . import Draft, Imported, Skipped
+from . import Draft, Imported, Overrides, Skipped
 from .mdblocks import Inline, Item, Node, flatten, parse
 
 # Heading words -> what the section holds. Checked in this order: the first
@@ -166,6 +166,7 @@ class _Section:
     is_title: bool = False  # the document's own title (or the text before any heading)
     is_toc: bool = False  # a table of contents: its role is not passed to what follows
     consumed: bool = False  # read as part of a parent's answer
+    told_skip: bool = False  # skipped because the person said so (--skip-section)
 
 
 def _lines(raw: str) -> list[tuple[str, str]]:
@@ -289,7 +290,8 @@ def _role_of(title: str, inherited: str | None) -> tuple[str | None, bool]:
 
 
 class _Reader:
-    def __init__(self, text: str, path: str):
+    def __init__(self, text: str, path: str, overrides: Overrides | None = None):
+        self.ov = overrides or Overrides()
         self.path = path
         self.title = ""
         text = self._front_matter(text)
@@ -301,6 +303,9 @@ class _Reader:
         self.notes: list[int] = []  # indexes of drafts whose front is a heading over text
         self.nodes = parse(text)
         self._repeated: Counter[tuple[int, str]] = Counter()
+        self._spans: list[tuple[int, int]] = []  # lines of the blocks answers were read from
+        self.bold_only = False  # --questions bold: every bold paragraph asks
+        self.secs: list[_Section] = []
 
     # -- noise -------------------------------------------------------------
     def _front_matter(self, text: str) -> str:
@@ -364,6 +369,7 @@ class _Reader:
                     self.title = title
                 sec.own_role, sec.behavioral = _role_of(title, None)
                 sec.role = sec.own_role if sec.own_role == "ask" else None
+                self._as_told(sec)
                 parent.children.append(sec)
                 out.append(sec)
                 stack.append(sec)
@@ -391,15 +397,32 @@ class _Reader:
             sec.struck = sec.struck or bool(inherit and inherit.struck)
             if inherit and inherit.role == "skip" and own is None:
                 sec.role = "skip"
+                sec.told_skip = inherit.told_skip
+            self._as_told(sec)
             out.append(sec)
             stack.append(sec)
         return out
+
+    def _as_told(self, sec: _Section) -> None:
+        """--skip-section and --keep-section: the person's word over the heading's words."""
+        title = sec.title.lower()
+        if any(w.lower() in title for w in self.ov.keep_sections):
+            if sec.role in ("skip", "profile"):
+                sec.role = None
+            if sec.own_role in ("skip", "profile"):
+                sec.own_role = None
+            sec.is_toc = sec.told_skip = False
+        if any(w.lower() in title for w in self.ov.skip_sections):
+            sec.role = sec.own_role = "skip"
+            sec.told_skip = True
 
     def _part_heading(self, node: Node, title: str, parent: _Section) -> bool:
         """A heading that names a part of the answer above it (`### 정답`, `#### Answer`,
         `### 코드`), or one that repeats under many questions: not a question itself."""
         if parent.is_title or parent.level == 0 or node.level <= parent.level:
             return False
+        if self.ov.questions is not None and self.ov.questions[0] == "h":
+            return False  # the person said which headings are questions: all are sections
         if _ANSWER_LABEL.match(title) or (
             _QUESTION_LABEL.match(title) and not re.search(r"\d", title)
         ):
@@ -421,13 +444,138 @@ class _Reader:
         self.pending_intros: list[tuple[_Section, list[Node]]] = []
         self.origin: list[_Section] = []  # the section each draft came from
         secs = self.sections()
+        self.secs = secs
         self.toc_line = next((sec.line for sec in secs if sec.is_toc), 0)
-        for sec in secs:
-            self.read_section(sec)
-        self._drop_intro_notes()
-        self._own_text_of_parents()
+        if self.ov.questions is not None:
+            self.read_as_told(secs, self.ov.questions)
+        else:
+            for sec in secs:
+                self.read_section(sec)
+            self._drop_intro_notes()
+            self._own_text_of_parents()
         for d in self.drafts:
             _tidy(d)
+        if self.ov.topic is not None:
+            self.retopic(self.ov.topic)
+
+    # -- reading as the person says (--questions, --topic) -------------------
+    def _skipped_section(self, sec: _Section) -> bool:
+        """Struck, or skipped by its words or by --skip-section: said so once, at its top."""
+        if sec.struck:
+            if not (sec.parent and sec.parent.struck):
+                self.skip(sec.line, sec.title, "struck through")
+            return True
+        if sec.role != "skip":
+            return False
+        if not (sec.parent and sec.parent.role == "skip"):
+            if sec.told_skip:
+                self.skip(sec.line, sec.title, "skipped with --skip-section")
+            else:
+                self.skip(
+                    sec.line, sec.title,
+                    "table of contents or reference section (--keep-section to read it)",
+                )  # fmt: skip
+        return True
+
+    def _outside(self, nodes: list[Node], shape: str) -> None:
+        for n in nodes:
+            if n.type == "heading":
+                what = _clean_title(flatten(n.inline).text)
+            elif n.type in ("para", "quote"):
+                what = self.prose(n)
+            else:
+                what = self.source(n)
+            if what.strip():
+                self.skip(n.start + 1, what, f"outside the questions (--questions {shape})")
+
+    def read_as_told(self, secs: list[_Section], shape: str) -> None:
+        level = int(shape[1]) if shape[0] == "h" else 0
+        for sec in secs:
+            if sec.consumed or self._skipped_section(sec):
+                continue  # subsections of a skipped one inherit its role, or have their own
+            body = [n for n in sec.body if not self._noise(n)]
+            if level:
+                if sec.level == level and sec.title:
+                    self.heading_card(sec, body + self._subtree_nodes(sec), shape)
+                else:
+                    self._outside(body, shape)
+                continue
+            rest: list[Node] = []
+            for n in body:
+                if shape == "list" and n.type == "list":
+                    if self._toc(n):
+                        self.skip(n.start + 1, sec.title or "list", "table of contents")
+                    else:
+                        self.read_list(sec, n, forced=True)
+                elif shape == "details" and n.type == "details":
+                    summary = self._summary(n)
+                    if summary and not _ANSWER_LABEL.match(summary):
+                        self.read_details(sec, n, "")
+                    elif self.drafts and self.origin[-1] is sec:
+                        last = self.drafts[-1]
+                        extra = self.details_body(n)
+                        last.a = f"{last.a}\n\n{extra}" if last.a else extra
+                        last.end = n.end
+                    else:
+                        self.skip(n.start + 1, self.details_body(n), "answer without a question")
+                else:
+                    rest.append(n)
+            if shape == "bold":
+                self.bold_only = True
+                self.read_sequence(sec, body)
+                self.bold_only = False
+            else:
+                self._outside(rest, shape)
+
+    def heading_card(self, sec: _Section, nodes: list[Node], shape: str) -> None:
+        """`--questions hN`: the heading asks, or names the question its first paragraph
+        asks; everything below it, down to the next heading of its level, answers."""
+        lead = nodes[0] if nodes and nodes[0].type == "para" else None
+        if nodes and nodes[0].type == "list" and len(nodes[0].items) == 1:
+            item = nodes[0].items[0]  # `#### Sizing` over one bulleted question
+            if item.first is not None and not item.rest:
+                lead = item.first
+        if lead is not None and not _heading_asks(sec.title) and question_like(self.prose(lead)):
+            k = 1
+            while k < len(nodes) and nodes[k].type in ("fence", "code"):
+                k += 1  # the question's code: "What does this print?" then the code
+            self.titled(sec, [lead, *nodes[1:k]], nodes[k:], sec.line)
+            self.drafts[-1].shape = f"{shape} heading + question paragraph"
+            return
+        self.add(
+            Draft(
+                q=_strip_quotes(sec.title),
+                a=self.answer(nodes),
+                kind=self.kind(sec),
+                topic=self.topic_for(sec.parent),
+                line=sec.line,
+                name=sec.title,
+            ),
+            sec,
+            shape=f"{shape} heading",
+        )
+
+    def retopic(self, level: str) -> None:
+        """--topic hN: each card's topic is the heading of that level it sits under
+        (the file's title for a card under none); --topic none: one topic."""
+        import bisect
+
+        if level == "none":
+            for d in self.drafts:
+                d.topic, d.topic_from = "", "title"
+            return
+        n = int(level[1])
+        secs = sorted((s for s in self.secs if s.level > 0), key=lambda s: s.line)
+        lines = [s.line for s in secs]
+        for d in self.drafts:
+            at = bisect.bisect_right(lines, d.line) - 1
+            sec: _Section | None = secs[at] if at >= 0 else None
+            while sec is not None and sec.level > n:
+                sec = sec.parent
+            if sec is not None and sec.level == n and sec.title:
+                d.topic, d.topic_from = _topic_of(sec.title), f"h{n}"
+            else:
+                d.topic, d.topic_from = "", "title"
 
     def _own_text_of_parents(self) -> None:
         """A section with text of its own and subsections: over subsections of notes, its
@@ -444,7 +592,11 @@ class _Reader:
                     topic=self.topic_for(sec.parent),
                     line=sec.line,
                     name=sec.title,
+                    shape="heading with text",
+                    level=sec.level,
+                    end=max(n.end for n in nodes),
                 )
+                self._spans.clear()
                 self.drafts.insert(at, draft)
                 self.origin.insert(at, sec)
                 continue
@@ -468,7 +620,7 @@ class _Reader:
         if labelled:
             return False
         whole_bold = t.lead_strong is not None and not t.after_strong.strip(" :：\x01\x02")
-        return whole_bold and question_like(text)
+        return whole_bold and (self.bold_only or question_like(text))
 
     def _sequence(self, body: list[Node]) -> bool:
         details = [n for n in body if n.type == "details"]
@@ -501,6 +653,7 @@ class _Reader:
                         line=sec.line,
                     ),
                     sec,
+                    shape="heading",
                 )
             elif q_nodes:
                 self.card_from(sec, q_nodes, a_nodes, group)
@@ -533,7 +686,10 @@ class _Reader:
                 flush()
                 self.read_details(sec, n, group)
             elif self._q_para(n) or (
-                n.type == "para" and not q_nodes and _strong_question(self.prose(n))
+                n.type == "para"
+                and not q_nodes
+                and not self.bold_only
+                and _strong_question(self.prose(n))
             ):
                 flush()
                 q_nodes.append(n)
@@ -571,7 +727,7 @@ class _Reader:
             if not lead and kids and kids[0].type == "details" and not self._summary(kids[0]):
                 lead, rest = kids[0].children, kids[1:]  # `<details> What is X? </details>`
             if lead:
-                self.card_from(sec, lead, rest, group, name=summary or None)
+                self.card_from(sec, lead, rest, group, name=summary or None, shape="<details> fold")
             elif kids:
                 self.skip(node.start + 1, summary, "fold without a question")
             _ = q
@@ -593,6 +749,7 @@ class _Reader:
                 line=node.start + 1,
             ),
             sec,
+            shape="<details> fold",
         )
 
     def _details_group(self, kids: list[Node]) -> bool:
@@ -611,6 +768,7 @@ class _Reader:
         a_nodes: list[Node],
         group: str,
         name: str | None = None,
+        shape: str = "bold or Q: paragraph",
     ) -> None:
         parts: list[str] = []
         links: list[tuple[str, str]] = []
@@ -634,6 +792,7 @@ class _Reader:
                 name=name,
             ),
             sec,
+            shape=shape,
         )
 
     def details_body(self, node: Node) -> str:
@@ -682,8 +841,12 @@ class _Reader:
             answer.insert(0, self.answer(lead))
         a = "\n\n".join(x for x in answer if x.strip())
         if q_nodes:
-            self.card_from(sec, q_nodes, [], "", name=_NUMBERING.sub("", sec.title) or None)
+            self.card_from(
+                sec, q_nodes, [], "", name=_NUMBERING.sub("", sec.title) or None,
+                shape="heading with answer parts",
+            )  # fmt: skip
             self.drafts[-1].a = a
+            self.drafts[-1].end = max(n.end for n in body) if a else 0
             self.drafts[-1].topic = self.topic_for(sec.parent)
             return
         if not sec.title:
@@ -702,6 +865,7 @@ class _Reader:
             ),
             sec,
             prose=True,
+            shape="heading with answer parts",
         )
 
     def _fold_children(self, sec: _Section) -> bool:
@@ -898,6 +1062,7 @@ class _Reader:
             ),
             sec,
             prose=True,
+            shape="heading + question paragraph",
         )
 
     def note(self, sec: _Section, body: list[Node]) -> None:
@@ -918,6 +1083,7 @@ class _Reader:
             ),
             sec,
             prose=True,
+            shape="heading with text",
         )
 
     def read_list(self, sec: _Section, node: Node, *, forced: bool, group: str = "") -> None:
@@ -950,6 +1116,8 @@ class _Reader:
                     x for x in (_A_PREFIX.sub("", text, count=1), self.answer(item.rest)) if x
                 )
                 last.a = f"{last.a}\n\n{extra}" if last.a else extra
+                last.end = item.end
+                self._spans.clear()
                 continue
             if not forced and not question_like(text):
                 self.skip(line, text, "not a question (in a list of questions)")
@@ -980,14 +1148,28 @@ class _Reader:
                 name=name,
             ),
             sec,
+            shape="list item",
         )
 
-    def add(self, draft: Draft, sec: _Section, prose: bool = False) -> None:
+    def add(self, draft: Draft, sec: _Section, prose: bool = False, shape: str = "") -> None:
+        draft.shape = shape
+        draft.level = sec.level
+        draft.topic_from = self._topic_source(draft.topic, sec)
+        after = [(a, b) for a, b in self._spans if a >= draft.line]
+        draft.end = max((b for _, b in after), default=0) if draft.a.strip() else 0
+        self._spans.clear()
         if prose:
             self.from_prose.append(len(self.drafts))
         self.drafts.append(draft)
         self.levels.append(sec.level)
         self.origin.append(sec)
+
+    def _topic_source(self, topic: str, sec: _Section | None) -> str:
+        while sec is not None:
+            if sec.title and not sec.is_title and _topic_of(sec.title) == topic:
+                return f"h{sec.level}"
+            sec = sec.parent
+        return "title" if topic == (self.title or "Imported") else "label"
 
     def kind(self, sec: _Section, group: str = "") -> str:
         if sec.role in ("ask", "concept"):
@@ -1141,6 +1323,7 @@ class _Reader:
         from .csvtsv import html_to_markdown
 
         parts: list[str] = []
+        self._spans += [(n.start + 1, n.end) for n in nodes]
         for n in nodes:
             if n.type == "details":
                 summary = self._summary(n)
@@ -1233,8 +1416,8 @@ def _expand_lead_tabs(line: str) -> str:
     return line[: len(line) - len(stripped)].expandtabs(4) + stripped
 
 
-def parse_markdown(text: str, path: str) -> Imported:
-    reader = _Reader(text, path)
+def parse_markdown(text: str, path: str, overrides: Overrides | None = None) -> Imported:
+    reader = _Reader(text, path, overrides)
     reader.read()
     for d in reader.drafts:
         d.line = d.line or 1
