@@ -63,8 +63,16 @@ _ROLE_WORDS: list[tuple[str, str]] = [
 _ROLES = [(role, re.compile(words, re.I)) for role, words in _ROLE_WORDS]
 _BEHAVIORAL = re.compile(
     r"behaviou?r|culture|cultural|soft[- ]skill|personality|situational|leadership principle|"
-    r"\bhr\b|인성|행동|문화|컬처|태도|가치관|협업 ?경험|자기 ?소개|self[- ]introduction|지원 ?동기|"
+    r"\bhr\b|인성|행동|문화|컬처|태도|가치관|협업|갈등|성격|장단점|강점|약점|포부|입사 ?후|"
+    r"자기 ?소개|self[- ]introduction|지원 ?동기|personality|strengths? and weakness|teamwork|"
     r"why (?:this|our|the|do you want to join) (?:company|role|job|team)|tell me about yourself",
+    re.I,
+)
+
+# A question that asks for a story, whatever its section: "Tell me about a time…".
+_BEHAVIORAL_Q = re.compile(
+    r"\btell (?:me|us) about a time|\bdescribe a (?:time|situation)\b|"
+    r"\bgive (?:me |us )?an example of (?:a time|when)|\ba time (?:when|you)\b",
     re.I,
 )
 
@@ -85,6 +93,14 @@ _ASK_END_KO = re.compile(
     r"보세요|말해 ?주세요|설명하시오|입니까|습니까|ㅂ니까|죠|나|니|냐|봅시다)[)\]）\"'”’」』.!\s]*$"
 )
 _QMARK = re.compile(r"[?？]")
+# A toggle's own word beside a fold's label: "펼치기", "▶", "(click to expand)".
+_TOGGLE_WORD = re.compile(
+    r"^\s*[▶▷►▸▼▽⏵👉]+\s*|\s*[▶▷►▸▼▽⏵]+\s*$|"
+    r"\s+(?:[(\[]\s*)?(?:펼치기|펼쳐 ?보기|접기|더 ?보기|토글)(?:\s*[)\]])?\s*$|"
+    r"\s*[(\[]\s*(?:click(?: here)?(?: to)? (?:expand|open|show|see)(?: the answer)?|"
+    r"expand|toggle|show answer)\s*[)\]]\s*$",
+    re.I,
+)
 # "Using your preferred language, write a REPL": the prompt after a leading clause.
 _CLAUSE_ASKS = re.compile(
     r"[,;:]\s+(?:write|implement|design|explain|describe|build|create|draw|make|tell)\b",
@@ -106,6 +122,11 @@ _TOPIC_PREFIX = re.compile(r"^(?:questions?\s+(?:about|on|for|regarding|in)\s+)"
 _TOPIC_SUFFIX = re.compile(r"\s+(?:interview\s+)?questions?\s*$", re.I)
 _NUMBERING = re.compile(r"^\s*(?:\d+(?:\.\d+)*[.)]|\d+\.\d+|[IVX]+\.|[A-Za-z][.)]|Q\d+[.:)]?)\s+")
 _QUOTES = {"“": "”", '"': '"', "‘": "’", "'": "'", "「": "」", "『": "』", "«": "»", "„": "“"}
+_TABLE_Q = re.compile(
+    r"^(?:(?:interview |sample |example )?questions?|q|질문(?: ?내용)?|문제|면접 ?질문|예상 ?질문)$",
+    re.I,
+)
+_MD_FENCE = re.compile(r"^ {0,3}(`{3,}|~{3,})[ \t]*(?:markdown|md)\b[^`]*$", re.I)
 _FRONT_MATTER = re.compile(r"\A---[ \t]*\n(.*?\n)(?:---|\.\.\.)[ \t]*(?:\n|\Z)", re.S)
 QUESTION_SHARE = 0.6
 _TOC_WORDS = re.compile(r"table of contents|\bcontents\b|\btoc\b|목차|차례", re.I)
@@ -251,6 +272,7 @@ def question_like(text: str) -> bool:
 
 def _heading_asks(title: str) -> bool:
     """Stricter than for prose: "Detect SQL Injection" names a question, it does not ask one."""
+    title = _Q_PREFIX.sub("", title, count=1) or title  # "Q1: Explain the GIL"
     if _QMARK.search(title) or _ASK_END_KO.search(title):
         return True
     return bool(_ASK_START.match(title)) and len(title.split()) >= 4
@@ -293,10 +315,14 @@ class _Reader:
     def __init__(self, text: str, path: str, overrides: Overrides | None = None):
         self.ov = overrides or Overrides()
         self.path = path
+        from pathlib import Path as _Path
+
+        self.fallback = _Path(path).stem or "Imported"  # the topic of a file without a title
         self.title = ""
         text = self._front_matter(text)
-        self.lines = text.split("\n")
         self.skipped: list[Skipped] = []
+        text = self._unfence(text)
+        self.lines = text.split("\n")
         self.drafts: list[Draft] = []
         self.levels: list[int] = []  # heading level of the section each draft came from
         self.from_prose: list[int] = []  # indexes of drafts read from a heading and its text
@@ -322,6 +348,37 @@ class _Reader:
                 self.title = " ".join(title.split())
         # Keep line numbers: blank the front matter instead of cutting it.
         return "\n" * m.group(0).count("\n") + text[m.end() :]
+
+    def _unfence(self, text: str) -> str:
+        """A document pasted inside one ```markdown fence (as chat answers give it) is
+        read as the document; the few lines around it are listed as skipped."""
+        lines = text.split("\n")
+        opens = [i for i, line in enumerate(lines) if _MD_FENCE.match(line)]
+        if len(opens) != 1:
+            return text
+        start = opens[0]
+        mark = _MD_FENCE.match(lines[start]).group(1)  # type: ignore[union-attr]
+        close = re.compile(rf"^ {{0,3}}{re.escape(mark[0])}{{{len(mark)},}}[ \t]*$")
+        inner_fence = re.compile(r"^ {0,3}(`{3,}|~{3,})")
+        end, depth = None, 0
+        for j in range(start + 1, len(lines)):
+            if close.match(lines[j]) and depth == 0:
+                end = j
+            elif inner_fence.match(lines[j]):
+                depth = 1 - depth  # a fence inside: its closing line is not the end
+        if end is None:
+            end = len(lines)
+        inside = sum(bool(line.strip()) for line in lines[start + 1 : end])
+        outside = [i for i, line in enumerate(lines) if line.strip() and not start <= i <= end]
+        if inside < 8 or len(outside) > 0.3 * inside:
+            return text
+        for i in outside:
+            self.skipped.append(
+                Skipped(
+                    i + 1, lines[i].strip()[:80], "outside the document held in a ```markdown fence"
+                )
+            )
+        return "\n".join("" if not start < i < end else line for i, line in enumerate(lines))
 
     def _noise(self, node: Node) -> bool:
         if node.type in ("html", "hr"):
@@ -384,6 +441,8 @@ class _Reader:
             inherit: _Section | None = parent
             while inherit is not None and inherit.is_toc:
                 inherit = inherit.parent  # what follows a table of contents is not in it
+            # The file's title says what every section is about ("Behavioral Interview").
+            titled_beh = bool(inherit is not None and inherit.is_title and inherit.behavioral)
             if inherit is not None and inherit.is_title and inherit.role != "ask":
                 inherit = None
             if inherit is None and first_ask and parent is root:
@@ -393,7 +452,7 @@ class _Reader:
             sec.own_role = own
             sec.is_toc = own == "skip" and bool(_TOC_WORDS.search(title))
             sec.role = own or (inherit.role if inherit else None)
-            sec.behavioral = beh or (inherit.behavioral if inherit else False)
+            sec.behavioral = beh or titled_beh or (inherit.behavioral if inherit else False)
             sec.struck = sec.struck or bool(inherit and inherit.struck)
             if inherit and inherit.role == "skip" and own is None:
                 sec.role = "skip"
@@ -436,7 +495,7 @@ class _Reader:
         ):
             sec = sec.parent
         if sec is None:
-            return self.title or "Imported"
+            return self.title or self.fallback
         return _topic_of(sec.title)
 
     # -- reading -----------------------------------------------------------
@@ -455,6 +514,8 @@ class _Reader:
             self._own_text_of_parents()
         for d in self.drafts:
             _tidy(d)
+        for d, sec in zip(self.drafts, self.origin, strict=True):
+            d.topic_from = self._topic_source(d.topic, sec)  # topics may change after add()
         if self.ov.topic is not None:
             self.retopic(self.ov.topic)
 
@@ -608,9 +669,81 @@ class _Reader:
 
     # -- sequences: <details> blocks, bold Q paragraphs -------------------------
     def _summary(self, node: Node) -> str:
-        return _plain(flatten(node.inline).text).replace("\n", " ")
+        text = _plain(flatten(node.inline).text).replace("\n", " ")
+        bare = _TOGGLE_WORD.sub("", text).strip()
+        return bare if bare else text  # "자기소개 펼치기": the label, not its toggle
+
+    def _table_rows(self, node: Node) -> tuple[int, list[str], list[tuple[int, list[str]]]]:
+        """A table with a Question column: (that column, the header, the rows with their
+        lines); (-1, [], []) for any other table."""
+        src = self.lines[node.start : node.end]
+        if len(src) < 3:
+            return -1, [], []
+
+        def cells(line: str) -> list[str]:
+            line = line.strip()
+            line = line[1:] if line.startswith("|") else line
+            line = line[:-1] if line.endswith("|") and not line.endswith("\\|") else line
+            return [c.strip().replace("\\|", "|") for c in re.split(r"(?<!\\)\|", line)]
+
+        head = cells(src[0])
+        names = [_plain(flatten(h).text).lower().strip(" :") for h in head]
+        col = next((i for i, h in enumerate(names) if _TABLE_Q.match(h)), -1)
+        if col < 0:
+            return -1, [], []
+        rows = [(node.start + 2 + k, cells(line)) for k, line in enumerate(src[2:]) if line.strip()]
+        return col, head, rows
+
+    def read_table(self, sec: _Section, node: Node) -> None:
+        """`| Question | Answer | … |`: a card a row; the other columns, named, answer it."""
+        col, head, rows = self._table_rows(node)
+        names = [_plain(flatten(h).text) for h in head]
+        for line, row in rows:
+            q = _plain(flatten(row[col]).text) if col < len(row) else ""
+            if not q:
+                self.skip(line + 1, " | ".join(row), "no question in this row")
+                continue
+            parts = []
+            for i, cell in enumerate(row):
+                if i == col or not cell.strip() or i >= len(names):
+                    continue
+                label = names[i]
+                answerish = _ANSWER_LABEL.match(label) or label.lower() in ("a", "answers")
+                parts.append(cell if answerish else f"**{label}:** {cell}")
+            self.add(
+                Draft(
+                    q=_strip_quotes(q),
+                    a="\n\n".join(parts),
+                    kind=self.kind(sec),
+                    topic=self.topic_for(sec),
+                    line=line + 1,
+                ),
+                sec,
+                shape="table row",
+            )
+            self.drafts[-1].end = line + 1 if parts else 0
+
+    def _label_before(self, node: Node, nxt: Node | None) -> bool:
+        """A short line that names what follows ("(공통)", "🌐 Network", "Java:"), right
+        above folds or a list of questions: their topic, not text beside them."""
+        if node.type != "para" or nxt is None:
+            return False
+        if not (nxt.type == "details" or (nxt.type == "list" and self._asking_list(nxt))):
+            return False
+        t = flatten(node.inline)
+        text = _plain(t.text)
+        if "\n" in text or not 0 < len(text) <= 40 or t.links:
+            return False
+        return not question_like(text) and not text.rstrip().endswith((".", "。", "!"))
 
     def _q_para(self, node: Node, labelled: bool = False) -> bool:
+        if node.type == "quote":
+            # `> What is X?` then the answer below it: the quoted line asks.
+            kids = [k for k in node.children if k.type == "para"]
+            if len(kids) != 1 or len(node.children) != 1 or labelled:
+                return False
+            text = _plain(flatten(kids[0].inline).text)
+            return len(text) <= 300 and _strong_question(text)
         if node.type != "para":
             return False
         t = flatten(node.inline)
@@ -664,7 +797,13 @@ class _Reader:
         folds = [f for f in folds if f and not _ANSWER_LABEL.match(f)]
         asking = sum(question_like(f) for f in folds)
         misc_ok = len(folds) >= 3 and asking >= 1  # "기타" among folds that ask: notes
-        for n in body:
+        outer = group
+        for k, n in enumerate(body):
+            nxt = body[k + 1] if k + 1 < len(body) else None
+            if not q_nodes and self._label_before(n, nxt):
+                flush()
+                group = _label_text(self.prose(n))  # "(공통)", "🌐 Network": the next folds' topic
+                continue
             if n.type == "details":
                 summary = self._summary(n)
                 if misc_ok and summary and _MISC_LABEL.match(summary):
@@ -706,6 +845,7 @@ class _Reader:
                 if what.strip():
                     self.skip(n.start + 1, what, "text beside the questions")
         flush()
+        group = outer
         if title_q:  # the heading is the first question, not the topic of the rest
             for d in self.drafts[first:]:
                 d.topic = self.topic_for(sec.parent)
@@ -914,6 +1054,18 @@ class _Reader:
                     self.skip(sec.line, sec.title, "profile material, not questions")
                 return
             sec.role = None  # its words say profile, its list asks: the list wins
+        tables = [n for n in body if n.type == "table" and self._table_rows(n)[0] >= 0]
+        if tables:
+            for n in body:
+                if n in tables:
+                    self.read_table(sec, n)
+                elif n.type == "list" and self._asking_list(n):
+                    self.read_list(sec, n, forced=False)
+                else:
+                    what = self.prose(n) if n.type in ("para", "quote") else self.source(n)
+                    if what.strip():
+                        self.skip(n.start + 1, what, "text beside a table of questions")
+            return
         if self._sequence(body):
             self.read_sequence(sec, body)
             return
@@ -993,10 +1145,20 @@ class _Reader:
         if card_lists:
             left: list[Node] = []
             last: Draft | None = None  # the card of the list item just above
-            for n in body:
+            labels = {
+                id(body[k + 1]): _label_text(self.prose(n))
+                for k, n in enumerate(body[:-1])
+                if body[k + 1] in card_lists and self._label_before(n, body[k + 1])
+            }
+            for k, n in enumerate(body):
+                if k + 1 < len(body) and id(body[k + 1]) in labels and n.type == "para":
+                    continue  # the label of the list below: its topic
                 if n in card_lists:
                     before = len(self.drafts)
-                    self.read_list(sec, n, forced=sec.role in ("ask", "concept", "questions"))
+                    self.read_list(
+                        sec, n, forced=sec.role in ("ask", "concept", "questions"),
+                        group=labels.get(id(n), ""),
+                    )  # fmt: skip
                     last = self.drafts[-1] if len(self.drafts) > before else None
                 elif n.type in ("fence", "code") and last is not None:
                     # `* What does this print?` then a fence at the margin: the
@@ -1152,6 +1314,8 @@ class _Reader:
         )
 
     def add(self, draft: Draft, sec: _Section, prose: bool = False, shape: str = "") -> None:
+        if draft.kind == "technical" and _BEHAVIORAL_Q.search(draft.q):
+            draft.kind = "behavioral"
         draft.shape = shape
         draft.level = sec.level
         draft.topic_from = self._topic_source(draft.topic, sec)
@@ -1169,7 +1333,7 @@ class _Reader:
             if sec.title and not sec.is_title and _topic_of(sec.title) == topic:
                 return f"h{sec.level}"
             sec = sec.parent
-        return "title" if topic == (self.title or "Imported") else "label"
+        return "title" if topic == (self.title or self.fallback) else "label"
 
     def kind(self, sec: _Section, group: str = "") -> str:
         if sec.role in ("ask", "concept"):
@@ -1345,6 +1509,14 @@ class _Reader:
 _LINK_LINE = re.compile(r"^\s*(?:[-*+]|\d+[.)])?\s*\[[^\]]*\]\([^)]*\)\s*$")
 
 
+def _label_text(text: str) -> str:
+    """A label line as a topic: "(공통)" is 공통, "🌐 Network:" is Network."""
+    inner = text.strip().rstrip(":：").strip()
+    if len(inner) > 2 and inner[0] in "([（【" and inner[-1] in ")]）】":
+        inner = inner[1:-1].strip()
+    return _topic_of(inner) or text
+
+
 def _only_links(text: str) -> bool:
     lines = [line for line in text.split("\n") if line.strip()]
     return bool(lines) and all(_LINK_LINE.match(line) for line in lines)
@@ -1366,6 +1538,8 @@ def _tidy(d: Draft) -> None:
     stripped = _Q_PREFIX.sub("", q, count=1)
     if stripped.strip() and stripped != q:
         q = stripped
+    if (m := re.match(r"#\d{1,4}[.:)]?\s+(?=\S)", q)) and question_like(q[m.end() :]):
+        q = q[m.end() :]  # "#1 요즘 트렌드는?": a number, as in a fold's `<code>#1</code>`
     numbered = _NUMBERING.sub("", q, count=1)
     if numbered != q and numbered.strip() and question_like(numbered):
         q = numbered
