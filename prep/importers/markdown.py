@@ -707,6 +707,8 @@ class _Reader:
             for i, cell in enumerate(row):
                 if i == col or not cell.strip() or i >= len(names):
                     continue
+                if names[i].strip().lower() in ("#", "no", "no.", "번호", "순번", "number", "num"):
+                    continue  # the row's number
                 label = names[i]
                 answerish = _ANSWER_LABEL.match(label) or label.lower() in ("a", "answers")
                 parts.append(cell if answerish else f"**{label}:** {cell}")
@@ -840,6 +842,10 @@ class _Reader:
                 self.read_list(sec, n, forced=False, group=group)
             elif n.type == "list" and sec.role in ("ask", "questions", "concept"):
                 self.read_list(sec, n, forced=True, group=group)
+            elif n.type == "heading":
+                self.skip(
+                    n.start + 1, _clean_title(flatten(n.inline).text), "a label among the folds"
+                )
             else:
                 what = self.prose(n) if n.type in ("para", "quote") else self.source(n)
                 if what.strip():
@@ -1043,7 +1049,9 @@ class _Reader:
             self.skip(sec.line, sec.title, "struck through")
             return
         if sec.role == "skip":
-            if body and not (sec.parent and sec.parent.role == "skip"):
+            if sec.told_skip and not (sec.parent and sec.parent.told_skip):
+                self.skip(sec.line, sec.title, "skipped with --skip-section")
+            elif body and not (sec.parent and sec.parent.role == "skip"):
                 self.skip(sec.line, sec.title, "table of contents or reference section")
             return
         if sec.consumed:
