@@ -90,7 +90,7 @@ def test_a_genanki_package_reads_every_note_type(tmp_path: Path) -> None:
         ),
         (
             "Big-O of a hash map?",
-            "| Op | Cost |\n|---|---|\n| get | O(1) |",
+            "| Op | Cost |\n| --- | --- |\n| get | O(1) |",
             "Systems",
             "technical",
             guid_id("g-basic-2"),

@@ -31,6 +31,7 @@ MAX_COLLECTION = 200 * 1024 * 1024
 QUESTION_FIELDS = ("front", "question", "q", "text", "prompt", "term", "앞면", "질문", "word")
 ANSWER_FIELDS = ("back", "answer", "a", "extra", "back extra", "definition", "뒷면", "답", "답변")
 _CLOZE = re.compile(r"\{\{c(\d+)::(.*?)(?:::(.*?))?\}\}", re.S)
+_SOUND = re.compile(r"\[sound:[^\]]*\]", re.I)
 _MEDIA = re.compile(r"<img\b[^>]*\bsrc=[\"']?([^\"'>\s]+)|\[sound:([^\]]+)\]", re.I)
 
 
@@ -159,7 +160,7 @@ def _note_types(con: sqlite3.Connection) -> tuple[dict[str, dict], dict[int, str
 
 
 def read_apkg(path: Path, *, with_history: bool = False, now: datetime | None = None) -> Imported:
-    from .csvtsv import html_to_markdown
+    from .htmlmd import html_to_markdown
 
     data = _collection_bytes(path)
     revlog: list[tuple[int, int, int, int, int]] = []
@@ -219,8 +220,10 @@ def read_apkg(path: Path, *, with_history: bool = False, now: datetime | None = 
         where = f"note {n}"
         for m in media:
             skipped.append(Skipped(n, m, f"{where}: media, not shown in the terminal"))
-        front_html = _MEDIA.sub("", roles.get("front", ""))
-        back_html = _MEDIA.sub("", roles.get("back", ""))
+        # Sounds cannot be played here: their tags go. Images stay as `![alt](file)`,
+        # so the card says a picture belongs there; both are listed as media.
+        front_html = _SOUND.sub("", roles.get("front", ""))
+        back_html = _SOUND.sub("", roles.get("back", ""))
         if model.get("type") == 1 or _CLOZE.search(front_html):
             pairs = cloze_cards(front_html, back_html)
             if not pairs:
@@ -355,7 +358,7 @@ def history(
 def cloze_cards(front_html: str, back_html: str) -> list[tuple[int, str, str]]:
     """(cloze number, question, answer) for each cloze: that cloze hidden as `[...]`
     (or `[hint]`), the others shown; the answer is its text, then the Extra field."""
-    from .csvtsv import html_to_markdown
+    from .htmlmd import html_to_markdown
 
     out: list[tuple[int, str, str]] = []
     extra, _ = html_to_markdown(back_html)

@@ -1492,7 +1492,7 @@ class _Reader:
         """Answer text: the Markdown source of the blocks, noise left out. A fold's
         HTML (`<p>`, `<ul>`, `<table>`) becomes Markdown; a fold labelled "Answer"
         gives its body, any other fold its summary in bold and then its body."""
-        from .csvtsv import html_to_markdown
+        from .htmlmd import html_to_markdown
 
         parts: list[str] = []
         self._spans += [(n.start + 1, n.end) for n in nodes]
