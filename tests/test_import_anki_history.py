@@ -223,3 +223,72 @@ def test_with_history_outside_a_workspace_is_refused(
     assert r.exit_code == 1
     assert "--with-history keeps the reviews in a workspace's database" in r.output  # type: ignore[attr-defined]
     assert not out.exists()
+
+
+def _collection(tmp_path: Path, sql: list[str], params: list[tuple] | None = None) -> Path:
+    db = tmp_path / "c.anki2"
+    con = sqlite3.connect(db)
+    con.executescript(
+        "CREATE TABLE col (models TEXT, decks TEXT);"
+        "CREATE TABLE notes (id INTEGER, guid, mid, tags, flds);"
+        "CREATE TABLE cards (id INTEGER, nid, did, ord);"
+        "CREATE TABLE revlog (id, cid, ease, time, type);"
+        "CREATE TABLE notetypes (id, name, config);"
+        "CREATE TABLE fields (ntid, ord, name);"
+        "CREATE TABLE templates (ntid, config);"
+        "CREATE TABLE decks (id, name);"
+    )
+    for statement, values in zip(sql, params or [() for _ in sql], strict=True):
+        con.execute(statement, values)
+    con.commit()
+    con.close()
+    path = tmp_path / "odd.apkg"
+    with zipfile.ZipFile(path, "w") as z:
+        z.write(db, "collection.anki21")
+    return path
+
+
+@pytest.mark.parametrize(
+    ("sql", "params"),
+    [
+        # Newer layout, values of the wrong types everywhere.
+        (
+            [
+                "INSERT INTO col VALUES ('{}', '{}')",
+                "INSERT INTO notetypes VALUES (7, 5, 'text, not bytes')",
+                "INSERT INTO fields VALUES (7, 'zero', 3)",
+                "INSERT INTO fields VALUES (7, 1, NULL)",
+                "INSERT INTO templates VALUES (7, 12)",
+                "INSERT INTO decks VALUES (1, 42)",
+                "INSERT INTO notes VALUES (1, 99, 7, NULL, 12345)",
+                "INSERT INTO cards VALUES (5, 1, 1, 0)",
+                "INSERT INTO revlog VALUES ('x', 5, 'good', 'slow', 1)",
+                "INSERT INTO revlog VALUES (1.5e300, 5, 3, 10, 1)",
+                "INSERT INTO revlog VALUES (1700000000000, 5, 3, 'slow', 1)",
+            ],
+            None,
+        ),
+        # Older layout with JSON of the wrong shapes.
+        (
+            ["INSERT INTO col VALUES (?, ?)", "INSERT INTO notes VALUES (1, 'g', 3, 'a b', ?)"],
+            [('{"3": {"flds": [{"ord": "x"}, 5, {"name": 7, "ord": 1}]}}', '{"1": {"name": 9}}'),
+             ("Q?\x1fA",)],
+        ),
+        (["INSERT INTO col VALUES ('[1, 2]', 'null')"], None),
+        (["INSERT INTO col VALUES ('{\"x\": 1}', '{\"notanint\": {}}')",
+          "INSERT INTO notes VALUES (1, 'g', 3, '', 'Q')"], None),
+    ],
+)  # fmt: skip
+def test_an_odd_collection_gives_cards_or_one_error_line(
+    tmp_path: Path, sql: list[str], params: list[tuple] | None
+) -> None:
+    path = _collection(tmp_path, sql, params)
+    try:
+        result = import_file(path, with_history=True, now=NOW)
+    except PrepError as exc:
+        assert str(exc).startswith(str(path)) and "\n" not in str(exc)
+        return
+    for d in result.drafts:
+        assert isinstance(d.q, str) and isinstance(d.a, str) and d.id
+    for e in result.history:
+        assert 1 <= e.rating <= 4 and 0 <= e.duration_ms <= 86_400_000

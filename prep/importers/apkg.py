@@ -141,22 +141,35 @@ def _note_types(con: sqlite3.Connection) -> tuple[dict[str, dict], dict[int, str
         # protobuf, whose first field (tag 0x08) is the kind, 1 for Cloze.
         for ntid, name, config in con.execute("SELECT id, name, config FROM notetypes"):
             models[str(ntid)] = {
-                "name": name,
-                "type": 1 if bytes(config or b"")[:2] == b"\x08\x01" else 0,
+                "name": str(name),
+                "type": 1 if _blob(config)[:2] == b"\x08\x01" else 0,
                 "flds": [],
             }
         for ntid, ord_, name in con.execute("SELECT ntid, ord, name FROM fields"):
-            if str(ntid) in models:
-                models[str(ntid)]["flds"].append({"name": name, "ord": ord_})
+            if str(ntid) in models and isinstance(ord_, int):
+                models[str(ntid)]["flds"].append({"name": str(name), "ord": ord_})
         for ntid, config in con.execute("SELECT ntid, config FROM templates"):
-            if str(ntid) in models and b"{{cloze:" in bytes(config or b""):
+            if str(ntid) in models and b"{{cloze:" in _blob(config):
                 models[str(ntid)]["type"] = 1
-    deck_names = {int(k): v.get("name", "") for k, v in decks.items() if isinstance(v, dict)}
+    deck_names = {int(k): str(v.get("name", "")) for k, v in decks.items() if isinstance(v, dict)}
     if not decks and "decks" in tables:
         # The newer layout separates a deck's levels with \x1f where the older has "::".
         for did, name in con.execute("SELECT id, name FROM decks"):
             deck_names[int(did)] = str(name).replace("\x1f", "::")
     return models, deck_names
+
+
+def _blob(value: object) -> bytes:
+    if isinstance(value, bytes):
+        return value
+    return value.encode("utf-8", "replace") if isinstance(value, str) else b""
+
+
+def _int(value: object, default: int = 0) -> int:
+    try:
+        return int(value)  # type: ignore[call-overload,no-any-return]
+    except (TypeError, ValueError, OverflowError):
+        return default
 
 
 def read_apkg(path: Path, *, with_history: bool = False, now: datetime | None = None) -> Imported:
@@ -193,8 +206,12 @@ def read_apkg(path: Path, *, with_history: bool = False, now: datetime | None = 
     skipped: list[Skipped] = []
     titles: list[str] = []
     for n, (nid, guid, mid, tags, flds) in enumerate(rows, start=1):
+        guid, tags, flds = str(guid), str(tags or ""), str(flds or "")  # whatever the file holds
         model = models.get(str(mid)) or {}
-        names = [f.get("name", "") for f in sorted(model.get("flds", []), key=lambda f: f["ord"])]
+        if not isinstance(model, dict):
+            model = {}
+        kept = [f for f in model.get("flds", []) if isinstance(f, dict)]
+        names = [str(f.get("name", "")) for f in sorted(kept, key=lambda f: _int(f.get("ord"), 99))]
         values = flds.split("\x1f")
         fields = dict(zip(names, values, strict=False)) if names else {}
         roles: dict[str, str] = {}
@@ -329,7 +346,7 @@ def history(
             continue
         try:
             when = datetime.fromtimestamp(int(rid) / 1000, tz=timezone.utc)
-        except (ValueError, OverflowError, OSError):
+        except (TypeError, ValueError, OverflowError, OSError):
             leave("time outside the range prep supports")
             continue
         if not MIN_TIME <= when < MAX_TIME:
@@ -346,7 +363,7 @@ def history(
                 card_id=card_id,
                 rating=ease,
                 reviewed_at=iso(when),
-                duration_ms=min(max(int(ms or 0), 0), 86_400_000),
+                duration_ms=min(max(_int(ms), 0), 86_400_000),
                 source="drill",
                 session="anki",
                 line=0,
