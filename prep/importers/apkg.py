@@ -167,7 +167,7 @@ def _blob(value: object) -> bytes:
 
 def _int(value: object, default: int = 0) -> int:
     try:
-        return int(value)  # type: ignore[call-overload,no-any-return]
+        return int(value)  # type: ignore[call-overload]
     except (TypeError, ValueError, OverflowError):
         return default
 
