@@ -295,7 +295,9 @@ def test_install_hints_follow_the_installer(tmp_path, monkeypatch):
     pipx = tmp_path / "pipx" / "venvs" / "prep-interview"
     pipx.mkdir(parents=True)
     (pipx / "pipx_metadata.json").write_text("{}", encoding="utf-8")
-    assert hint("anki", str(pipx)) == "pipx inject prep-interview 'genanki>=0.13'"
+    assert hint("anki", str(pipx)) == (
+        "pipx inject prep-interview 'genanki>=0.13' 'zstandard>=0.21'"
+    )
 
     uv = tmp_path / "uv" / "tools" / "prep-interview"
     uv.mkdir(parents=True)

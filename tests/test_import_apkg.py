@@ -90,7 +90,7 @@ def test_a_genanki_package_reads_every_note_type(tmp_path: Path) -> None:
         ),
         (
             "Big-O of a hash map?",
-            "| Op | Cost |\n|---|---|\n| get | O(1) |",
+            "| Op | Cost |\n| --- | --- |\n| get | O(1) |",
             "Systems",
             "technical",
             guid_id("g-basic-2"),
@@ -156,7 +156,7 @@ def test_prep_export_comes_back_with_its_ids_topics_and_kinds(tmp_path: Path) ->
         (lambda p: zipfile.ZipFile(p, "w").writestr("media", "{}"), "no collection inside"),
         (
             lambda p: zipfile.ZipFile(p, "w").writestr("collection.anki21b", b"\x28\xb5\x2f\xfd"),
-            "newer compressed format",
+            "the collection inside is damaged",
         ),
     ],
 )

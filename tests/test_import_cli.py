@@ -46,8 +46,11 @@ def test_dry_run_shows_counts_and_a_sample_and_writes_nothing(
     assert "Would write decks/titled-questions.yaml: 6 card(s)" in out
     assert "by kind:  technical 6" in out
     assert "by topic (2): Caching 3, Code 3" in out
-    assert "Sample:" in out and "titled-questions-cache-invalidation" in out
-    assert "Where are the answers? (introduction" in out
+    assert "questions: 6 h4 headings, each over the paragraph that asks" in out
+    assert "topics:    h3 headings (2 topic(s))" in out
+    assert "line 20, no answer  titled-questions-cache-invalidation" in out
+    assert "Skipped (all 3):" in out and "Where are the answers? (introduction" in out
+    assert "To read it another way: --questions h1..h6|list|details|bold" in out
     assert not (ws / "decks" / "titled-questions.yaml").exists()
 
 

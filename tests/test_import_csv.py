@@ -9,7 +9,7 @@ import pytest
 from prep.errors import PrepError
 from prep.importers import detect_format, import_file
 from prep.importers.apkg import guid_id
-from prep.importers.csvtsv import html_to_markdown
+from prep.importers.htmlmd import html_to_markdown
 
 FIX = Path(__file__).parent / "fixtures" / "import"
 
@@ -113,7 +113,7 @@ def test_without_a_header_the_first_two_columns_are_front_and_back(tmp_path: Pat
         ("one<br>two<br/>three", "one\\\ntwo\\\nthree"),
         (
             "<table><tr><th>Op</th><th>Big-O</th></tr><tr><td>get</td><td>O(1)</td></tr></table>",
-            "| Op | Big-O |\n|---|---|\n| get | O(1) |",
+            "| Op | Big-O |\n| --- | --- |\n| get | O(1) |",
         ),
         ("<p>first</p><p>second</p>", "first\n\nsecond"),
         ("<b>bold</b> <strong>strong</strong>", "**bold** **strong**"),

@@ -1,6 +1,8 @@
 """`prep deck import` and `prep deck export`: bring material in, send decks to Anki."""
 
+import sqlite3
 from contextlib import nullcontext
+from enum import Enum
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -9,6 +11,38 @@ import typer
 from .common import GLOBALS, ImportFormat, Kind, echo, echo_json, guard, note
 
 SAMPLE = 5
+
+
+class QuestionShape(str, Enum):
+    """Where the questions are (prep.importers.QUESTION_SHAPES)."""
+
+    h1 = "h1"
+    h2 = "h2"
+    h3 = "h3"
+    h4 = "h4"
+    h5 = "h5"
+    h6 = "h6"
+    list = "list"
+    details = "details"
+    bold = "bold"
+
+
+class TopicLevel(str, Enum):
+    """What gives the topics (prep.importers.TOPIC_LEVELS)."""
+
+    h1 = "h1"
+    h2 = "h2"
+    h3 = "h3"
+    h4 = "h4"
+    h5 = "h5"
+    h6 = "h6"
+    none = "none"
+
+
+ANOTHER_WAY = (
+    "To read it another way: --questions h1..h6|list|details|bold (where the questions are), "
+    "--topic h1..h6|none (what gives the topics), --skip-section WORDS, --keep-section WORDS."
+)
 STDIN_NAME = "<stdin>"  # how messages name standard input (`deck import -`)
 
 
@@ -79,7 +113,8 @@ def register(app: typer.Typer) -> None:
             Path,
             typer.Argument(
                 metavar="FILE",
-                help="Markdown, CSV or TSV file (Anki text export); '-' reads standard input.",
+                help="Markdown, CSV or TSV file, Anki text export or package (.apkg, .colpkg); "
+                "'-' reads standard input.",
             ),
         ],
         output: Annotated[
@@ -130,6 +165,49 @@ def register(app: typer.Typer) -> None:
                 help="Drop cards no longer in the source (their history stays in the database).",
             ),
         ] = False,
+        questions: Annotated[
+            QuestionShape | None,
+            typer.Option(
+                "--questions",
+                metavar="SHAPE",
+                help="Markdown: where the questions are: h1-h6 (each heading of that level "
+                "is a card), list, details or bold. Default: inferred.",
+                show_default=False,
+            ),
+        ] = None,
+        topic: Annotated[
+            TopicLevel | None,
+            typer.Option(
+                "--topic",
+                metavar="LEVEL",
+                help="Markdown: the heading level h1-h6 whose titles are the topics, or none.",
+                show_default=False,
+            ),
+        ] = None,
+        skip_section: Annotated[
+            list[str] | None,
+            typer.Option(
+                "--skip-section",
+                metavar="WORDS",
+                help="Markdown: skip the sections whose heading holds WORDS (repeatable).",
+            ),
+        ] = None,
+        keep_section: Annotated[
+            list[str] | None,
+            typer.Option(
+                "--keep-section",
+                metavar="WORDS",
+                help="Markdown: read the sections whose heading holds WORDS, though their "
+                "words say contents, company or summary (repeatable).",
+            ),
+        ] = None,
+        with_history: Annotated[
+            bool,
+            typer.Option(
+                "--with-history",
+                help="Anki packages: bring the review history too, so the schedule goes on.",
+            ),
+        ] = False,
         dry_run: Annotated[
             bool, typer.Option("--dry-run", help="Show what would be written; write nothing.")
         ] = False,
@@ -138,7 +216,7 @@ def register(app: typer.Typer) -> None:
         """Read questions from a file into a deck; re-importing keeps every card's id and history."""
         from ..decks import display_path
         from ..errors import PrepError
-        from ..importers import import_file
+        from ..importers import Overrides, import_file
         from ..importers.writer import deck_slug, plan_import, write
 
         # Exactly: sync reads decks/*.yaml and *.yml, not *.YAML.
@@ -149,13 +227,29 @@ def register(app: typer.Typer) -> None:
             if output is None and deck is None:
                 raise PrepError("reading standard input: name the deck with --deck ID or -o FILE")
             file = _stdin_source()
+        from ..clock import default_clock
+
+        told = Overrides(
+            questions=questions.value if questions else None,
+            topic=topic.value if topic else None,
+            skip_sections=list(skip_section or []),
+            keep_sections=list(keep_section or []),
+        )
         imported = import_file(
             file,
             fmt=fmt.value if fmt else None,
             kind=kind.value if kind else None,
             columns=cols,
+            with_history=with_history,
+            now=default_clock().now(),
+            overrides=told,
         )
         ws = _workspace()
+        if with_history and ws is None:
+            raise PrepError(
+                "--with-history keeps the reviews in a workspace's database: run it inside "
+                "a workspace (or name one with --workspace)"
+            )
         if output is None:
             if ws is None:
                 raise PrepError(
@@ -187,6 +281,7 @@ def register(app: typer.Typer) -> None:
                 )
             if not dry_run and plan.changed:
                 write(plan)
+        history = _history(imported, dry_run) if with_history else None
         kinds = _count([c["kind"] for c in plan.cards])
         topics = _count([str(c.get("topic", plan.title)) for c in plan.cards])
         if json_:
@@ -215,9 +310,17 @@ def register(app: typer.Typer) -> None:
                 "by_topic": topics,
                 "notes": plan.notes,
             }
+            if history is not None:
+                doc["history"] = history
+            if dry_run:
+                from ..importers.structure import describe
+
+                doc["structure"] = describe(imported)
             echo_json(doc)
             return
         _report(file, imported, plan, shown, kinds, topics, dry_run, prune, drilled)
+        if history is not None:
+            _report_history(history, dry_run)
 
     @app.command("export")
     @guard
@@ -272,6 +375,81 @@ def register(app: typer.Typer) -> None:
         )
 
 
+def _history(imported: Any, dry_run: bool) -> dict[str, Any]:
+    """The package's reviews into the review log (one transaction, merged by UUID: a
+    second import adds nothing), after the deck is written so they land on its cards."""
+    entries = imported.history
+    doc: dict[str, Any] = {
+        "read": len(entries),
+        "cards": len({e.card_id for e in entries}),
+        "left_out": dict(imported.history_left),
+    }
+    if dry_run or not entries:
+        doc.update(added=0, known=0, changed=0)
+        return doc
+    from ..errors import PrepError
+    from ..logsync import import_ as merge_log
+    from .common import open_workspace, scheduler_for
+
+    try:
+        _, store = open_workspace()
+        result = merge_log(store, scheduler_for(store), entries)
+    except (PrepError, sqlite3.Error) as exc:
+        raise PrepError(
+            f"the deck was written, but its review history was not (nothing of it is in "
+            f"the database): {exc}; run the same import again to bring it"
+        ) from None
+    doc.update(added=result.added, known=result.known, changed=result.changed)
+    return doc
+
+
+def _report_history(history: dict[str, Any], dry_run: bool) -> None:
+    left = history["left_out"]
+    if dry_run:
+        echo(
+            f"Would bring {history['read']} review(s) of {history['cards']} card(s) into the "
+            "review log (reviews already there are not added again)."
+        )
+    else:
+        echo(
+            f"Review history: {history['added']} review(s) added, {history['known']} already "
+            f"here, of {history['cards']} card(s); {history['changed']} card schedule(s) "
+            "updated."
+        )
+    for reason, n in left.items():
+        echo(f"  {n} review(s) left out: {reason}")
+
+
+def _report_structure(imported: Any, plan: Any) -> None:
+    """What the reading found: the shape and level of the questions, what gave the
+    topics, and per topic its first card with the lines of its question and answer."""
+    from ..importers.structure import describe
+
+    doc = describe(imported)
+    ids = {c["q"]: c["id"] for c in plan.cards}
+    echo("Structure read:")
+    echo("  questions: " + "; ".join(f"{q['cards']} {q['shape']}" for q in doc["questions"]))
+    echo(
+        "  topics:    "
+        + "; ".join(f"{t['from']} ({t['topics']} topic(s))" for t in doc["topics_from"])
+    )
+    echo(f"  answers:   {doc['with_answer']} of {len(imported.drafts)} card(s) have one")
+    echo("Sample, the first card of each topic (line of the question; lines of its answer):")
+    for t in doc["topics"][:40]:
+        c = t["sample"]
+        span = c["answer_lines"]
+        if span:
+            answer = f"answer {span[0]}-{span[1]}" if span[1] > span[0] else f"answer {span[0]}"
+        else:
+            answer = "answer on the question's line" if c["answer"] else "no answer"
+        echo(f"  {_short(t['topic'], 40)} ({t['cards']})")
+        cid = ids.get(c["q"], "")
+        echo(f"    line {c['line']}, {answer}  {cid}")
+        echo(f"      {_short(c['q'])}")
+    if len(doc["topics"]) > 40:
+        echo(f"  … and {len(doc['topics']) - 40} more topics (see --json)")
+
+
 def _report(
     file: Path,
     imported: Any,
@@ -310,17 +488,19 @@ def _report(
         )
     for message in plan.notes:
         note(f"note: {message}")
-    if imported.skipped:
-        echo("Skipped:")
-        for s in imported.skipped[:20]:
-            echo(f"  {file}:{s.line}: {_short(s.what, 60)} ({s.reason})")
-        if len(imported.skipped) > 20:
-            echo(f"  … and {len(imported.skipped) - 20} more (see --json)")
     if dry_run:
-        echo("Sample:")
-        for c in plan.cards[:SAMPLE]:
-            echo(f"  {c['id']}  [{c['kind']}] {_short(str(c.get('topic', '')), 30)}")
-            echo(f"      {_short(c['q'])}")
+        _report_structure(imported, plan)
+    if imported.skipped:
+        # A dry run lists every one: it is where a person checks what the reading left out.
+        cap = len(imported.skipped) if dry_run else 20
+        echo(f"Skipped (all {len(imported.skipped)}):" if dry_run else "Skipped:")
+        for s in imported.skipped[:cap]:
+            echo(f"  {file}:{s.line}: {_short(s.what, 60)} ({s.reason})")
+        if len(imported.skipped) > cap:
+            echo(f"  … and {len(imported.skipped) - cap} more (see --dry-run or --json)")
+    if dry_run:
+        if imported.format == "markdown":
+            echo(ANOTHER_WAY)
     elif plan.changed and drilled:
         echo(f"Next: prep deck check {shown}   then: prep drill --deck {plan.deck}")
     elif plan.changed:

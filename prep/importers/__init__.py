@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 from ..errors import PrepError
 
@@ -37,6 +39,56 @@ class Draft:
     name: str | None = None
     # An id the source states outright (an `id` column).
     id: str | None = None
+    # Where the card came from, for the dry run's account of the structure read:
+    # the shape that held the question ("list item", "<details> fold", ...), the
+    # heading level of its section (0: none), the last line of its answer (0: none).
+    shape: str = ""
+    level: int = 0
+    end: int = 0
+    # What gave the topic: "h2" (a heading of that level), "label" (a bold label or
+    # a fold's summary over a group), "title" (the file's title), "field" (a column).
+    topic_from: str = ""
+
+
+QUESTION_SHAPES = ("h1", "h2", "h3", "h4", "h5", "h6", "list", "details", "bold")
+TOPIC_LEVELS = ("h1", "h2", "h3", "h4", "h5", "h6", "none")
+
+
+@dataclass
+class Overrides:
+    """What the person says about a Markdown file where the reading guessed wrong.
+
+    questions: the shape that holds the questions: a heading level (`h3`: each
+    level-3 heading is a card, its text the answer), `list` (each list item),
+    `details` (each `<details>` fold), `bold` (each bold or `Q:` paragraph).
+    topic: the heading level whose titles are the topics, or `none` (one topic).
+    skip_sections / keep_sections: words of headings whose sections are skipped,
+    or read although their heading words say "contents", "company", "summary".
+    """
+
+    questions: str | None = None
+    topic: str | None = None
+    skip_sections: list[str] = field(default_factory=list)
+    keep_sections: list[str] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        if self.questions is not None:
+            self.questions = self.questions.strip().lower()
+            if self.questions not in QUESTION_SHAPES:
+                raise PrepError(
+                    f"--questions '{self.questions}': use a heading level h1-h6, "
+                    "list, details or bold"
+                )
+        if self.topic is not None:
+            self.topic = self.topic.strip().lower()
+            if self.topic not in TOPIC_LEVELS:
+                raise PrepError(f"--topic '{self.topic}': use a heading level h1-h6 or none")
+        for name in ("skip_sections", "keep_sections"):
+            words = [w.strip() for w in getattr(self, name) if w.strip()]
+            setattr(self, name, words)
+
+    def __bool__(self) -> bool:
+        return bool(self.questions or self.topic or self.skip_sections or self.keep_sections)
 
 
 @dataclass
@@ -55,6 +107,9 @@ class Imported:
     drafts: list[Draft]
     skipped: list[Skipped] = field(default_factory=list)
     merged: list[tuple[int, int]] = field(default_factory=list)  # (duplicate line, kept line)
+    # With --with-history (Anki packages): review-log entries, and why others were left out.
+    history: list[Any] = field(default_factory=list)
+    history_left: dict[str, int] = field(default_factory=dict)
 
 
 def read_text(path: Path) -> str:
@@ -134,6 +189,9 @@ def import_file(
     fmt: str | None = None,
     kind: str | None = None,
     columns: list[str] | None = None,
+    with_history: bool = False,
+    now: datetime | None = None,
+    overrides: Overrides | None = None,
 ) -> Imported:
     """Read one source file into card drafts (duplicates merged)."""
     from ..decks import KINDS
@@ -142,19 +200,34 @@ def import_file(
         raise PrepError(f"unknown kind '{kind}'; use one of {', '.join(KINDS)}")
     if fmt is not None and fmt not in FORMATS:
         raise PrepError(f"unknown format '{fmt}'; use one of {', '.join(FORMATS)}")
+    if overrides and (fmt in ("csv", "tsv") or (fmt is None and _is_package(path))):
+        raise PrepError(
+            "--questions, --topic, --skip-section and --keep-section apply to Markdown files only"
+        )
     if fmt is None and _is_package(path):
         if columns:
             raise PrepError("--columns applies to CSV/TSV files only")
         from .apkg import read_apkg
 
-        result = read_apkg(path)
+        result = read_apkg(path, with_history=with_history, now=now)
         if kind is not None:
             for d in result.drafts:
                 d.kind = kind
         merge_duplicates(result)
+        kept = {d.id for d in result.drafts}
+        gone = sum(e.card_id not in kept for e in result.history)
+        if gone:
+            result.history = [e for e in result.history if e.card_id in kept]
+            reason = "review of a card not imported (its note was merged or skipped)"
+            result.history_left[reason] = result.history_left.get(reason, 0) + gone
         fit_limits(result)
         result.language = language_of([d.q for d in result.drafts])
         return result
+    if with_history:
+        raise PrepError(
+            f"{path}: --with-history reads the review history of an Anki package "
+            "(.apkg or .colpkg); this file holds none"
+        )
     text = read_text(path)
     fmt = fmt or detect_format(path, text)
     if fmt == "markdown":
@@ -162,8 +235,13 @@ def import_file(
             raise PrepError("--columns applies to CSV/TSV files only")
         from .markdown import parse_markdown
 
-        result = parse_markdown(text, str(path))
+        result = parse_markdown(text, str(path), overrides)
     else:
+        if overrides:
+            raise PrepError(
+                f"{path}: --questions, --topic, --skip-section and --keep-section apply to "
+                "Markdown files only"
+            )
         from .csvtsv import parse_table
 
         result = parse_table(text, str(path), fmt=fmt, columns=columns)

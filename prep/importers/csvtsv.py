@@ -13,7 +13,6 @@ from __future__ import annotations
 import csv
 import io
 import re
-from html.parser import HTMLParser
 from pathlib import Path
 
 from ..errors import PrepError
@@ -82,165 +81,11 @@ _HTML_HINT = re.compile(
 )
 
 
-class _HtmlToMarkdown(HTMLParser):
-    """Anki field HTML to Markdown (or to plain text for a question)."""
-
-    BLOCK = {"p", "div", "blockquote", "h1", "h2", "h3", "h4", "h5", "h6"}
-
-    def __init__(self, plain: bool):
-        super().__init__(convert_charrefs=True)
-        self.plain = plain
-        self.out: list[str] = []
-        self.lists: list[list[int]] = []  # [ordered?, counter]
-        self.links: list[tuple[str, str]] = []
-        self.href: list[tuple[str, int]] = []
-        self.pre = 0
-        self.skip = 0
-        self.rows: list[list[str]] | None = None  # the table being read
-        self.cell: list[str] | None = None
-
-    def _emit(self, text: str) -> None:
-        if self.skip:
-            return
-        if self.cell is not None:
-            self.cell.append(text)
-        else:
-            self.out.append(text)
-
-    def _end_cell(self) -> None:
-        if self.cell is not None and self.rows is not None:
-            if not self.rows:
-                self.rows.append([])
-            text = " ".join("".join(self.cell).replace("\\\n", " ").split())
-            self.rows[-1].append(text.replace("|", "\\|"))
-        self.cell = None
-
-    def _end_table(self) -> None:
-        self._end_cell()
-        rows = [r for r in (self.rows or []) if r]
-        self.rows = None
-        if not rows:
-            return
-        width = max(len(r) for r in rows)
-        rows = [r + [""] * (width - len(r)) for r in rows]
-        if self.plain:
-            lines = [" | ".join(r) for r in rows]
-        else:
-            lines = ["| " + " | ".join(rows[0]) + " |", "|" + "---|" * width]
-            lines += ["| " + " | ".join(r) + " |" for r in rows[1:]]
-        self.out.append("\n\n" + "\n".join(lines) + "\n\n")
-
-    def _break(self, blank: bool) -> None:
-        self._emit("\n\n" if blank else "\n")
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        a = dict(attrs)
-        if tag in ("script", "style"):
-            self.skip += 1
-        elif tag == "table":
-            if self.rows is not None:
-                self._end_table()
-            self.rows = []
-        elif tag == "tr" and self.rows is not None:
-            self._end_cell()
-            self.rows.append([])
-        elif tag in ("td", "th") and self.rows is not None:
-            self._end_cell()
-            self.cell = []
-        elif tag == "br":
-            # A hard break: Anki's line breaks stay line breaks in the drill.
-            self._emit("\n" if self.plain or self.pre else "\\\n")
-        elif tag in self.BLOCK:
-            self._break(True)
-            if tag[0] == "h" and tag[1:].isdigit() and not self.plain:
-                self._emit("#" * int(tag[1:]) + " ")
-        elif tag in ("b", "strong") and not self.plain:
-            self._emit("**")
-        elif tag in ("i", "em") and not self.plain:
-            self._emit("*")
-        elif tag == "code" and not self.pre:
-            self._emit("`")
-        elif tag == "pre":
-            self.pre += 1
-            self._emit("\n\n```\n")
-        elif tag in ("ul", "ol"):
-            self.lists.append([1 if tag == "ol" else 0, 0])
-            self._break(not self.lists[:-1])
-        elif tag == "li":
-            indent = "  " * max(0, len(self.lists) - 1)
-            if self.lists and self.lists[-1][0]:
-                self.lists[-1][1] += 1
-                self._emit(f"\n{indent}{self.lists[-1][1]}. ")
-            else:
-                self._emit(f"\n{indent}- ")
-        elif tag == "a":
-            self.href.append((a.get("href") or "", len(self.out)))
-            if not self.plain:
-                self._emit("[")
-        elif tag == "img":
-            self._emit(a.get("alt") or "")
-        elif tag == "hr":
-            self._emit("\n\n---\n\n" if not self.plain else "\n\n")
-
-    def handle_endtag(self, tag: str) -> None:
-        if tag in ("script", "style"):
-            self.skip = max(0, self.skip - 1)
-        elif tag == "table" and self.rows is not None:
-            self._end_table()
-        elif tag in ("td", "th"):
-            self._end_cell()
-        elif tag in self.BLOCK:
-            self._break(True)
-        elif tag in ("b", "strong") and not self.plain:
-            self._emit("**")
-        elif tag in ("i", "em") and not self.plain:
-            self._emit("*")
-        elif tag == "code" and not self.pre:
-            self._emit("`")
-        elif tag == "pre":
-            self.pre = max(0, self.pre - 1)
-            self._emit("\n```\n\n")
-        elif tag in ("ul", "ol"):
-            if self.lists:
-                self.lists.pop()
-            self._break(True)
-        elif tag == "a" and self.href:
-            href, at = self.href.pop()
-            text = "".join(self.out[at:]).lstrip("[")
-            if self.plain:
-                if href and href != text:
-                    self.links.append((text, href))
-            elif href:
-                self._emit(f"]({href})")
-            else:
-                self._emit("]")
-
-    def handle_data(self, data: str) -> None:
-        if self.pre:
-            self._emit(data)
-        else:
-            self._emit(re.sub(r"[ \t\r\n\xa0]+", " ", data))
-
-    def result(self) -> str:
-        if self.rows is not None:
-            self._end_table()
-        text = "".join(self.out).replace("\xa0", " ")
-        text = re.sub(r"(?:\\\n\s*)+$", "", text)  # no hard break at the very end
-        lines = [line.rstrip() for line in text.split("\n")]
-        out: list[str] = []
-        in_code = False
-        for line in lines:
-            if line.strip().startswith("```"):
-                in_code = not in_code
-            out.append(line if in_code or line.startswith(" ") and out else line.strip(" "))
-        return re.sub(r"\n{3,}", "\n\n", "\n".join(out)).strip()
-
-
 def html_to_markdown(text: str, *, plain: bool = False) -> tuple[str, list[tuple[str, str]]]:
-    parser = _HtmlToMarkdown(plain)
-    parser.feed(text)
-    parser.close()
-    return parser.result(), parser.links
+    """Field HTML to Markdown (or plain text): see htmlmd, which imports markdownify."""
+    from .htmlmd import html_to_markdown as convert
+
+    return convert(text, plain=plain)
 
 
 def _column_name(cell: str) -> str | None:

@@ -28,7 +28,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from functools import lru_cache
 
-from . import Draft, Imported, Skipped
+from . import Draft, Imported, Overrides, Skipped
 from .mdblocks import Inline, Item, Node, flatten, parse
 
 # Heading words -> what the section holds. Checked in this order: the first
@@ -63,8 +63,16 @@ _ROLE_WORDS: list[tuple[str, str]] = [
 _ROLES = [(role, re.compile(words, re.I)) for role, words in _ROLE_WORDS]
 _BEHAVIORAL = re.compile(
     r"behaviou?r|culture|cultural|soft[- ]skill|personality|situational|leadership principle|"
-    r"\bhr\b|인성|행동|문화|컬처|태도|가치관|협업 ?경험|자기 ?소개|self[- ]introduction|지원 ?동기|"
+    r"\bhr\b|인성|행동|문화|컬처|태도|가치관|협업|갈등|성격|장단점|강점|약점|포부|입사 ?후|"
+    r"자기 ?소개|self[- ]introduction|지원 ?동기|personality|strengths? and weakness|teamwork|"
     r"why (?:this|our|the|do you want to join) (?:company|role|job|team)|tell me about yourself",
+    re.I,
+)
+
+# A question that asks for a story, whatever its section: "Tell me about a time…".
+_BEHAVIORAL_Q = re.compile(
+    r"\btell (?:me|us) about a time|\bdescribe a (?:time|situation)\b|"
+    r"\bgive (?:me |us )?an example of (?:a time|when)|\ba time (?:when|you)\b",
     re.I,
 )
 
@@ -85,6 +93,14 @@ _ASK_END_KO = re.compile(
     r"보세요|말해 ?주세요|설명하시오|입니까|습니까|ㅂ니까|죠|나|니|냐|봅시다)[)\]）\"'”’」』.!\s]*$"
 )
 _QMARK = re.compile(r"[?？]")
+# A toggle's own word beside a fold's label: "펼치기", "▶", "(click to expand)".
+_TOGGLE_WORD = re.compile(
+    r"^\s*[▶▷►▸▼▽⏵👉]+\s*|\s*[▶▷►▸▼▽⏵]+\s*$|"
+    r"\s+(?:[(\[]\s*)?(?:펼치기|펼쳐 ?보기|접기|더 ?보기|토글)(?:\s*[)\]])?\s*$|"
+    r"\s*[(\[]\s*(?:click(?: here)?(?: to)? (?:expand|open|show|see)(?: the answer)?|"
+    r"expand|toggle|show answer)\s*[)\]]\s*$",
+    re.I,
+)
 # "Using your preferred language, write a REPL": the prompt after a leading clause.
 _CLAUSE_ASKS = re.compile(
     r"[,;:]\s+(?:write|implement|design|explain|describe|build|create|draw|make|tell)\b",
@@ -106,6 +122,11 @@ _TOPIC_PREFIX = re.compile(r"^(?:questions?\s+(?:about|on|for|regarding|in)\s+)"
 _TOPIC_SUFFIX = re.compile(r"\s+(?:interview\s+)?questions?\s*$", re.I)
 _NUMBERING = re.compile(r"^\s*(?:\d+(?:\.\d+)*[.)]|\d+\.\d+|[IVX]+\.|[A-Za-z][.)]|Q\d+[.:)]?)\s+")
 _QUOTES = {"“": "”", '"': '"', "‘": "’", "'": "'", "「": "」", "『": "』", "«": "»", "„": "“"}
+_TABLE_Q = re.compile(
+    r"^(?:(?:interview |sample |example )?questions?|q|질문(?: ?내용)?|문제|면접 ?질문|예상 ?질문)$",
+    re.I,
+)
+_MD_FENCE = re.compile(r"^ {0,3}(`{3,}|~{3,})[ \t]*(?:markdown|md)\b[^`]*$", re.I)
 _FRONT_MATTER = re.compile(r"\A---[ \t]*\n(.*?\n)(?:---|\.\.\.)[ \t]*(?:\n|\Z)", re.S)
 QUESTION_SHARE = 0.6
 _TOC_WORDS = re.compile(r"table of contents|\bcontents\b|\btoc\b|목차|차례", re.I)
@@ -166,6 +187,7 @@ class _Section:
     is_title: bool = False  # the document's own title (or the text before any heading)
     is_toc: bool = False  # a table of contents: its role is not passed to what follows
     consumed: bool = False  # read as part of a parent's answer
+    told_skip: bool = False  # skipped because the person said so (--skip-section)
 
 
 def _lines(raw: str) -> list[tuple[str, str]]:
@@ -250,6 +272,7 @@ def question_like(text: str) -> bool:
 
 def _heading_asks(title: str) -> bool:
     """Stricter than for prose: "Detect SQL Injection" names a question, it does not ask one."""
+    title = _Q_PREFIX.sub("", title, count=1) or title  # "Q1: Explain the GIL"
     if _QMARK.search(title) or _ASK_END_KO.search(title):
         return True
     return bool(_ASK_START.match(title)) and len(title.split()) >= 4
@@ -289,18 +312,26 @@ def _role_of(title: str, inherited: str | None) -> tuple[str | None, bool]:
 
 
 class _Reader:
-    def __init__(self, text: str, path: str):
+    def __init__(self, text: str, path: str, overrides: Overrides | None = None):
+        self.ov = overrides or Overrides()
         self.path = path
+        from pathlib import Path as _Path
+
+        self.fallback = _Path(path).stem or "Imported"  # the topic of a file without a title
         self.title = ""
         text = self._front_matter(text)
-        self.lines = text.split("\n")
         self.skipped: list[Skipped] = []
+        text = self._unfence(text)
+        self.lines = text.split("\n")
         self.drafts: list[Draft] = []
         self.levels: list[int] = []  # heading level of the section each draft came from
         self.from_prose: list[int] = []  # indexes of drafts read from a heading and its text
         self.notes: list[int] = []  # indexes of drafts whose front is a heading over text
         self.nodes = parse(text)
         self._repeated: Counter[tuple[int, str]] = Counter()
+        self._spans: list[tuple[int, int]] = []  # lines of the blocks answers were read from
+        self.bold_only = False  # --questions bold: every bold paragraph asks
+        self.secs: list[_Section] = []
 
     # -- noise -------------------------------------------------------------
     def _front_matter(self, text: str) -> str:
@@ -317,6 +348,37 @@ class _Reader:
                 self.title = " ".join(title.split())
         # Keep line numbers: blank the front matter instead of cutting it.
         return "\n" * m.group(0).count("\n") + text[m.end() :]
+
+    def _unfence(self, text: str) -> str:
+        """A document pasted inside one ```markdown fence (as chat answers give it) is
+        read as the document; the few lines around it are listed as skipped."""
+        lines = text.split("\n")
+        opens = [i for i, line in enumerate(lines) if _MD_FENCE.match(line)]
+        if len(opens) != 1:
+            return text
+        start = opens[0]
+        mark = _MD_FENCE.match(lines[start]).group(1)  # type: ignore[union-attr]
+        close = re.compile(rf"^ {{0,3}}{re.escape(mark[0])}{{{len(mark)},}}[ \t]*$")
+        inner_fence = re.compile(r"^ {0,3}(`{3,}|~{3,})")
+        end, depth = None, 0
+        for j in range(start + 1, len(lines)):
+            if close.match(lines[j]) and depth == 0:
+                end = j
+            elif inner_fence.match(lines[j]):
+                depth = 1 - depth  # a fence inside: its closing line is not the end
+        if end is None:
+            end = len(lines)
+        inside = sum(bool(line.strip()) for line in lines[start + 1 : end])
+        outside = [i for i, line in enumerate(lines) if line.strip() and not start <= i <= end]
+        if inside < 8 or len(outside) > 0.3 * inside:
+            return text
+        for i in outside:
+            self.skipped.append(
+                Skipped(
+                    i + 1, lines[i].strip()[:80], "outside the document held in a ```markdown fence"
+                )
+            )
+        return "\n".join("" if not start < i < end else line for i, line in enumerate(lines))
 
     def _noise(self, node: Node) -> bool:
         if node.type in ("html", "hr"):
@@ -364,6 +426,7 @@ class _Reader:
                     self.title = title
                 sec.own_role, sec.behavioral = _role_of(title, None)
                 sec.role = sec.own_role if sec.own_role == "ask" else None
+                self._as_told(sec)
                 parent.children.append(sec)
                 out.append(sec)
                 stack.append(sec)
@@ -378,6 +441,8 @@ class _Reader:
             inherit: _Section | None = parent
             while inherit is not None and inherit.is_toc:
                 inherit = inherit.parent  # what follows a table of contents is not in it
+            # The file's title says what every section is about ("Behavioral Interview").
+            titled_beh = bool(inherit is not None and inherit.is_title and inherit.behavioral)
             if inherit is not None and inherit.is_title and inherit.role != "ask":
                 inherit = None
             if inherit is None and first_ask and parent is root:
@@ -387,19 +452,36 @@ class _Reader:
             sec.own_role = own
             sec.is_toc = own == "skip" and bool(_TOC_WORDS.search(title))
             sec.role = own or (inherit.role if inherit else None)
-            sec.behavioral = beh or (inherit.behavioral if inherit else False)
+            sec.behavioral = beh or titled_beh or (inherit.behavioral if inherit else False)
             sec.struck = sec.struck or bool(inherit and inherit.struck)
             if inherit and inherit.role == "skip" and own is None:
                 sec.role = "skip"
+                sec.told_skip = inherit.told_skip
+            self._as_told(sec)
             out.append(sec)
             stack.append(sec)
         return out
+
+    def _as_told(self, sec: _Section) -> None:
+        """--skip-section and --keep-section: the person's word over the heading's words."""
+        title = sec.title.lower()
+        if any(w.lower() in title for w in self.ov.keep_sections):
+            if sec.role in ("skip", "profile"):
+                sec.role = None
+            if sec.own_role in ("skip", "profile"):
+                sec.own_role = None
+            sec.is_toc = sec.told_skip = False
+        if any(w.lower() in title for w in self.ov.skip_sections):
+            sec.role = sec.own_role = "skip"
+            sec.told_skip = True
 
     def _part_heading(self, node: Node, title: str, parent: _Section) -> bool:
         """A heading that names a part of the answer above it (`### 정답`, `#### Answer`,
         `### 코드`), or one that repeats under many questions: not a question itself."""
         if parent.is_title or parent.level == 0 or node.level <= parent.level:
             return False
+        if self.ov.questions is not None and self.ov.questions[0] == "h":
+            return False  # the person said which headings are questions: all are sections
         if _ANSWER_LABEL.match(title) or (
             _QUESTION_LABEL.match(title) and not re.search(r"\d", title)
         ):
@@ -413,7 +495,7 @@ class _Reader:
         ):
             sec = sec.parent
         if sec is None:
-            return self.title or "Imported"
+            return self.title or self.fallback
         return _topic_of(sec.title)
 
     # -- reading -----------------------------------------------------------
@@ -421,13 +503,140 @@ class _Reader:
         self.pending_intros: list[tuple[_Section, list[Node]]] = []
         self.origin: list[_Section] = []  # the section each draft came from
         secs = self.sections()
+        self.secs = secs
         self.toc_line = next((sec.line for sec in secs if sec.is_toc), 0)
-        for sec in secs:
-            self.read_section(sec)
-        self._drop_intro_notes()
-        self._own_text_of_parents()
+        if self.ov.questions is not None:
+            self.read_as_told(secs, self.ov.questions)
+        else:
+            for sec in secs:
+                self.read_section(sec)
+            self._drop_intro_notes()
+            self._own_text_of_parents()
         for d in self.drafts:
             _tidy(d)
+        for d, sec in zip(self.drafts, self.origin, strict=True):
+            d.topic_from = self._topic_source(d.topic, sec)  # topics may change after add()
+        if self.ov.topic is not None:
+            self.retopic(self.ov.topic)
+
+    # -- reading as the person says (--questions, --topic) -------------------
+    def _skipped_section(self, sec: _Section) -> bool:
+        """Struck, or skipped by its words or by --skip-section: said so once, at its top."""
+        if sec.struck:
+            if not (sec.parent and sec.parent.struck):
+                self.skip(sec.line, sec.title, "struck through")
+            return True
+        if sec.role != "skip":
+            return False
+        if not (sec.parent and sec.parent.role == "skip"):
+            if sec.told_skip:
+                self.skip(sec.line, sec.title, "skipped with --skip-section")
+            else:
+                self.skip(
+                    sec.line, sec.title,
+                    "table of contents or reference section (--keep-section to read it)",
+                )  # fmt: skip
+        return True
+
+    def _outside(self, nodes: list[Node], shape: str) -> None:
+        for n in nodes:
+            if n.type == "heading":
+                what = _clean_title(flatten(n.inline).text)
+            elif n.type in ("para", "quote"):
+                what = self.prose(n)
+            else:
+                what = self.source(n)
+            if what.strip():
+                self.skip(n.start + 1, what, f"outside the questions (--questions {shape})")
+
+    def read_as_told(self, secs: list[_Section], shape: str) -> None:
+        level = int(shape[1]) if shape[0] == "h" else 0
+        for sec in secs:
+            if sec.consumed or self._skipped_section(sec):
+                continue  # subsections of a skipped one inherit its role, or have their own
+            body = [n for n in sec.body if not self._noise(n)]
+            if level:
+                if sec.level == level and sec.title:
+                    self.heading_card(sec, body + self._subtree_nodes(sec), shape)
+                else:
+                    self._outside(body, shape)
+                continue
+            rest: list[Node] = []
+            for n in body:
+                if shape == "list" and n.type == "list":
+                    if self._toc(n):
+                        self.skip(n.start + 1, sec.title or "list", "table of contents")
+                    else:
+                        self.read_list(sec, n, forced=True)
+                elif shape == "details" and n.type == "details":
+                    summary = self._summary(n)
+                    if summary and not _ANSWER_LABEL.match(summary):
+                        self.read_details(sec, n, "")
+                    elif self.drafts and self.origin[-1] is sec:
+                        last = self.drafts[-1]
+                        extra = self.details_body(n)
+                        last.a = f"{last.a}\n\n{extra}" if last.a else extra
+                        last.end = n.end
+                    else:
+                        self.skip(n.start + 1, self.details_body(n), "answer without a question")
+                else:
+                    rest.append(n)
+            if shape == "bold":
+                self.bold_only = True
+                self.read_sequence(sec, body)
+                self.bold_only = False
+            else:
+                self._outside(rest, shape)
+
+    def heading_card(self, sec: _Section, nodes: list[Node], shape: str) -> None:
+        """`--questions hN`: the heading asks, or names the question its first paragraph
+        asks; everything below it, down to the next heading of its level, answers."""
+        lead = nodes[0] if nodes and nodes[0].type == "para" else None
+        if nodes and nodes[0].type == "list" and len(nodes[0].items) == 1:
+            item = nodes[0].items[0]  # `#### Sizing` over one bulleted question
+            if item.first is not None and not item.rest:
+                lead = item.first
+        if lead is not None and not _heading_asks(sec.title) and question_like(self.prose(lead)):
+            k = 1
+            while k < len(nodes) and nodes[k].type in ("fence", "code"):
+                k += 1  # the question's code: "What does this print?" then the code
+            self.titled(sec, [lead, *nodes[1:k]], nodes[k:], sec.line)
+            self.drafts[-1].shape = f"{shape} heading + question paragraph"
+            return
+        self.add(
+            Draft(
+                q=_strip_quotes(sec.title),
+                a=self.answer(nodes),
+                kind=self.kind(sec),
+                topic=self.topic_for(sec.parent),
+                line=sec.line,
+                name=sec.title,
+            ),
+            sec,
+            shape=f"{shape} heading",
+        )
+
+    def retopic(self, level: str) -> None:
+        """--topic hN: each card's topic is the heading of that level it sits under
+        (the file's title for a card under none); --topic none: one topic."""
+        import bisect
+
+        if level == "none":
+            for d in self.drafts:
+                d.topic, d.topic_from = "", "title"
+            return
+        n = int(level[1])
+        secs = sorted((s for s in self.secs if s.level > 0), key=lambda s: s.line)
+        lines = [s.line for s in secs]
+        for d in self.drafts:
+            at = bisect.bisect_right(lines, d.line) - 1
+            sec: _Section | None = secs[at] if at >= 0 else None
+            while sec is not None and sec.level > n:
+                sec = sec.parent
+            if sec is not None and sec.level == n and sec.title:
+                d.topic, d.topic_from = _topic_of(sec.title), f"h{n}"
+            else:
+                d.topic, d.topic_from = "", "title"
 
     def _own_text_of_parents(self) -> None:
         """A section with text of its own and subsections: over subsections of notes, its
@@ -444,7 +653,11 @@ class _Reader:
                     topic=self.topic_for(sec.parent),
                     line=sec.line,
                     name=sec.title,
+                    shape="heading with text",
+                    level=sec.level,
+                    end=max(n.end for n in nodes),
                 )
+                self._spans.clear()
                 self.drafts.insert(at, draft)
                 self.origin.insert(at, sec)
                 continue
@@ -456,9 +669,83 @@ class _Reader:
 
     # -- sequences: <details> blocks, bold Q paragraphs -------------------------
     def _summary(self, node: Node) -> str:
-        return _plain(flatten(node.inline).text).replace("\n", " ")
+        text = _plain(flatten(node.inline).text).replace("\n", " ")
+        bare = _TOGGLE_WORD.sub("", text).strip()
+        return bare if bare else text  # "자기소개 펼치기": the label, not its toggle
+
+    def _table_rows(self, node: Node) -> tuple[int, list[str], list[tuple[int, list[str]]]]:
+        """A table with a Question column: (that column, the header, the rows with their
+        lines); (-1, [], []) for any other table."""
+        src = self.lines[node.start : node.end]
+        if len(src) < 3:
+            return -1, [], []
+
+        def cells(line: str) -> list[str]:
+            line = line.strip()
+            line = line[1:] if line.startswith("|") else line
+            line = line[:-1] if line.endswith("|") and not line.endswith("\\|") else line
+            return [c.strip().replace("\\|", "|") for c in re.split(r"(?<!\\)\|", line)]
+
+        head = cells(src[0])
+        names = [_plain(flatten(h).text).lower().strip(" :") for h in head]
+        col = next((i for i, h in enumerate(names) if _TABLE_Q.match(h)), -1)
+        if col < 0:
+            return -1, [], []
+        rows = [(node.start + 2 + k, cells(line)) for k, line in enumerate(src[2:]) if line.strip()]
+        return col, head, rows
+
+    def read_table(self, sec: _Section, node: Node) -> None:
+        """`| Question | Answer | … |`: a card a row; the other columns, named, answer it."""
+        col, head, rows = self._table_rows(node)
+        names = [_plain(flatten(h).text) for h in head]
+        for line, row in rows:
+            q = _plain(flatten(row[col]).text) if col < len(row) else ""
+            if not q:
+                self.skip(line + 1, " | ".join(row), "no question in this row")
+                continue
+            parts = []
+            for i, cell in enumerate(row):
+                if i == col or not cell.strip() or i >= len(names):
+                    continue
+                if names[i].strip().lower() in ("#", "no", "no.", "번호", "순번", "number", "num"):
+                    continue  # the row's number
+                label = names[i]
+                answerish = _ANSWER_LABEL.match(label) or label.lower() in ("a", "answers")
+                parts.append(cell if answerish else f"**{label}:** {cell}")
+            self.add(
+                Draft(
+                    q=_strip_quotes(q),
+                    a="\n\n".join(parts),
+                    kind=self.kind(sec),
+                    topic=self.topic_for(sec),
+                    line=line + 1,
+                ),
+                sec,
+                shape="table row",
+            )
+            self.drafts[-1].end = line + 1 if parts else 0
+
+    def _label_before(self, node: Node, nxt: Node | None) -> bool:
+        """A short line that names what follows ("(공통)", "🌐 Network", "Java:"), right
+        above folds or a list of questions: their topic, not text beside them."""
+        if node.type != "para" or nxt is None:
+            return False
+        if not (nxt.type == "details" or (nxt.type == "list" and self._asking_list(nxt))):
+            return False
+        t = flatten(node.inline)
+        text = _plain(t.text)
+        if "\n" in text or not 0 < len(text) <= 40 or t.links:
+            return False
+        return not question_like(text) and not text.rstrip().endswith((".", "。", "!"))
 
     def _q_para(self, node: Node, labelled: bool = False) -> bool:
+        if node.type == "quote":
+            # `> What is X?` then the answer below it: the quoted line asks.
+            kids = [k for k in node.children if k.type == "para"]
+            if len(kids) != 1 or len(node.children) != 1 or labelled:
+                return False
+            text = _plain(flatten(kids[0].inline).text)
+            return len(text) <= 300 and _strong_question(text)
         if node.type != "para":
             return False
         t = flatten(node.inline)
@@ -468,7 +755,7 @@ class _Reader:
         if labelled:
             return False
         whole_bold = t.lead_strong is not None and not t.after_strong.strip(" :：\x01\x02")
-        return whole_bold and question_like(text)
+        return whole_bold and (self.bold_only or question_like(text))
 
     def _sequence(self, body: list[Node]) -> bool:
         details = [n for n in body if n.type == "details"]
@@ -501,6 +788,7 @@ class _Reader:
                         line=sec.line,
                     ),
                     sec,
+                    shape="heading",
                 )
             elif q_nodes:
                 self.card_from(sec, q_nodes, a_nodes, group)
@@ -511,7 +799,13 @@ class _Reader:
         folds = [f for f in folds if f and not _ANSWER_LABEL.match(f)]
         asking = sum(question_like(f) for f in folds)
         misc_ok = len(folds) >= 3 and asking >= 1  # "기타" among folds that ask: notes
-        for n in body:
+        outer = group
+        for k, n in enumerate(body):
+            nxt = body[k + 1] if k + 1 < len(body) else None
+            if not q_nodes and self._label_before(n, nxt):
+                flush()
+                group = _label_text(self.prose(n))  # "(공통)", "🌐 Network": the next folds' topic
+                continue
             if n.type == "details":
                 summary = self._summary(n)
                 if misc_ok and summary and _MISC_LABEL.match(summary):
@@ -533,7 +827,10 @@ class _Reader:
                 flush()
                 self.read_details(sec, n, group)
             elif self._q_para(n) or (
-                n.type == "para" and not q_nodes and _strong_question(self.prose(n))
+                n.type == "para"
+                and not q_nodes
+                and not self.bold_only
+                and _strong_question(self.prose(n))
             ):
                 flush()
                 q_nodes.append(n)
@@ -545,11 +842,16 @@ class _Reader:
                 self.read_list(sec, n, forced=False, group=group)
             elif n.type == "list" and sec.role in ("ask", "questions", "concept"):
                 self.read_list(sec, n, forced=True, group=group)
+            elif n.type == "heading":
+                self.skip(
+                    n.start + 1, _clean_title(flatten(n.inline).text), "a label among the folds"
+                )
             else:
                 what = self.prose(n) if n.type in ("para", "quote") else self.source(n)
                 if what.strip():
                     self.skip(n.start + 1, what, "text beside the questions")
         flush()
+        group = outer
         if title_q:  # the heading is the first question, not the topic of the rest
             for d in self.drafts[first:]:
                 d.topic = self.topic_for(sec.parent)
@@ -571,7 +873,7 @@ class _Reader:
             if not lead and kids and kids[0].type == "details" and not self._summary(kids[0]):
                 lead, rest = kids[0].children, kids[1:]  # `<details> What is X? </details>`
             if lead:
-                self.card_from(sec, lead, rest, group, name=summary or None)
+                self.card_from(sec, lead, rest, group, name=summary or None, shape="<details> fold")
             elif kids:
                 self.skip(node.start + 1, summary, "fold without a question")
             _ = q
@@ -593,6 +895,7 @@ class _Reader:
                 line=node.start + 1,
             ),
             sec,
+            shape="<details> fold",
         )
 
     def _details_group(self, kids: list[Node]) -> bool:
@@ -611,6 +914,7 @@ class _Reader:
         a_nodes: list[Node],
         group: str,
         name: str | None = None,
+        shape: str = "bold or Q: paragraph",
     ) -> None:
         parts: list[str] = []
         links: list[tuple[str, str]] = []
@@ -634,6 +938,7 @@ class _Reader:
                 name=name,
             ),
             sec,
+            shape=shape,
         )
 
     def details_body(self, node: Node) -> str:
@@ -682,8 +987,12 @@ class _Reader:
             answer.insert(0, self.answer(lead))
         a = "\n\n".join(x for x in answer if x.strip())
         if q_nodes:
-            self.card_from(sec, q_nodes, [], "", name=_NUMBERING.sub("", sec.title) or None)
+            self.card_from(
+                sec, q_nodes, [], "", name=_NUMBERING.sub("", sec.title) or None,
+                shape="heading with answer parts",
+            )  # fmt: skip
             self.drafts[-1].a = a
+            self.drafts[-1].end = max(n.end for n in body) if a else 0
             self.drafts[-1].topic = self.topic_for(sec.parent)
             return
         if not sec.title:
@@ -702,6 +1011,7 @@ class _Reader:
             ),
             sec,
             prose=True,
+            shape="heading with answer parts",
         )
 
     def _fold_children(self, sec: _Section) -> bool:
@@ -739,7 +1049,9 @@ class _Reader:
             self.skip(sec.line, sec.title, "struck through")
             return
         if sec.role == "skip":
-            if body and not (sec.parent and sec.parent.role == "skip"):
+            if sec.told_skip and not (sec.parent and sec.parent.told_skip):
+                self.skip(sec.line, sec.title, "skipped with --skip-section")
+            elif body and not (sec.parent and sec.parent.role == "skip"):
                 self.skip(sec.line, sec.title, "table of contents or reference section")
             return
         if sec.consumed:
@@ -750,6 +1062,18 @@ class _Reader:
                     self.skip(sec.line, sec.title, "profile material, not questions")
                 return
             sec.role = None  # its words say profile, its list asks: the list wins
+        tables = [n for n in body if n.type == "table" and self._table_rows(n)[0] >= 0]
+        if tables:
+            for n in body:
+                if n in tables:
+                    self.read_table(sec, n)
+                elif n.type == "list" and self._asking_list(n):
+                    self.read_list(sec, n, forced=False)
+                else:
+                    what = self.prose(n) if n.type in ("para", "quote") else self.source(n)
+                    if what.strip():
+                        self.skip(n.start + 1, what, "text beside a table of questions")
+            return
         if self._sequence(body):
             self.read_sequence(sec, body)
             return
@@ -829,10 +1153,20 @@ class _Reader:
         if card_lists:
             left: list[Node] = []
             last: Draft | None = None  # the card of the list item just above
-            for n in body:
+            labels = {
+                id(body[k + 1]): _label_text(self.prose(n))
+                for k, n in enumerate(body[:-1])
+                if body[k + 1] in card_lists and self._label_before(n, body[k + 1])
+            }
+            for k, n in enumerate(body):
+                if k + 1 < len(body) and id(body[k + 1]) in labels and n.type == "para":
+                    continue  # the label of the list below: its topic
                 if n in card_lists:
                     before = len(self.drafts)
-                    self.read_list(sec, n, forced=sec.role in ("ask", "concept", "questions"))
+                    self.read_list(
+                        sec, n, forced=sec.role in ("ask", "concept", "questions"),
+                        group=labels.get(id(n), ""),
+                    )  # fmt: skip
                     last = self.drafts[-1] if len(self.drafts) > before else None
                 elif n.type in ("fence", "code") and last is not None:
                     # `* What does this print?` then a fence at the margin: the
@@ -898,6 +1232,7 @@ class _Reader:
             ),
             sec,
             prose=True,
+            shape="heading + question paragraph",
         )
 
     def note(self, sec: _Section, body: list[Node]) -> None:
@@ -918,6 +1253,7 @@ class _Reader:
             ),
             sec,
             prose=True,
+            shape="heading with text",
         )
 
     def read_list(self, sec: _Section, node: Node, *, forced: bool, group: str = "") -> None:
@@ -950,6 +1286,8 @@ class _Reader:
                     x for x in (_A_PREFIX.sub("", text, count=1), self.answer(item.rest)) if x
                 )
                 last.a = f"{last.a}\n\n{extra}" if last.a else extra
+                last.end = item.end
+                self._spans.clear()
                 continue
             if not forced and not question_like(text):
                 self.skip(line, text, "not a question (in a list of questions)")
@@ -980,14 +1318,30 @@ class _Reader:
                 name=name,
             ),
             sec,
+            shape="list item",
         )
 
-    def add(self, draft: Draft, sec: _Section, prose: bool = False) -> None:
+    def add(self, draft: Draft, sec: _Section, prose: bool = False, shape: str = "") -> None:
+        if draft.kind == "technical" and _BEHAVIORAL_Q.search(draft.q):
+            draft.kind = "behavioral"
+        draft.shape = shape
+        draft.level = sec.level
+        draft.topic_from = self._topic_source(draft.topic, sec)
+        after = [(a, b) for a, b in self._spans if a >= draft.line]
+        draft.end = max((b for _, b in after), default=0) if draft.a.strip() else 0
+        self._spans.clear()
         if prose:
             self.from_prose.append(len(self.drafts))
         self.drafts.append(draft)
         self.levels.append(sec.level)
         self.origin.append(sec)
+
+    def _topic_source(self, topic: str, sec: _Section | None) -> str:
+        while sec is not None:
+            if sec.title and not sec.is_title and _topic_of(sec.title) == topic:
+                return f"h{sec.level}"
+            sec = sec.parent
+        return "title" if topic == (self.title or self.fallback) else "label"
 
     def kind(self, sec: _Section, group: str = "") -> str:
         if sec.role in ("ask", "concept"):
@@ -1138,9 +1492,10 @@ class _Reader:
         """Answer text: the Markdown source of the blocks, noise left out. A fold's
         HTML (`<p>`, `<ul>`, `<table>`) becomes Markdown; a fold labelled "Answer"
         gives its body, any other fold its summary in bold and then its body."""
-        from .csvtsv import html_to_markdown
+        from .htmlmd import html_to_markdown
 
         parts: list[str] = []
+        self._spans += [(n.start + 1, n.end) for n in nodes]
         for n in nodes:
             if n.type == "details":
                 summary = self._summary(n)
@@ -1160,6 +1515,14 @@ class _Reader:
 
 
 _LINK_LINE = re.compile(r"^\s*(?:[-*+]|\d+[.)])?\s*\[[^\]]*\]\([^)]*\)\s*$")
+
+
+def _label_text(text: str) -> str:
+    """A label line as a topic: "(공통)" is 공통, "🌐 Network:" is Network."""
+    inner = text.strip().rstrip(":：").strip()
+    if len(inner) > 2 and inner[0] in "([（【" and inner[-1] in ")]）】":
+        inner = inner[1:-1].strip()
+    return _topic_of(inner) or text
 
 
 def _only_links(text: str) -> bool:
@@ -1183,6 +1546,8 @@ def _tidy(d: Draft) -> None:
     stripped = _Q_PREFIX.sub("", q, count=1)
     if stripped.strip() and stripped != q:
         q = stripped
+    if (m := re.match(r"#\d{1,4}[.:)]?\s+(?=\S)", q)) and question_like(q[m.end() :]):
+        q = q[m.end() :]  # "#1 요즘 트렌드는?": a number, as in a fold's `<code>#1</code>`
     numbered = _NUMBERING.sub("", q, count=1)
     if numbered != q and numbered.strip() and question_like(numbered):
         q = numbered
@@ -1233,8 +1598,8 @@ def _expand_lead_tabs(line: str) -> str:
     return line[: len(line) - len(stripped)].expandtabs(4) + stripped
 
 
-def parse_markdown(text: str, path: str) -> Imported:
-    reader = _Reader(text, path)
+def parse_markdown(text: str, path: str, overrides: Overrides | None = None) -> Imported:
+    reader = _Reader(text, path, overrides)
     reader.read()
     for d in reader.drafts:
         d.line = d.line or 1

@@ -216,11 +216,20 @@ def _blocks_at(lines: list[Line]) -> list[Node]:
             node, i = _details(lines, i)
             out.append(node)
             continue
+        if end_rx is not False and (h := _HTML_HEADING.match(text)):
+            # `<h5>[JPA]</h5>` alone on its line: a heading, as a browser shows it.
+            out.append(
+                Node("heading", no, no + 1, inline=h.group(2).strip(), level=int(h.group(1)))
+            )
+            i += 1
+            continue
         if end_rx is not False:
             j = i
             if end_rx is None:
                 while j < n and not _blank(lines[j][1]):
                     j += 1
+                    if j < n and _DETAILS_OPEN.match(lines[j][1]):
+                        break  # `<h5>…</h5>` then `<details>` with no blank line: a fold starts
             else:
                 assert isinstance(end_rx, re.Pattern)
                 while j < n and not end_rx.search(lines[j][1]):
@@ -289,6 +298,9 @@ def _blocks_at(lines: list[Line]) -> list[Node]:
 
 
 _DETAILS_OPEN = re.compile(r"^ {0,3}<details\b", re.I)
+_HTML_HEADING = re.compile(
+    r"^ {0,3}<h([1-6])\b[^<>]*>([^<>]*(?:<(?!/?h[1-6]\b)[^<>]*>[^<>]*)*)</h\1\s*>\s*$", re.I
+)
 _DETAILS_TAG = re.compile(r"<(/?)details\b[^>]*>", re.I)
 _SUMMARY = re.compile(r"<summary\b[^>]*>(.*?)</summary\s*>", re.I | re.S)
 # Lines that only wrap content (`<div markdown="1">`, `</div>`, `<br/>`, `<p>`):
