@@ -16,32 +16,25 @@ from dataclasses import asdict, dataclass, field
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
-from .deadline import (
-    LEARNING,
+from .deadline import Context, day_keep, items_of, study_days_left, today_choice
+from .errors import PrepError
+from .policy import (  # noqa: F401  (project and recall_on_day are plan's API too)
+    MAX_DAYS,
     NEW,
-    RELEARNING,
-    REVIEW,
-    Choice,
-    Context,
     Day,
     Item,
-    Model,
-    choose,
-    day_keep,
-    items_of,
+    Projection,
     keep_for,
-    study_days_left,
-    today_choice,
+    project,
+    recall_on_day,
+    unseen_on_day,
 )
-from .errors import PrepError
 
 if TYPE_CHECKING:
     from .clock import Clock
     from .schedule import Scheduler
     from .store import Store
 
-# Days projected at most; a later date is planned to this day, then left alone.
-MAX_DAYS = 120
 # Above this many cards the days ahead are projected on a sample of about PLAN_SAMPLE
 # (every k-th card of each topic, in introduction order, the minutes scaled to it);
 # today is the drill's own queue either way. The search for the minutes that would
@@ -138,120 +131,6 @@ def set_minutes(store: Store, minutes: int) -> None:
 
 
 # --- the projection ---------------------------------------------------------------
-@dataclass
-class Projection:
-    days: list[tuple[Choice, float]]  # (choice, day offset from now)
-    estimate: dict[str, float]  # expected recall on the day, per card touched
-    items: list[Item]  # state after the last planned day
-    truncated: bool
-
-
-def _log_mix(pairs: list[tuple[float, float]]) -> float:
-    """Weighted geometric mean: stabilities mix on a log scale."""
-    total = sum(w for w, _ in pairs)
-    return math.exp(sum(w * math.log(max(v, 1e-6)) for w, v in pairs) / total)
-
-
-def _after(model: Model, it: Item, kind: str, horizon: float, ctx: Any) -> tuple[Item, float]:
-    """The expected state after today's pick, and the expected recall on the day if it is the last."""
-    mix = ctx.mix
-    if kind == "new":
-        outcomes = [(p, *model.learned(r)) for r, p in zip((1, 2, 3, 4), mix.first, strict=True)]
-        s = _log_mix([(p, s) for p, s, _ in outcomes])
-        d = sum(p * d for p, _, d in outcomes)
-        est = sum(p * model.r(horizon, s) for p, s, _ in outcomes)
-    elif kind == "step":
-        s, d = model.short_term(it.s, 3), model.next_d(it.d, 3)
-        est = model.r(horizon, s)
-    else:
-        p = model.r(it.elapsed, it.s)
-        oks = [
-            (w, model.passed(it.s, it.d, p, r)) for r, w in zip((2, 3, 4), mix.passed, strict=True)
-        ]
-        s_ok = _log_mix(oks)
-        s_f, d_f = model.lapsed(it.s, it.d, p)
-        s = _log_mix([(p, s_ok), (1.0 - p, s_f)]) if p < 1.0 else s_ok
-        d = p * model.next_d(it.d, 3) + (1.0 - p) * d_f
-        est = model.after_review(it.s, it.d, p, horizon, mix)
-    return Item(it.id, REVIEW, s, d, 0.0, 0), est
-
-
-def project(
-    items: list[Item],
-    ctx: Any,
-    horizon: float,
-    days_left: int,
-    first_left_s: float,
-    daily_s: float,
-    review_room: int | None = None,
-    progress: Callable[[int, int], None] | None = None,
-    keep: float | None = None,
-    first: Choice | None = None,
-) -> Projection:
-    """The days ahead as the drill's policy plans them. `keep` fixes the recall level
-    (else each day's `choose` picks it); `first` is today's choice when it is known
-    (the drill's own queue, `deadline.today_choice`)."""
-    model = ctx.model
-    state = {it.id: it for it in items}
-    order = [it.id for it in items]
-    estimate: dict[str, float] = {}
-    days: list[tuple[Choice, float]] = []
-    n = min(days_left, MAX_DAYS)
-    for k in range(n):
-        day = Day(
-            horizon=horizon - k,
-            days_left=days_left - k,
-            daily_s=daily_s,
-            left_s=first_left_s if k == 0 else daily_s,
-        )
-        current = [state[i] for i in order]
-        # New cards keep their introduction order ahead of the rest, as from the store.
-        current.sort(key=lambda it: it.state != NEW)
-        if k == 0 and first is not None:
-            choice = first
-        else:
-            choice = choose(
-                current, day, model, ctx.costs, ctx.mix, review_room if k == 0 else None, None,
-                keep,
-            )  # fmt: skip
-        for pick in choice.picks:
-            it = state.get(pick.id)
-            if it is None:
-                continue  # a card synced in since the day's choice was made
-            state[pick.id], estimate[pick.id] = _after(model, it, pick.kind, horizon - k, ctx)
-        days.append((choice, float(k)))
-        for cid, it in state.items():
-            if it.state != NEW:
-                state[cid] = Item(
-                    it.id,
-                    REVIEW if it.state in (LEARNING, RELEARNING) else it.state,
-                    it.s,
-                    it.d,
-                    it.elapsed + 1.0,
-                    it.last_day + 1,
-                    it.state in (LEARNING, RELEARNING),
-                )
-        if progress is not None:
-            progress(k + 1, n)
-    return Projection(days, estimate, [state[i] for i in order], n < days_left)
-
-
-def recall_on_day(items: list[Item], proj: Projection, horizon: float, model: Model) -> dict:
-    out = {}
-    for it in items:
-        if it.id in proj.estimate:
-            out[it.id] = proj.estimate[it.id]
-        elif it.state != NEW:
-            out[it.id] = model.r(it.elapsed + horizon, it.s)
-        else:
-            out[it.id] = 0.0
-    return out
-
-
-def _unseen_on_day(proj: Projection) -> int:
-    return sum(1 for it in proj.items if it.state == NEW)
-
-
 def sample_items(
     items: list[Item], meta: dict[str, Any], size: int
 ) -> tuple[list[Item], dict[str, float]]:
@@ -306,7 +185,7 @@ def needed_minutes(
         else:
             level = keep  # today's level: a quick search, refined below
         proj = project(items, ctx, horizon, days_left, first_left_s + extra, daily_s, keep=level)
-        return _unseen_on_day(proj) == 0
+        return unseen_on_day(proj) == 0
 
     lo, hi = max(1, math.floor(daily)), max(2, math.ceil(daily) * 2)
     while not covers(hi):
