@@ -268,7 +268,8 @@ class WarmPrep:
         timeout: float,
     ) -> subprocess.CompletedProcess[str]:
         cmd = [sys.executable, "-m", "prep", *args]
-        if not self._same_start(env) or self.proc.poll() is not None:
+        missing_cwd = cwd is not None and not Path(cwd).is_dir()  # subprocess raises for it
+        if missing_cwd or not self._same_start(env) or self.proc.poll() is not None:
             return subprocess.run(
                 cmd, input=input, capture_output=True, text=True, env=env, cwd=cwd, timeout=timeout
             )
