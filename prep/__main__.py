@@ -1,4 +1,8 @@
-"""Entry point. `prep status` (and bare `prep`) skip typer and rich: they run often."""
+"""Entry point. `prep status`, bare `prep` and `prep --help` skip typer and rich: they run often.
+
+Everything else, and the shell's completion requests, go to the typer app. A
+closed pipe on stdout ends any command quietly, without a traceback.
+"""
 
 from __future__ import annotations
 

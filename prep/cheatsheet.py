@@ -276,7 +276,17 @@ def key_point(answer: str, keywords: list[str]) -> str:
 
 
 def display_width(line: str) -> int:
-    return sum(2 if unicodedata.east_asian_width(ch) in ("W", "F") else 1 for ch in line)
+    """Terminal cells the line takes, as a terminal draws it.
+
+    Wide CJK and Hangul take 2 cells, composed or decomposed (NFD jamo vowels
+    and finals join the leading consonant); combining marks take none; an emoji
+    sequence (ZWJ family, flag, skin tone, VS16) is one glyph of 2 cells.
+    rich measures by those rules (14.3+); it is imported here, not with the
+    module, so the core stays free of it until a sheet is measured.
+    """
+    from rich.cells import cell_len
+
+    return cell_len(line)
 
 
 def printed_lines(text: str, cols: int = MD_COLS) -> int:

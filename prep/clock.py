@@ -180,7 +180,8 @@ def day_start(now: datetime, tz: tzinfo, hour: int) -> datetime:
 
 
 def parse_when(text: str, tz: tzinfo) -> datetime:
-    """Parse a user-given date or datetime; naive values are local time."""
+    """Parse a user-given date or datetime: a date alone is 09:00 that day, and a time
+    without an offset is local time (`tz`)."""
     from .errors import PrepError
 
     text = text.strip()

@@ -533,7 +533,9 @@ def choose(
     About a third are behavioral, spread between the others; no two
     neighbours share a topic when the draw allows it. Without --kind, the
     questions to ask the interviewer stay out, except one that closes a set
-    of four or more. With `minutes`, the largest set whose limits fit.
+    of four or more (or a set larger than the other cards can fill); with only
+    such questions, they are the set. With `minutes`, the largest set whose
+    limits fit.
     """
     filters = filters or Filters()
     if count is not None and count < 1:

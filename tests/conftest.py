@@ -2,17 +2,40 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from datetime import datetime, timezone
 from pathlib import Path
 
 import pytest
+from warm_prep import WarmPrep
 
 ROOT = Path(__file__).resolve().parent.parent
 T0 = datetime(2026, 11, 26, 9, 0, tzinfo=timezone.utc)
+
+# The slowest tests (4 s of CPU or more each, or seconds of waiting on a terminal),
+# marked `slow`: `pytest -m "not slow"` is the quick run while working; the full
+# suite, which CI runs, includes them.
+SLOW = (
+    "test_crash.py::test_drill_survives_sigkill",
+    "test_crash.py::test_mock_survives_sigkill",
+    "test_concurrency.py::test_two_drills_on_their_own_decks_commit_every_grade",
+    "test_concurrency.py::test_two_drills_on_the_same_cards_lose_no_update",
+    "test_screens.py::test_in_tmux_each_card_keeps_its_question_and_grades_after_the_reveal",
+    "test_deadline.py::test_last_reviews_land_shortly_before_the_day_and_the_workload_does_not_jump",
+    "test_deadline.py::test_a_drill_that_runs_out_of_queue_before_minutes_asks_the_policy_again",
+    "test_budget.py::test_the_drill_stops_when_the_days_minutes_are_used",
+    "test_cheatsheet.py::test_hostile_deck_in_pdf_is_printed_text",
+)
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        if item.nodeid.split("[", 1)[0].endswith(SLOW):
+            item.add_marker(pytest.mark.slow)
 
 
 @pytest.fixture(autouse=True)
@@ -50,9 +73,29 @@ def empty_ws(tmp_path: Path) -> Path:
     return root
 
 
+@pytest.fixture(scope="session")
+def _warm_prep() -> Iterator[WarmPrep | None]:
+    """One process with prep's modules imported that forks each `cli` command.
+
+    PREP_TEST_COLD=1 starts a new interpreter for every command instead (the slow way,
+    to compare).
+    """
+    if os.environ.get("PREP_TEST_COLD"):
+        yield None
+        return
+    server = WarmPrep()
+    yield server
+    server.close()
+
+
 @pytest.fixture
-def cli() -> Callable[..., subprocess.CompletedProcess[str]]:
-    """Run `python -m prep ...` in a child process, as a user would (stdin not a terminal)."""
+def cli(_warm_prep: WarmPrep | None) -> Callable[..., subprocess.CompletedProcess[str]]:
+    """Run `python -m prep ...` in a child process, as a user would (stdin not a terminal).
+
+    The child is forked from a process that has already imported prep's modules
+    (tests/warm_prep.py): its own pid, fds, folder, environment and exit code, without
+    paying Python's start-up each time.
+    """
 
     def run(
         *args: str,
@@ -61,10 +104,10 @@ def cli() -> Callable[..., subprocess.CompletedProcess[str]]:
         cwd: Path | None = None,
         timeout: float = 60,
     ) -> subprocess.CompletedProcess[str]:
-        import os
-
         full_env = dict(os.environ)
         full_env.update(env or {})
+        if _warm_prep is not None:
+            return _warm_prep.run(list(args), input, full_env, cwd, timeout)
         return subprocess.run(
             [sys.executable, "-m", "prep", *args],
             input=input,

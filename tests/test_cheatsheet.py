@@ -307,6 +307,39 @@ def test_sheet_never_fetches_anything(ws, tmp_path):
 # --- Markdown budget -------------------------------------------------------------------
 
 
+# What a terminal draws (tmux 3.3 agrees on each): one syllable is 2 cells whether
+# it is composed or decomposed, a ZWJ family is one glyph, a combining accent takes
+# no cell of its own.
+@pytest.mark.parametrize(
+    ("text", "width"),
+    [
+        ("abc", 3),
+        ("한국어", 6),
+        (unicodedata.normalize("NFD", "한국어"), 6),
+        ("\U0001f468\u200d\U0001f469\u200d\U0001f467\u200d\U0001f466", 2),
+        ("\U0001f1f0\U0001f1f7", 2),
+        ("e\u0301te\u0301", 3),
+        ("漢字 ok", 7),
+        ("㈜데이터", 8),
+    ],
+)
+def test_display_width_counts_cells_as_a_terminal_draws_them(text, width):
+    assert cheatsheet.display_width(text) == width
+
+
+def test_decomposed_hangul_wraps_like_composed_hangul():
+    line = "가나다라마바사 " * 20  # 15 cells a repeat, 300 in all
+    expected = math.ceil(300 / cheatsheet.MD_COLS)
+    assert cheatsheet.printed_lines(line) == expected
+    assert cheatsheet.printed_lines(unicodedata.normalize("NFD", line)) == expected
+
+
+def test_the_cheat_sheet_module_loads_without_rich():
+    code = "import sys, prep.cheatsheet; print('rich' in sys.modules)"
+    r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert r.stdout.strip() == "False", r.stderr
+
+
 @pytest.mark.parametrize("bulk", [0, 500])
 def test_markdown_stays_within_its_line_budget(ws, cli, bulk):
     if bulk:

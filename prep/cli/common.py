@@ -181,7 +181,8 @@ def write_out(text: str) -> None:
 
 
 def guard(fn: F) -> F:
-    """Turn user errors into one `Error:` line and exit code 1; Ctrl-C into a quiet exit."""
+    """Turn user and database errors into one `Error:` line and exit code 1; Ctrl-C into
+    exit 130 and a closed pipe into exit 1, both without a traceback."""
 
     @functools.wraps(fn)
     def wrapper(*args: Any, **kwargs: Any) -> Any:

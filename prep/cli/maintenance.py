@@ -201,8 +201,10 @@ def register(app: typer.Typer) -> None:
         list orphans, leeches and renamed ids.
 
         The review log is the truth: any card whose cached state differs from a replay
-        of its reviews is named and rebuilt. A damaged file is not touched; the way
-        out is `prep restore` with a backup from .prep/backups/.
+        of its reviews is named and rebuilt. Triggers and views prep never creates (they
+        could change every grade) are removed and extra tables named; reviews dated
+        outside the times prep reads are taken out as undone. A damaged file is not
+        touched; the way out is `prep restore` with a backup from .prep/backups/.
         """
 
         from ..doctor import LEECH_LAPSES, check_integrity, integrity_summary

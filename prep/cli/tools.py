@@ -72,7 +72,7 @@ def register(app: typer.Typer) -> None:
     @app.command("undo")
     @guard
     def undo(json_: JsonOpt = False) -> None:
-        """Take back the last grade (from any drill or mock) and rebuild that card from the log."""
+        """Take back the last grade made here (drill or mock; never an imported one) and rebuild that card from the log."""
         from ..clock import default_clock
         from ..schedule import RATINGS
 
