@@ -1,10 +1,14 @@
 """The one-page cheat sheet: choose what goes on the page, render it, keep it to one page.
 
-Content is a list of items in priority order (profile essentials, the
-readiness bars, the weakest cards, stories by value, questions to ask, gaps).
+Content is a list of items in page order (the company, why you fit, the
+selling points, the reminders, the readiness bars, the weakest cards, the
+stories by value, the questions to ask, the gaps), ranked by `prioritize`:
+the values, the fit, a story for every value, the questions to ask, the gaps
+and the weakest cards and topics first; the reminders, products and news last.
 A few pinned lines (the role, the company, the mission, the closing line) are
 always printed. When the page overflows, items are dropped from the end of
-the list until it fits, and the caller is told which ones went.
+the ranking until it fits, each kept item stays in its page place, and the
+caller is told which ones went.
 
 Templates only print a plain model built here: every text is already cut to
 one line and a length cap, numbers are numbers. HTML is rendered with
@@ -33,7 +37,7 @@ if TYPE_CHECKING:
 
 TEMPLATES = Path(__file__).parent / "templates"
 
-# Section ids, in page order (which is also priority order, most important first).
+# Section ids, in page order (`prioritize` ranks what is kept when the page is full).
 SECTIONS = (
     "company",
     "fit",
