@@ -1,7 +1,8 @@
 """Markdown prep documents, question lists and topic notes, read section by section.
 
-The text is parsed with markdown-it (CommonMark), so code fences, HTML blocks
-and lists nest the way a renderer shows them: a `#` inside code is never a
+The text is parsed into blocks by `mdblocks` (the CommonMark block rules the
+importer needs, checked against markdown-it), so code fences, HTML blocks and
+lists nest the way a renderer shows them: a `#` inside code is never a
 heading. Sections (a heading and the blocks up to the next heading) are then
 read in whichever shape they have:
 
