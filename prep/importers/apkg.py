@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import PrepError
-from . import Draft, Imported, Skipped
+from .model import Draft, Imported, Skipped
 
 MAX_COLLECTION = 200 * 1024 * 1024
 QUESTION_FIELDS = ("front", "question", "q", "text", "prompt", "term", "앞면", "질문", "word")

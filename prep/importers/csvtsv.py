@@ -16,7 +16,7 @@ import re
 from pathlib import Path
 
 from ..errors import PrepError
-from . import Draft, Imported, Skipped
+from .model import Draft, Imported, Skipped
 
 SEPARATORS = {
     "tab": "\t",

@@ -29,8 +29,8 @@ from collections import Counter
 from dataclasses import dataclass, field
 from functools import lru_cache
 
-from . import Draft, Imported, Overrides, Skipped
 from .mdblocks import Inline, Item, Node, flatten, parse
+from .model import Draft, Imported, Overrides, Skipped
 
 # Heading words -> what the section holds. Checked in this order: the first
 # family that matches wins, so "Questions to ask" is `ask`, not `questions`.

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from . import Imported
+from .model import Imported
 
 # A card's shape, said of many: "{h}" is its section's heading level.
 _PLURAL = {

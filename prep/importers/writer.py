@@ -29,7 +29,7 @@ from typing import Any
 
 from ..decks import CARD_KEYS, ID_RE, MAX_ITEMS, Card, Deck, normalize, parse_deck
 from ..errors import DeckError, PrepError
-from . import Draft, Imported
+from .model import Draft, Imported
 
 SIMILARITY = 0.6
 FUZZY_LIMIT = 250_000  # candidate pairs; beyond this only ids and exact text match
