@@ -8,8 +8,7 @@ from __future__ import annotations
 
 import sys
 
-# Set by the shell completion scripts (`prep completion SHELL`): typer answers those.
-COMPLETE_VAR = "_PREP_COMPLETE"
+from .cli.shell import COMPLETE_VAR
 
 
 def _fast_status(argv: list[str]) -> tuple[str | None, str | None, bool] | None:

@@ -5,7 +5,7 @@ from typing import Annotated
 
 import typer
 
-from ..__main__ import COMPLETE_VAR  # the fast path there passes completion requests on
+from .shell import COMPLETE_VAR  # the entry point's fast path passes these requests on
 
 
 class Shell(str, Enum):
