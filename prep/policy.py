@@ -424,18 +424,20 @@ def choose(
         p = model.r(it.elapsed, it.s)
         r_day = model.r(it.elapsed + horizon, it.s)
         cost = costs.review(p)
-        now = model.after_review(it.s, it.d, p, horizon, mix)
-        gain = now - r_day
+        # Recall on the day after a review now (none after it): weighed only for the
+        # cards that can be asked, which keeps a deck of 100,000 quick.
         if p <= keep and last > 0:
             # Due at the level the minutes afford: the review a learned card needs
             # to stay learned. Always asked (ranked by its gain on the day), so a
             # forecast that is off cannot starve the cards already learned.
+            gain = model.after_review(it.s, it.d, p, horizon, mix) - r_day
             due.append((gain / cost, Pick(it.id, "review", cost, gain)))
             continue
         if last == 0:
             # The last study day: every review is a last review. A card that would be
             # below `keep` on the day gets it first; the others are weighed against
             # learning one more card (see below).
+            gain = model.after_review(it.s, it.d, p, horizon, mix) - r_day
             if r_day < keep:
                 shaky.append(Pick(it.id, "final", cost, gain))
             elif gain >= SLACK:
@@ -444,16 +446,15 @@ def choose(
         if 1.0 - r_day < SLACK:
             continue  # sure enough on the day: no review can gain SLACK
         # Its last review: once going today costs almost nothing against the last day.
-        if last > 0:
-            p_last = model.r(it.elapsed + last, it.s)
-            later = model.after_review(it.s, it.d, p_last, to_day, mix)
-            if later - r_day < SLACK:
-                continue
-            final_s += costs.review(p_last)
-            if now < later - SLACK:
-                early.append(((later - now) / cost, Pick(it.id, "final", cost, gain)))
-                continue
-        elif gain < SLACK:
+        p_last = model.r(it.elapsed + last, it.s)
+        later = model.after_review(it.s, it.d, p_last, to_day, mix)
+        if later - r_day < SLACK:
+            continue
+        final_s += costs.review(p_last)
+        now = model.after_review(it.s, it.d, p, horizon, mix)
+        gain = now - r_day
+        if now < later - SLACK:
+            early.append(((later - now) / cost, Pick(it.id, "final", cost, gain)))
             continue
         due.append((gain / cost, Pick(it.id, "final", cost, gain)))
 
