@@ -795,7 +795,12 @@ def main() -> None:
     ap.add_argument("--fresh", action="store_true", help="build the collections again")
     ap.add_argument("--json", action="store_true", help="print one JSON document")
     ap.add_argument("--markdown", action="store_true", help="print only the Markdown tables")
+    ap.add_argument("--table", type=Path, nargs="+", metavar="JSON",
+                    help="print the tables of documents --json wrote, sizes merged; runs nothing")  # fmt: skip
     args = ap.parse_args()
+    if args.table:
+        report([json.loads(p.read_text(encoding="utf-8")) for p in args.table], args.markdown)
+        return
     if args.quick:
         args.cards, args.runs, args.warmup = [1000, 10_000], 3, 0
     try:
@@ -817,21 +822,34 @@ def main() -> None:
         heavy = args.heavy_runs if args.heavy_runs is not None else (3 if n <= 10_000 else 1)
         print(f"measuring {n:,} cards ...", file=sys.stderr)
         results[n] = measure(folder, args.runs, args.warmup, args.grades, heavy)
+    doc = {"runs": args.runs, "grades": args.grades, "anki": anki_version(), "built": info,
+           "results": results}  # fmt: skip
     if args.json:
-        print(json.dumps({"runs": args.runs, "grades": args.grades, "anki": anki_version(),
-                          "built": info, "results": results}, indent=2))  # fmt: skip
+        print(json.dumps(doc, indent=2))
         return
-    lines = tables(results, args.grades)
-    if not args.markdown:
-        print(f"prep vs Anki {anki_version()} (FSRS on), {args.runs} runs, {os.cpu_count()} CPUs")
-        for n, i in info.items():
-            c = results[n]["counts"]
+    report([doc], args.markdown)
+
+
+def report(docs: list[dict], markdown: bool) -> None:
+    """Print the tables of one or more documents (`--json`), their sizes side by side."""
+    results: dict[int, dict] = {}
+    info: dict[int, Any] = {}
+    for doc in docs:
+        results.update({int(n): r for n, r in doc["results"].items()})
+        info.update({int(n): i for n, i in doc["built"].items()})
+    grades = docs[0]["grades"]
+    if not markdown:
+        runs = sorted({doc["runs"] for doc in docs})
+        print(f"prep vs Anki {docs[0]['anki']} (FSRS on), {'/'.join(map(str, runs))} runs, "
+              f"{os.cpu_count()} CPUs")  # fmt: skip
+        for n in sorted(info):
+            i, c = info[n], results[n]["counts"]
             p, d, a = c["prep"], c["prep with a date"], c["anki (new, learning, review)"]
             print(f"  {n:,} cards: {i['studied']:,} studied, {i['reviews']:,} reviews over {DAYS} "
                   f"days; today prep {p['due']} due + {p['new']} new ({d['due']} + {d['new']} "
                   f"with the date), Anki {a[2]} review + {a[1]} learning + {a[0]} new")  # fmt: skip
         print()
-    print("\n".join(lines))
+    print("\n".join(tables(results, grades)))
 
 
 if __name__ == "__main__":
