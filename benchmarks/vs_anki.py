@@ -355,16 +355,25 @@ def build_anki(folder: Path, n: int, events: list, today: date) -> float:
         reps[cid] = reps.get(cid, 0) + 1
         if rating == 1 and kind == 1:
             lapses[cid] = lapses.get(cid, 0) + 1
-    col.db.executemany(
-        "INSERT INTO revlog (id, cid, usn, ease, ivl, lastIvl, factor, time, type) "
-        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        rows,
-    )
-    col.db.executemany(
-        "UPDATE cards SET type = 2, queue = 2, ivl = ?, due = ?, reps = ?, lapses = ?, left = 0, "
-        "factor = 2500 WHERE id = ?",
-        [(gap, day + gap, reps[cid], lapses.get(cid, 0), cid) for cid, (day, gap) in last.items()],
-    )
+    # In one transaction of the standard library's sqlite3 (Anki's executemany commits each row).
+    path = str(folder / "anki" / "collection.anki2")
+    col.close()
+    import sqlite3
+
+    db = sqlite3.connect(path)
+    with db:
+        db.executemany(
+            "INSERT INTO revlog (id, cid, usn, ease, ivl, lastIvl, factor, time, type) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            rows,
+        )
+        db.executemany(
+            "UPDATE cards SET type = 2, queue = 2, ivl = ?, due = ?, reps = ?, lapses = ?, "
+            "left = 0, factor = 2500 WHERE id = ?",
+            [(gap, day + gap, reps[c], lapses.get(c, 0), c) for c, (day, gap) in last.items()],
+        )
+    db.close()
+    col = Collection(path)
     # Deck options: the same limits, FSRS on, every card rescheduled from its reviews.
     upd = col.decks.get_deck_configs_for_update(DeckId(1))
     conf = upd.all_config[0].config
