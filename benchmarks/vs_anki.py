@@ -1,10 +1,17 @@
 """prep side by side with Anki's own backend, on the same cards and the same history.
 
-    python benchmarks/vs_anki.py                      # N = 1k and 10k, 5 runs each
-    python benchmarks/vs_anki.py --cards 1000 10000 100000 --runs 3
-    python benchmarks/vs_anki.py --quick              # 1k and 10k, 3 runs: a few minutes
-    python benchmarks/vs_anki.py --markdown           # the table as the README shows it
-    python benchmarks/vs_anki.py --json               # one JSON document
+    python benchmarks/vs_anki.py                      # N = 1k and 10k, 1 warm-up + 5 runs
+    python benchmarks/vs_anki.py --quick              # 1k and 10k, 3 runs, no warm-up
+    python benchmarks/vs_anki.py --cards 10000 100000 --runs 3 --warmup 0 --heavy-runs 1
+    python benchmarks/vs_anki.py --markdown           # only the tables (as the README shows them)
+    python benchmarks/vs_anki.py --json > run.json    # one JSON document
+    python benchmarks/vs_anki.py --table a.json b.json  # the tables of saved runs, side by side
+
+On a 2-core machine shared with other work, `--quick` takes about 5 minutes
+once the collections are built (building: about 30 s for 1k and 10k cards,
+several minutes for 100k, most of it `prep log import`); the default, about
+10 minutes. At 100k cards a run of `prep plan` or `prep stats` alone takes
+minutes, so give it fewer runs.
 
 Needs the `anki` package (Anki's Python library with its Rust backend), an
 optional benchmark dependency: `pip install --group bench` from the
