@@ -669,14 +669,12 @@ def measure(folder: Path, runs: int, warmup: int, grades: int, heavy_runs: int) 
         shutil.copyfile(ws / "prep.yaml", fresh / "prep.yaml")
         sync.append(run([*PREP, "status"], prep_env(fresh)))
         restore(ws / ".prep" / "prep.db", grade_ws)
-        c0, t0 = cpu_children(), time.perf_counter()
         r = subprocess.run([*py, "-c", PREP_REBUILD, str(grade_ws)], capture_output=True,
                            text=True, env=prep_env(grade_ws))  # fmt: skip
         if r.returncode != 0:
             sys.exit(f"Store.rebuild failed:\n{r.stderr[-2000:]}")
         inner = json.loads(r.stdout.strip().splitlines()[-1])
         rebuild.append(Sample(inner["cpu"], inner["wall"]))
-        del c0, t0
     samples["first sync"] = sync
     samples["Store.rebuild"] = rebuild
     shutil.rmtree(scratch, ignore_errors=True)
