@@ -359,24 +359,26 @@ def _recall_at(
 ) -> tuple[list[_Lite], dict[str, float], set[str]]:
     """Matching cards in deck order, their predicted recall at `at` (the scheduler's
     own: whole days since the last review), and the ids of those studied."""
-    from .clock import iso
+    from .clock import iso, parse_iso
 
     where, args = filters.sql()
     rows = store.conn.execute(
         "SELECT c.id, c.topic, c.kind, s.state, s.stability, "
-        "CAST(round((julianday(?) - julianday(s.last_review)) * 86400000) AS INTEGER) "
-        f"FROM cards c LEFT JOIN card_state s ON s.card_id = c.id WHERE {where} "
+        "CAST(round((julianday(?) - julianday(s.last_review)) * 86400000) AS INTEGER), "
+        f"s.last_review FROM cards c LEFT JOIN card_state s ON s.card_id = c.id WHERE {where} "
         "ORDER BY c.deck, c.position",
         (iso(at), *args),
     ).fetchall()
     cards: list[_Lite] = []
     recall: dict[str, float] = {}
     studied: set[str] = set()
-    for cid, topic, kind, state, stability, ms in rows:
+    for cid, topic, kind, state, stability, ms, last in rows:
         cards.append(_Lite(cid, topic, kind))
         if state is None:
             recall[cid] = 0.0
             continue
+        if ms is None and last is not None:  # a stored time SQLite cannot read: say so
+            ms = int((at - parse_iso(last)).total_seconds() * 1000)
         studied.add(cid)
         recall[cid] = scheduler.recall_after(stability, ms)
     return cards, recall, studied

@@ -406,7 +406,7 @@ def items_of(
         "CASE WHEN s.last_review IS NULL OR s.last_review >= ? THEN 0 ELSE "
         "CAST(round((julianday(?) - julianday(s.last_review)) * 86400000) AS INTEGER) "
         "/ 86400000 + 1 END, "
-        "s.due IS NOT NULL AND s.due <= ? "
+        "s.due IS NOT NULL AND s.due <= ?, s.last_review "
         "FROM cards c LEFT JOIN card_state s ON s.card_id = c.id "
         f"WHERE {where} ORDER BY s.card_id IS NOT NULL, {NEW_ORDER}",
         (now_iso, now_iso, today_iso, today_iso, now_iso, *args),
@@ -414,11 +414,15 @@ def items_of(
     items: list[Item] = []
     meta: dict[str, Any] = {}
     add = items.append
-    for cid, topic, kind, deck, state, s, d, elapsed, last_day, step_due in rows:
+    for cid, topic, kind, deck, state, s, d, elapsed, last_day, step_due, last in rows:
         meta[cid] = (topic, kind, deck)
         if state is None or (state == NEW and not s):
             add(Item(cid))
             continue
+        if elapsed is None:  # a stored time SQLite cannot read: say so, as parse_iso does
+            at = parse_iso(last)
+            elapsed = max(0.0, (now - at).total_seconds() / 86400.0)
+            last_day = day_index(at, ctx)
         add(
             Item(
                 cid,

@@ -356,11 +356,13 @@ def compute(
     model = Model(scheduler_params(scheduler))
     groups: dict[str, list[float]] = {}
     studied: dict[str, int] = {}
-    for topic, stability, elapsed in store.conn.execute(
-        "SELECT c.topic, s.stability, julianday(?) - julianday(s.last_review) FROM cards c "
-        "LEFT JOIN card_state s ON s.card_id = c.id WHERE c.active = 1",
+    for topic, stability, elapsed, last in store.conn.execute(
+        "SELECT c.topic, s.stability, julianday(?) - julianday(s.last_review), s.last_review "
+        "FROM cards c LEFT JOIN card_state s ON s.card_id = c.id WHERE c.active = 1",
         (iso(at),),
     ):
+        if elapsed is None and last is not None:  # a stored time SQLite cannot read
+            elapsed = (at - parse_iso(last)).total_seconds() / 86400.0
         if stability and elapsed is not None:
             groups.setdefault(topic, []).append(model.r(elapsed, stability))
             studied[topic] = studied.get(topic, 0) + 1
