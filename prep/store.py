@@ -167,11 +167,13 @@ def m007_priority(db: Any) -> None:
 def m008_scale(db: Any) -> None:
     # Indexes that keep the work of a status, a sync and a rebuild in proportion to what
     # it needs: the active cards by id (counts and id lists read the index, never the rows
-    # with their text), and the cards of one deck file (a re-sync reads only that file's).
+    # with their text), the cards of one deck file (a re-sync reads only that file's), and
+    # the renames that lead to a card (a rename follows them without reading them all).
     db.executescript(
         """
         CREATE INDEX cards_active ON cards(active, id);
         CREATE INDEX cards_path ON cards(path, active);
+        CREATE INDEX card_aliases_new ON card_aliases(new_id);
         """
     )
 

@@ -251,7 +251,10 @@ def open_workspace(sync: bool = True) -> tuple[Any, Any]:
     store = Store(ws.db_path)
     _STORES.append(store)
     if sync:
-        report = do_sync(store, ws, keep_good=True)
+        from .progress import Bar
+
+        with Bar() as bar:  # a first sync of a big deck shows how far it is
+            report = do_sync(store, ws, keep_good=True, progress=bar)
         for message in report.messages:
             note(message)
     return ws, store
