@@ -167,12 +167,15 @@ def m007_priority(db: Any) -> None:
 def m008_scale(db: Any) -> None:
     # Indexes that keep the work of a status, a sync and a rebuild in proportion to what
     # it needs: the active cards by id (counts and id lists read the index, never the rows
-    # with their text), the cards of one deck file (a re-sync reads only that file's), and
-    # the renames that lead to a card (a rename follows them without reading them all).
+    # with their text), the due cards with their ids (a due count reads the index alone),
+    # the cards of one deck file (a re-sync reads only that file's), and the renames that
+    # lead to a card (a rename follows them without reading them all).
     db.executescript(
         """
         CREATE INDEX cards_active ON cards(active, id);
         CREATE INDEX cards_path ON cards(path, active);
+        DROP INDEX card_state_due;
+        CREATE INDEX card_state_due ON card_state(due, card_id);
         CREATE INDEX card_aliases_new ON card_aliases(new_id);
         """
     )
@@ -898,8 +901,10 @@ class Store:
         with self.write() as conn:
             total = conn.execute("SELECT COUNT(*) FROM reviews").fetchone()[0]
             old = self.states()
+            # The table in its own order, sorted once by SQLite: reading it through the
+            # reviews_card index would visit its pages at random, one row at a time.
             rows = conn.execute(
-                f"SELECT {REVIEW_COLS} FROM reviews ORDER BY card_id, reviewed_at, uuid"
+                f"SELECT {REVIEW_COLS} FROM reviews NOT INDEXED ORDER BY card_id, reviewed_at, uuid"
             )
             put: list[tuple[Any, ...]] = []
             drop: list[tuple[str]] = []
@@ -932,17 +937,36 @@ class Store:
         """What `prep status` shows. Every count reads an index (cards_active, card_state_due,
         reviews_time, card_state_first), never the rows of `cards` with their text."""
         c = self.conn
-        due = c.execute(
-            # card_state first: the due ones by their index, each checked in cards_active
-            "SELECT COUNT(*) FROM card_state s CROSS JOIN cards c "
-            f"ON c.active = 1 AND c.id = s.card_id WHERE s.due <= ? AND {held_out()}",
-            (iso(now), iso(now)),
-        ).fetchone()[0]
-        unseen = c.execute(
-            "SELECT COUNT(*) FROM cards c LEFT JOIN card_state s ON s.card_id = c.id "
-            f"WHERE c.active = 1 AND s.card_id IS NULL AND {held_out()}",
-            (iso(now),),
-        ).fetchone()[0]
+        at = iso(now)
+        # The cards set aside are few: count every card, then take away the held ones
+        # (found from `holds`), rather than look each card up in `holds`.
+        held = "(h.suspended = 1 OR h.buried_until > ?)"
+        due = (
+            c.execute(
+                # card_state first: the due ones by their index, each checked in cards_active
+                "SELECT COUNT(*) FROM card_state s CROSS JOIN cards c "
+                "ON c.active = 1 AND c.id = s.card_id WHERE s.due <= ?",
+                (at,),
+            ).fetchone()[0]
+            - c.execute(
+                "SELECT COUNT(*) FROM holds h CROSS JOIN card_state s ON s.card_id = h.card_id "
+                "CROSS JOIN cards c INDEXED BY cards_active ON c.active = 1 AND c.id = h.card_id "
+                f"WHERE {held} AND s.due <= ?",
+                (at, at),
+            ).fetchone()[0]
+        )
+        unseen = (
+            c.execute(
+                "SELECT COUNT(*) FROM cards WHERE active = 1 AND id NOT IN "
+                "(SELECT card_id FROM card_state)"
+            ).fetchone()[0]
+            - c.execute(
+                "SELECT COUNT(*) FROM holds h CROSS JOIN cards c INDEXED BY cards_active "
+                f"ON c.active = 1 AND c.id = h.card_id WHERE {held} "
+                "AND h.card_id NOT IN (SELECT card_id FROM card_state)",
+                (at,),
+            ).fetchone()[0]
+        )
         total = c.execute("SELECT COUNT(*) FROM cards WHERE active = 1").fetchone()[0]
         reviewed_today = c.execute(
             "SELECT COUNT(*) FROM reviews WHERE reviewed_at >= ?", (iso(day_start),)

@@ -200,6 +200,7 @@ def guard(fn: F) -> F:
             raise typer.Exit(1) from None
         except KeyboardInterrupt:
             sys.stderr.write("\n")
+            _STORES.clear()  # asked to stop now: the next command takes the day's backup
             raise typer.Exit(130) from None
         except BrokenPipeError:  # the reader went away (`| head`): quietly, as on any closed pipe
             raise typer.Exit(1) from None
