@@ -106,6 +106,13 @@ def _copy_size(conn: sqlite3.Connection) -> int:
     return int(size) * max(0, int(pages) - int(free))
 
 
+def nothing_to_lose(store: Store) -> bool:
+    """A new database (being created) or one without a single review: no backup needed."""
+    if store.conn.execute("PRAGMA user_version").fetchone()[0] == 0:
+        return True
+    return store.conn.execute("SELECT 1 FROM reviews LIMIT 1").fetchone() is None
+
+
 def quick_to_copy(store: Store) -> bool:
     """Whether the day's backup of this database takes only a moment (see QUICK_BYTES)."""
     try:
@@ -138,10 +145,7 @@ def daily_backup(store: Store, today: date | None = None) -> Path | None:
         dest = folder / f"auto-{today.isoformat()}.db"
         if dest.exists():
             return None
-        # A new database (being created) or one without a single review has nothing to lose.
-        if store.conn.execute("PRAGMA user_version").fetchone()[0] == 0:
-            return None
-        if store.conn.execute("SELECT 1 FROM reviews LIMIT 1").fetchone() is None:
+        if nothing_to_lose(store):
             return None
         # A copy of a damaged file would push good backups out of the rotation.
         if [r[0] for r in store.conn.execute("PRAGMA quick_check").fetchall()] != ["ok"]:

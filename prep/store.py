@@ -562,9 +562,10 @@ class Store:
         if self._first_write_done:
             return
         self._first_write_done = True
-        from .backup import daily_backup, quick_to_copy
+        from .backup import daily_backup, nothing_to_lose, quick_to_copy
 
-        if grade or not quick_to_copy(self):
+        # Nothing to lose yet: the command may add the first reviews, so it tries at its end.
+        if grade or nothing_to_lose(self) or not quick_to_copy(self):
             self._backup_left = True
             return
         daily_backup(self)

@@ -141,11 +141,13 @@ def test_the_drill_takes_the_days_backup_when_it_ends(ws, cli):
     env = {"PREP_NOW": "2026-11-26T09:00:00Z"}
     assert cli("-w", str(ws), "drill", input="\n3\nq\n", env=env).returncode == 0
     db = _db(ws)
-    assert _autos(db) == []  # nothing to lose before the first grade
+    # The very first drill: nothing to lose when it began, its grade when it ended.
+    assert _autos(db) == ["auto-2026-11-26.db"]
+    assert _count(db.parent / "backups" / "auto-2026-11-26.db") == 1
     env = {"PREP_NOW": "2026-11-27T09:00:00Z"}
     r = cli("-w", str(ws), "drill", "--new", "2", input="\n3\n\n3\nq\n", env=env)
     assert r.returncode == 0, r.stderr
-    assert _autos(db) == ["auto-2026-11-27.db"]
+    assert _autos(db) == ["auto-2026-11-26.db", "auto-2026-11-27.db"]
     assert _count(db.parent / "backups" / "auto-2026-11-27.db") == _count(db) >= 2
 
 

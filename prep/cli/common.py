@@ -205,9 +205,23 @@ def guard(fn: F) -> F:
         except BrokenPipeError:  # the reader went away (`| head`): quietly, as on any closed pipe
             raise typer.Exit(1) from None
         finally:
+            while _BARS:
+                _BARS.pop().close()
             finish_stores()
 
     return wrapper  # type: ignore[return-value]
+
+
+_BARS: list[Any] = []
+
+
+def open_bar() -> Any:
+    """A progress bar for long work (see progress.Bar), put away when the command ends."""
+    from .progress import Bar
+
+    bar = Bar()
+    _BARS.append(bar)
+    return bar
 
 
 # The stores this command opened: the day's backup a grade left for later is taken when

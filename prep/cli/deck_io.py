@@ -6,7 +6,7 @@ from typing import Annotated, Any
 
 import typer
 
-from .common import GLOBALS, ImportFormat, Kind, echo, echo_json, guard, note
+from .common import GLOBALS, ImportFormat, Kind, echo, echo_json, guard, note, open_bar
 
 SAMPLE = 5
 STDIN_NAME = "<stdin>"  # how messages name standard input (`deck import -`)
@@ -149,12 +149,14 @@ def register(app: typer.Typer) -> None:
             if output is None and deck is None:
                 raise PrepError("reading standard input: name the deck with --deck ID or -o FILE")
             file = _stdin_source()
+        bar = open_bar()  # a big import shows how far it is (reading, checking, writing)
         imported = import_file(
             file,
             fmt=fmt.value if fmt else None,
             kind=kind.value if kind else None,
             columns=cols,
         )
+        bar("import", 1, 3)
         ws = _workspace()
         if output is None:
             if ws is None:
@@ -185,8 +187,10 @@ def register(app: typer.Typer) -> None:
                 plan.notes.append(
                     f"{shown} is not in {where}: prep will not drill it until it is moved there"
                 )
+            bar("import", 2, 3)
             if not dry_run and plan.changed:
                 write(plan)
+        bar.close()
         kinds = _count([c["kind"] for c in plan.cards])
         topics = _count([str(c.get("topic", plan.title)) for c in plan.cards])
         if json_:

@@ -67,12 +67,20 @@ class Bar:
 
     def _open(self) -> None:
         from rich.console import Console
-        from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn
+        from rich.progress import (
+            BarColumn,
+            Progress,
+            SpinnerColumn,
+            TaskProgressColumn,
+            TextColumn,
+            TimeElapsedColumn,
+        )  # fmt: skip
 
         console = Console(file=self.stream, highlight=False, markup=False, emoji=False)
+        # The spinner and the clock move while a long step runs between two reports.
         self._progress = Progress(
-            TextColumn("{task.description}", markup=False), BarColumn(), TaskProgressColumn(),
-            console=console, transient=True,
+            SpinnerColumn(), TextColumn("{task.description}", markup=False), BarColumn(),
+            TaskProgressColumn(), TimeElapsedColumn(), console=console, transient=True,
         )  # fmt: skip
         self._progress.start()
 
