@@ -166,13 +166,13 @@ def m007_priority(db: Any) -> None:
 
 def m008_scale(db: Any) -> None:
     # Indexes that keep the work of a status, a sync and a rebuild in proportion to what
-    # it needs: the active cards by id (counts and id lists read the index, never the rows
-    # with their text), the due cards with their ids (a due count reads the index alone),
+    # it needs: the active cards by id with where they are (counts, id lists and a sync's
+    # check for duplicate ids read the index, never the rows with their text), the due cards with their ids (a due count reads the index alone),
     # the cards of one deck file (a re-sync reads only that file's), and the renames that
     # lead to a card (a rename follows them without reading them all).
     db.executescript(
         """
-        CREATE INDEX cards_active ON cards(active, id);
+        CREATE INDEX cards_active ON cards(active, id, path, line, col);
         CREATE INDEX cards_path ON cards(path, active);
         DROP INDEX card_state_due;
         CREATE INDEX card_state_due ON card_state(due, card_id);

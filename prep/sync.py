@@ -373,14 +373,22 @@ def _reuse(store: Store, path: str) -> Any:
         )
     }
     chunks = {}
+    lists: dict[str, list[str]] = {}  # the same tags on many cards: decoded once, copied
+
+    def as_list(text: str) -> list[str]:
+        got = lists.get(text)
+        if got is None:
+            got = lists[text] = json.loads(text)
+        return list(got)
+
     for sha, (card_id, start) in saved["chunks"].items():
         r = rows.get(card_id)
         if r is None:
             return None  # the database moved on (e.g. a rename); parse the whole file
         card = Card(
-            chunk_line=start, id=r[0], deck=r[1], kind=r[2], topic=r[3], q=r[4], a=r[5], keywords=json.loads(r[6]),
-            story=r[7], time_s=r[8], tags=json.loads(r[9]), path=path, line=r[10], col=r[11],
-            auto_id=bool(r[12]), position=r[13], priority=r[14], chunk=sha,
+            chunk_line=start, id=r[0], deck=r[1], kind=r[2], topic=r[3], q=r[4], a=r[5],
+            keywords=as_list(r[6]), story=r[7], time_s=r[8], tags=as_list(r[9]), path=path,
+            line=r[10], col=r[11], auto_id=bool(r[12]), position=r[13], priority=r[14], chunk=sha,
         )  # fmt: skip
         chunks[sha] = (card, start)
     return Reuse(header=saved["header"], chunks=chunks)
