@@ -9,13 +9,14 @@ whole or not at all, even when the process is killed half-way.
 Automatic backups live in `<db folder>/backups/` as `auto-YYYY-MM-DD.db`,
 one a day (see `Store._before_first_write`): taken before the first change a
 command makes, when the copy is quick; a command whose first change is a
-grade (a drill, a mock) or whose database takes a while to copy takes it when
-it ends instead, so no grade ever waits for it. They are rotated: the 7 newest days, plus the newest backup of each of the 4 weeks
-before those. A backup dated after today (made while the clock ran ahead)
-ranks below every real day, so it is the first to go and never pushes out
-today's. Explicit backups (`prep backup`) and the safety copy taken before a
-restore are never rotated away. The daily backup is skipped, with a note,
-when the disk could not hold it and still leave room for the grade after it.
+grade (a drill, a mock), or whose database takes a while to copy, takes it
+when it ends instead, so no grade ever waits for it. They are rotated: the 7
+newest days, plus the newest backup of each of the 4 weeks before those. A
+backup dated after today (made while the clock ran ahead) ranks below every
+real day, so it is the first to go and never pushes out today's. Explicit
+backups (`prep backup`) and the safety copy taken before a restore are never
+rotated away. The daily backup is skipped, with a note, when the disk could
+not hold it and still leave room for the grades after it.
 
 Restore checks that a file holds exactly what prep creates (tables, indexes,
 no triggers or views), brings a copy of it up to date, and only then

@@ -167,9 +167,10 @@ def m007_priority(db: Any) -> None:
 def m008_scale(db: Any) -> None:
     # Indexes that keep the work of a status, a sync and a rebuild in proportion to what
     # it needs: the active cards by id with where they are (counts, id lists and a sync's
-    # check for duplicate ids read the index, never the rows with their text), the due cards with their ids (a due count reads the index alone),
-    # the cards of one deck file (a re-sync reads only that file's), and the renames that
-    # lead to a card (a rename follows them without reading them all).
+    # check for duplicate ids read the index, never the rows with their text), the due
+    # cards with their ids (a due count reads the index alone), the cards of one deck
+    # file (a re-sync reads only that file's), and the renames that lead to a card (a
+    # rename follows them without reading them all).
     db.executescript(
         """
         CREATE INDEX cards_active ON cards(active, id, path, line, col);
@@ -565,7 +566,11 @@ class Store:
         from .backup import daily_backup, nothing_to_lose, quick_to_copy
 
         # Nothing to lose yet: the command may add the first reviews, so it tries at its end.
-        if grade or nothing_to_lose(self) or not quick_to_copy(self):
+        try:
+            later = grade or nothing_to_lose(self) or not quick_to_copy(self)
+        except sqlite3.Error:
+            later = False  # the backup says what is wrong, and the write goes on
+        if later:
             self._backup_left = True
             return
         daily_backup(self)
