@@ -7,13 +7,16 @@ flushed to disk, then renamed into place, so a backup file either exists
 whole or not at all, even when the process is killed half-way.
 
 Automatic backups live in `<db folder>/backups/` as `auto-YYYY-MM-DD.db`,
-made by the first write of a day (see `Store._before_first_write`), and are
-rotated: the 7 newest days, plus the newest backup of each of the 4 weeks
-before those. A backup dated after today (made while the clock ran ahead)
-ranks below every real day, so it is the first to go and never pushes out
-today's. Explicit backups (`prep backup`) and the safety copy taken before a
-restore are never rotated away. The daily backup is skipped, with a note,
-when the disk could not hold it and still leave room for the grade after it.
+one a day (see `Store._before_first_write`): taken before the first change a
+command makes, when the copy is quick; a command whose first change is a
+grade (a drill, a mock), or whose database takes a while to copy, takes it
+when it ends instead, so no grade ever waits for it. They are rotated: the 7
+newest days, plus the newest backup of each of the 4 weeks before those. A
+backup dated after today (made while the clock ran ahead) ranks below every
+real day, so it is the first to go and never pushes out today's. Explicit
+backups (`prep backup`) and the safety copy taken before a restore are never
+rotated away. The daily backup is skipped, with a note, when the disk could
+not hold it and still leave room for the grades after it.
 
 Restore checks that a file holds exactly what prep creates (tables, indexes,
 no triggers or views), brings a copy of it up to date, and only then
@@ -48,6 +51,10 @@ SQLITE_MAGIC = b"SQLite format 3\x00"
 # Room the daily backup leaves free after itself for the grade it runs before (the
 # WAL, a checkpoint): at least this, and at least the size of the database.
 RESERVE_BYTES = 64 * 1024 * 1024
+# A database up to this size is copied in a moment (about a quarter of a second on a slow
+# machine): its daily backup may be taken before a command's first change. A bigger one
+# is copied when the command ends.
+QUICK_BYTES = 32 * 1024 * 1024
 
 
 def backups_dir(db_path: Path) -> Path:
@@ -100,6 +107,21 @@ def _copy_size(conn: sqlite3.Connection) -> int:
     return int(size) * max(0, int(pages) - int(free))
 
 
+def nothing_to_lose(store: Store) -> bool:
+    """A new database (being created) or one without a single review: no backup needed."""
+    if store.conn.execute("PRAGMA user_version").fetchone()[0] == 0:
+        return True
+    return store.conn.execute("SELECT 1 FROM reviews LIMIT 1").fetchone() is None
+
+
+def quick_to_copy(store: Store) -> bool:
+    """Whether the day's backup of this database takes only a moment (see QUICK_BYTES)."""
+    try:
+        return _copy_size(store.conn) <= QUICK_BYTES
+    except sqlite3.Error:
+        return True  # the backup itself reports what is wrong, and never stops a write
+
+
 def _mb(n: int) -> str:
     return f"{n / 1024 / 1024:.1f} MB"
 
@@ -107,10 +129,11 @@ def _mb(n: int) -> str:
 def daily_backup(store: Store, today: date | None = None) -> Path | None:
     """Today's automatic backup, if there is none yet and anything worth keeping.
 
-    Called before the first write of each process, so it must be cheap when
-    there is nothing to do (one stat) and must never stop the write it
-    precedes: a failure, or a disk too full to hold the copy and still leave
-    room for that write, is reported as a warning and the write goes on.
+    Called before the first write of each process (never a grade), or when the
+    process ends, so it must be cheap when there is nothing to do (one stat)
+    and must never stop the work around it: a failure, or a disk too full to
+    hold the copy and still leave room for the grades after it, is reported as
+    a warning and the command goes on.
     """
     try:
         if not store.path.is_file():
@@ -123,10 +146,7 @@ def daily_backup(store: Store, today: date | None = None) -> Path | None:
         dest = folder / f"auto-{today.isoformat()}.db"
         if dest.exists():
             return None
-        # A new database (being created) or one without a single review has nothing to lose.
-        if store.conn.execute("PRAGMA user_version").fetchone()[0] == 0:
-            return None
-        if store.conn.execute("SELECT 1 FROM reviews LIMIT 1").fetchone() is None:
+        if nothing_to_lose(store):
             return None
         # A copy of a damaged file would push good backups out of the rotation.
         if [r[0] for r in store.conn.execute("PRAGMA quick_check").fetchall()] != ["ok"]:

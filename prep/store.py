@@ -23,13 +23,16 @@ from .record import Record
 TYPE_CHECKING = False
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
     from typing import Any
 
     from .schedule import CardState, Review, Scheduler
 
+    Progress = Callable[[int, int], None]  # (done, total): how far a long piece of work is
+
 BUSY_TIMEOUT_S = 5.0
 MAX_BUSY_TIMEOUT_S = 86_400.0
-SCHEMA_VERSION = 7  # the number of migrations in MIGRATIONS below
+SCHEMA_VERSION = 8  # the number of migrations in MIGRATIONS below
 
 
 # Migrations: numbered plain functions, never edited once released. Each
@@ -161,9 +164,27 @@ def m007_priority(db: Any) -> None:
     db.executescript("ALTER TABLE cards ADD COLUMN priority INTEGER NOT NULL DEFAULT 0;")
 
 
+def m008_scale(db: Any) -> None:
+    # Indexes that keep the work of a status, a sync and a rebuild in proportion to what
+    # it needs: the active cards by id with where they are (counts, id lists and a sync's
+    # check for duplicate ids read the index, never the rows with their text), the due
+    # cards with their ids (a due count reads the index alone), the cards of one deck
+    # file (a re-sync reads only that file's), and the renames that lead to a card (a
+    # rename follows them without reading them all).
+    db.executescript(
+        """
+        CREATE INDEX cards_active ON cards(active, id, path, line, col);
+        CREATE INDEX cards_path ON cards(path, active);
+        DROP INDEX card_state_due;
+        CREATE INDEX card_state_due ON card_state(due, card_id);
+        CREATE INDEX card_aliases_new ON card_aliases(new_id);
+        """
+    )
+
+
 MIGRATIONS = [
     m001_initial, m002_mock, m003_followup, m004_undone, m005_screens, m006_local_grades,
-    m007_priority,
+    m007_priority, m008_scale,
 ]  # fmt: skip
 
 
@@ -330,6 +351,36 @@ def held_out(alias: str = "c") -> str:
     )
 
 
+def put_or_drop(st: CardState, put: list[tuple[Any, ...]], drop: list[tuple[str]]) -> None:
+    """Queue a state's row for `_write_states`: a card never reviewed has none."""
+    from .schedule import NEW
+
+    if st.state == NEW and st.reps == 0:
+        drop.append((st.card_id,))
+        return
+    put.append(
+        (
+            st.card_id, st.state, st.step, st.stability, st.difficulty,
+            iso(st.due) if st.due else None, iso(st.last_review) if st.last_review else None,
+            st.reps, st.lapses, iso(st.first_review) if st.first_review else None,
+        )
+    )  # fmt: skip
+
+
+def _write_states(
+    conn: sqlite3.Connection, put: list[tuple[Any, ...]], drop: list[tuple[str]]
+) -> None:
+    """Write queued states in two statements (inside the caller's transaction); empties them."""
+    if drop:
+        conn.executemany("DELETE FROM card_state WHERE card_id = ?", drop)
+        drop.clear()
+    if put:
+        conn.executemany(
+            f"INSERT OR REPLACE INTO card_state ({STATE_COLS}) VALUES (?,?,?,?,?,?,?,?,?,?)", put
+        )
+        put.clear()
+
+
 class AccessError(PrepError):
     """The database cannot be reached (permissions, a sync conflict copy); the file is not damaged."""
 
@@ -494,23 +545,53 @@ class Store:
             migrations.apply(db)
             self.conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
 
+    _closed = False
+
     def close(self) -> None:
+        """Close the database, after the day's backup if this process left it for the end."""
+        if self._closed:
+            return
+        self._closed = True
+        self.finish_backup()
         self.conn.close()
 
     _first_write_done = False
+    _backup_left = False
 
-    def _before_first_write(self) -> None:
-        """Once per process, before its first write: the day's automatic backup (see backup.py)."""
-        if not self._first_write_done:
-            self._first_write_done = True
+    def _before_first_write(self, grade: bool = False) -> None:
+        """Once per process, before its first write: the day's automatic backup (see backup.py).
+
+        Never before a grade, and never when the copy would take a while: then it is left
+        for the end of the command (`finish_backup`, `close`), where it stalls no grade.
+        """
+        if self._first_write_done:
+            return
+        self._first_write_done = True
+        from .backup import daily_backup, nothing_to_lose, quick_to_copy
+
+        # Nothing to lose yet: the command may add the first reviews, so it tries at its end.
+        try:
+            later = grade or nothing_to_lose(self) or not quick_to_copy(self)
+        except sqlite3.Error:
+            later = False  # the backup says what is wrong, and the write goes on
+        if later:
+            self._backup_left = True
+            return
+        daily_backup(self)
+
+    def finish_backup(self) -> None:
+        """The day's backup this process left for its end (a drill's grades, a big database)."""
+        if self._backup_left:
+            self._backup_left = False
             from .backup import daily_backup
 
             daily_backup(self)
 
     @contextmanager
-    def write(self) -> Iterator[sqlite3.Connection]:
-        """One write transaction. The lock is taken up front so it cannot fail half-way."""
-        self._before_first_write()
+    def write(self, grade: bool = False) -> Iterator[sqlite3.Connection]:
+        """One write transaction. The lock is taken up front so it cannot fail half-way.
+        `grade`: a grade or its undo, which the day's backup never delays."""
+        self._before_first_write(grade)
         try:
             self.conn.execute("BEGIN IMMEDIATE")
         except sqlite3.OperationalError as exc:
@@ -676,19 +757,16 @@ class Store:
         return [_review(r) for r in rows]
 
     def _put_state(self, conn: sqlite3.Connection, st: CardState) -> None:
-        from .schedule import NEW
-
-        if st.state == NEW and st.reps == 0:
-            conn.execute("DELETE FROM card_state WHERE card_id = ?", (st.card_id,))
-            return
-        conn.execute(
-            f"INSERT OR REPLACE INTO card_state ({STATE_COLS}) VALUES (?,?,?,?,?,?,?,?,?,?)",
-            (
-                st.card_id, st.state, st.step, st.stability, st.difficulty,
-                iso(st.due) if st.due else None, iso(st.last_review) if st.last_review else None,
-                st.reps, st.lapses, iso(st.first_review) if st.first_review else None,
-            ),
-        )  # fmt: skip
+        put: list[tuple[Any, ...]] = []
+        drop: list[tuple[str]] = []
+        put_or_drop(st, put, drop)
+        if drop:
+            conn.execute("DELETE FROM card_state WHERE card_id = ?", drop[0])
+        else:
+            conn.execute(
+                f"INSERT OR REPLACE INTO card_state ({STATE_COLS}) VALUES (?,?,?,?,?,?,?,?,?,?)",
+                put[0],
+            )
 
     def grade(
         self,
@@ -717,7 +795,7 @@ class Store:
         if rating not in (1, 2, 3, 4):
             raise PrepError(f"rating must be 1-4, not {rating!r}")
         asked = card_id
-        with self.write() as conn:
+        with self.write(grade=True) as conn:
             # The card may have been renamed (an edited question, synced by another
             # terminal) since it was shown: the grade goes to the id it lives under now.
             card_id = self.live_id(conn, card_id)
@@ -787,7 +865,7 @@ class Store:
     ) -> tuple[Review, CardState] | None:
         """Take back the last grade made here (of a session, or of all) and rebuild that
         card by replay, in one transaction."""
-        with self.write() as conn:
+        with self.write(grade=True) as conn:
             last = self.last_review(session)
             if last is None:
                 return None
@@ -820,37 +898,85 @@ class Store:
         )
         return row[0] if row else None
 
-    def rebuild(self, scheduler: Scheduler) -> int:
-        """Recompute every card's state from the log. Returns how many states changed."""
+    def rebuild(self, scheduler: Scheduler, progress: Progress | None = None) -> int:
+        """Recompute every card's state from the log. Returns how many states changed.
+
+        One pass over the log in card order and one over the states, then the writes in
+        batches: the work grows with the reviews, not with lookups per card.
+        `progress(done, total)` is told how far it is, in reviews.
+        """
+        from itertools import groupby
+
         changed = 0
         with self.write() as conn:
-            ids = [r[0] for r in conn.execute("SELECT DISTINCT card_id FROM reviews")]
+            total = conn.execute("SELECT COUNT(*) FROM reviews").fetchone()[0]
             old = self.states()
-            for card_id in ids:
-                st = scheduler.replay(card_id, self.reviews_of(card_id))
+            # The table in its own order, sorted once by SQLite: reading it through the
+            # reviews_card index would visit its pages at random, one row at a time.
+            rows = conn.execute(
+                f"SELECT {REVIEW_COLS} FROM reviews NOT INDEXED ORDER BY card_id, reviewed_at, uuid"
+            )
+            put: list[tuple[Any, ...]] = []
+            drop: list[tuple[str]] = []
+            done = 0
+            seen: set[str] = set()
+            for card_id, group in groupby(rows, key=lambda r: r[1]):
+                reviews = [_review(r) for r in group]
+                st = scheduler.replay(card_id, reviews)
+                seen.add(card_id)
                 if old.get(card_id) != st:
                     changed += 1
-                self._put_state(conn, st)
-            for card_id in set(old) - set(ids):
-                conn.execute("DELETE FROM card_state WHERE card_id = ?", (card_id,))
-                changed += 1
+                    put_or_drop(st, put, drop)
+                done += len(reviews)
+                if len(seen) % 1024 == 0:
+                    _write_states(conn, put, drop)
+                    if progress is not None:
+                        progress(done, total)
+            gone = [cid for cid in old if cid not in seen]
+            changed += len(gone)
+            drop += [(cid,) for cid in gone]
+            _write_states(conn, put, drop)
+            if progress is not None:
+                progress(total, total)
         return changed
 
     # --- counts for status ----------------------------------------------------
     def counts(
         self, now: datetime, day_start: datetime, tz: tzinfo, day_hour: int
     ) -> dict[str, Any]:
+        """What `prep status` shows. Every count reads an index (cards_active, card_state_due,
+        reviews_time, card_state_first), never the rows of `cards` with their text."""
         c = self.conn
-        due = c.execute(
-            "SELECT COUNT(*) FROM card_state s JOIN cards c ON c.id = s.card_id "
-            f"WHERE c.active = 1 AND {held_out()} AND s.due <= ?",
-            (iso(now), iso(now)),
-        ).fetchone()[0]
-        unseen = c.execute(
-            "SELECT COUNT(*) FROM cards c LEFT JOIN card_state s ON s.card_id = c.id "
-            f"WHERE c.active = 1 AND {held_out()} AND s.card_id IS NULL",
-            (iso(now),),
-        ).fetchone()[0]
+        at = iso(now)
+        # The cards set aside are few: count every card, then take away the held ones
+        # (found from `holds`), rather than look each card up in `holds`.
+        held = "(h.suspended = 1 OR h.buried_until > ?)"
+        due = (
+            c.execute(
+                # card_state first: the due ones by their index, each checked in cards_active
+                "SELECT COUNT(*) FROM card_state s CROSS JOIN cards c "
+                "ON c.active = 1 AND c.id = s.card_id WHERE s.due <= ?",
+                (at,),
+            ).fetchone()[0]
+            - c.execute(
+                "SELECT COUNT(*) FROM holds h CROSS JOIN card_state s ON s.card_id = h.card_id "
+                "CROSS JOIN cards c INDEXED BY cards_active ON c.active = 1 AND c.id = h.card_id "
+                f"WHERE {held} AND s.due <= ?",
+                (at, at),
+            ).fetchone()[0]
+        )
+        unseen = (
+            c.execute(
+                "SELECT COUNT(*) FROM cards WHERE active = 1 AND id NOT IN "
+                "(SELECT card_id FROM card_state)"
+            ).fetchone()[0]
+            - c.execute(
+                "SELECT COUNT(*) FROM holds h CROSS JOIN cards c INDEXED BY cards_active "
+                f"ON c.active = 1 AND c.id = h.card_id WHERE {held} "
+                "AND h.card_id NOT IN (SELECT card_id FROM card_state)",
+                (at,),
+            ).fetchone()[0]
+        )
         total = c.execute("SELECT COUNT(*) FROM cards WHERE active = 1").fetchone()[0]
         reviewed_today = c.execute(
             "SELECT COUNT(*) FROM reviews WHERE reviewed_at >= ?", (iso(day_start),)
@@ -864,29 +990,29 @@ class Store:
             "study_days": self._study_days(now, tz, day_hour),
         }  # fmt: skip
 
-    def _study_days(self, now: datetime, tz: tzinfo, day_hour: int) -> list[str]:
-        """The study days (local dates, a day starting at `day_hour`) with reviews, latest first.
+    def _study_days(self, now: datetime, tz: tzinfo, day_hour: int, most: int = 1000) -> list[str]:
+        """The study days (local dates, a day starting at `day_hour`) with reviews, latest
+        first, back to the first day without any (today may have none yet): what a streak
+        counts. One probe of the reviews_time index per day, not a pass over the log; each
+        day's bounds come from the zone's own rules (across DST)."""
+        from datetime import time as dtime
 
-        SQLite shifts by a fixed offset; the zone's offsets over the last year bound
-        the shift, and only a review near a day boundary, where the two bounds give
-        different dates, is placed by the zone's own rules in Python (across DST).
-        """
-        seen = [(now - timedelta(days=d)).astimezone(tz).utcoffset() for d in (0, 91, 182, 273)]
-        offsets = [int((o or timedelta(0)).total_seconds()) - day_hour * 3600 for o in seen]
-        lo, hi = (f"{o:+d} seconds" for o in (min(offsets), max(offsets)))
-        rows = self.conn.execute(
-            "SELECT DISTINCT CASE WHEN date(reviewed_at, ?) = date(reviewed_at, ?) "
-            "THEN date(reviewed_at, ?) ELSE reviewed_at END AS d FROM reviews "
-            "ORDER BY d DESC LIMIT 1000",
-            (lo, hi, lo),
-        )
-        days: set[str] = set()
-        for (d,) in rows:
-            if len(d) > 10:  # near a day boundary: the zone's rules for that instant
-                local = parse_iso(d).astimezone(tz).replace(tzinfo=None)
-                d = (local - timedelta(hours=day_hour)).date().isoformat()
-            days.add(d)
-        return sorted(days, reverse=True)
+        def start_of(d: Any) -> datetime:
+            local = datetime.combine(d, dtime(0), tzinfo=tz) + timedelta(hours=day_hour)
+            return local.astimezone(tz)  # the zone's offset of that instant
+
+        local_now = now.astimezone(tz)
+        day = (local_now - timedelta(hours=day_hour)).date()
+        probe = "SELECT 1 FROM reviews WHERE reviewed_at >= ? AND reviewed_at < ? LIMIT 1"
+        days: list[str] = []
+        for back in range(most):
+            d = day - timedelta(days=back)
+            lo, hi = start_of(d), start_of(d + timedelta(days=1))
+            if self.conn.execute(probe, (iso(lo), iso(hi))).fetchone():
+                days.append(d.isoformat())
+            elif back > 0:
+                break
+        return days
 
     # --- mock sessions ----------------------------------------------------------
     MOCK_ANSWER_COLS = (

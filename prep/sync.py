@@ -19,11 +19,23 @@ from .workspace import PROFILE, Workspace, is_deck_name
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
+    from collections.abc import Callable
     from typing import Any
 
     from .decks import Card
 
+    # (what, done, total): how far a long sync is; `what` is "decks" (bytes of the deck
+    # files read) or "cards" (cards written).
+    Progress = Callable[[str, int, int], None]
+
 RENAME_SIMILARITY = 0.6
+# Up to this many (new card, vanished card) pairs every pair is compared; past it, each
+# new card is compared with the few vanished ones likeliest to be it (see _rename_pairs).
+ALL_PAIRS = 250_000
+# A word shared by more vanished questions than this says little about which one it was.
+RARE_WORD = 32
+LIKELIEST = 4
+WRITE_BATCH = 2_000
 
 
 class SyncReport(Record):
@@ -57,13 +69,18 @@ def fingerprint(ws: Workspace) -> dict[str, tuple[int, int]]:
 
 
 def sync(
-    store: Store, ws: Workspace, clock: Clock | None = None, keep_good: bool = False
+    store: Store,
+    ws: Workspace,
+    clock: Clock | None = None,
+    keep_good: bool = False,
+    progress: Progress | None = None,
 ) -> SyncReport:
     """Bring the cards in line with the decks; a bad deck raises DeckError (nothing written).
 
     With `keep_good`, a bad deck is set aside instead: the other
     files are synced, the bad one's cards stay as its last good version had them,
-    and one message line per bad file names its first problem.
+    and one message line per bad file names its first problem. `progress` is told
+    how far the reading and the writing are (nothing is called when nothing changed).
     """
     clock = clock or Clock()
     report = SyncReport()
@@ -76,7 +93,7 @@ def sync(
         current
     ):
         return report
-    return _sync_changed(store, ws, clock, current, stored, report, keep_good)
+    return _sync_changed(store, ws, clock, current, stored, report, keep_good, progress)
 
 
 def _set_aside(problems: list[Problem], stored: Any) -> tuple[set[str], list[str]]:
@@ -103,7 +120,9 @@ def _sync_changed(
     stored: dict[str, tuple[int, int, str]],
     report: SyncReport,
     keep_good: bool = False,
+    progress: Progress | None = None,
 ) -> SyncReport:
+    import gc
     import hashlib
 
     from .decks import cross_check, normalize, parse_deck
@@ -134,12 +153,27 @@ def _sync_changed(
     elif PROFILE not in current:
         problems.append(Problem(PROFILE, 0, 0, "missing"))
     decks = []
-    for path in sorted(changed):
-        deck, probs = parse_deck(changed[path], path, _reuse(store, path))
-        problems += probs
-        report.parsed.append(path)
-        if deck:
-            decks.append(deck)
+    total = sum(len(raw) for raw in changed.values())
+    done = 0
+    # The parse makes millions of small objects and no cycles: the cyclic collector would
+    # walk them again and again (a third of the time of a first sync) for nothing.
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        for path in sorted(changed):
+            if progress is not None:
+                progress("decks", done, total)
+            deck, probs = parse_deck(changed[path], path, _reuse(store, path))
+            done += len(changed[path])
+            problems += probs
+            report.parsed.append(path)
+            if deck:
+                decks.append(deck)
+    finally:
+        if collecting:
+            gc.enable()
+    if progress is not None and total:
+        progress("decks", total, total)
     redone = set(changed) | set(removed)
     known = {
         r[0]: (r[1], r[2], r[3])
@@ -183,9 +217,10 @@ def _sync_changed(
         new_cards: list[Card] = [c for d in decks for c in d.cards]
         new_ids = {c.id for c in new_cards}
         before = {
-            r[0]: (r[1], bool(r[2]))
+            r[0]: (r[1], bool(r[2]), r[3], r[4])
             for r in conn.execute(
-                f"SELECT id, q, auto_id FROM cards WHERE active = 1 AND path IN ({','.join('?' * len(redone))})",
+                "SELECT id, q, auto_id, path, position FROM cards WHERE active = 1 AND path IN"
+                f" ({','.join('?' * len(redone))})",
                 sorted(redone),
             )
         }
@@ -196,22 +231,9 @@ def _sync_changed(
         # pair it with the most similar card that vanished and move the history.
         renamed: dict[str, str] = {}
         candidates = [c for c in fresh if c.auto_id]
-        gone_auto = [cid for cid, (_, auto) in gone.items() if auto]
-        if candidates and gone_auto and len(candidates) * len(gone_auto) <= 250_000:
-            import difflib
-
-            pairs = []
-            for c in candidates:
-                a = normalize(c.q)
-                for cid in gone_auto:
-                    sm = difflib.SequenceMatcher(None, a, normalize(gone[cid][0]), autojunk=False)
-                    if (
-                        sm.real_quick_ratio() >= RENAME_SIMILARITY
-                        and sm.quick_ratio() >= RENAME_SIMILARITY
-                    ):
-                        ratio = sm.ratio()
-                        if ratio >= RENAME_SIMILARITY:
-                            pairs.append((ratio, c, cid))
+        gone_auto = [cid for cid, g in gone.items() if g[1]]
+        if candidates and gone_auto:
+            pairs = _rename_pairs(candidates, {cid: gone[cid] for cid in gone_auto}, normalize)
             used_new: set[str] = set()
             for ratio, c, cid in sorted(pairs, key=lambda p: -p[0]):
                 if c.id in used_new or cid in renamed:
@@ -223,37 +245,42 @@ def _sync_changed(
         # A card whose `id:` line was deleted, question unchanged: the same card.
         taken = set(renamed.values())
         by_q = {normalize(c.q): c for c in candidates if c.id not in taken}
-        for cid, (q, auto) in gone.items():
+        for cid, (q, auto, *_) in gone.items():
             same = by_q.get(normalize(q)) if not auto and cid not in renamed else None
             if same is not None and same.id not in taken:
                 taken.add(same.id)
                 _move_history(conn, report, renamed, cid, same, now, "its id line was removed")
-        for cid in gone:
-            if cid not in renamed:
-                conn.execute("UPDATE cards SET active = 0 WHERE id = ?", (cid,))
-                report.orphaned += 1
+        left = [(cid,) for cid in gone if cid not in renamed]
+        conn.executemany("UPDATE cards SET active = 0 WHERE id = ?", left)
+        report.orphaned += len(left)
         report.restored = sum(1 for c in new_cards if existing.get(c.id) is False)
         report.added = sum(1 for c in fresh if c.id not in renamed.values())
-        conn.executemany(
-            "INSERT INTO cards (id, deck, path, line, col, kind, topic, q, a, keywords, story, time_s, tags,"
-            " position, auto_id, priority, active, added_at)"
-            " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,1,?)"
-            " ON CONFLICT(id) DO UPDATE SET deck=excluded.deck, path=excluded.path, line=excluded.line,"
-            " col=excluded.col, kind=excluded.kind, topic=excluded.topic, q=excluded.q, a=excluded.a,"
-            " keywords=excluded.keywords, story=excluded.story, time_s=excluded.time_s, tags=excluded.tags,"
-            " position=excluded.position, auto_id=excluded.auto_id, priority=excluded.priority,"
-            " active=1",
-            [
-                (
-                    c.id, c.deck, c.path, c.line, c.col, c.kind, c.topic, c.q, c.a,
-                    json.dumps(c.keywords, ensure_ascii=False), c.story, c.time_s,
-                    json.dumps(c.tags, ensure_ascii=False), c.position, int(c.auto_id), c.priority,
-                    now,
-                )
-                for c in new_cards
-                if not c.reused
-            ],
-        )  # fmt: skip
+        rows = [
+            (
+                c.id, c.deck, c.path, c.line, c.col, c.kind, c.topic, c.q, c.a,
+                json.dumps(c.keywords, ensure_ascii=False), c.story, c.time_s,
+                json.dumps(c.tags, ensure_ascii=False), c.position, int(c.auto_id), c.priority,
+                now,
+            )
+            for c in new_cards
+            if not c.reused
+        ]  # fmt: skip
+        for start in range(0, len(rows), WRITE_BATCH):
+            if progress is not None:
+                progress("cards", start, len(rows))
+            conn.executemany(
+                "INSERT INTO cards (id, deck, path, line, col, kind, topic, q, a, keywords, story,"
+                " time_s, tags, position, auto_id, priority, active, added_at)"
+                " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,1,?)"
+                " ON CONFLICT(id) DO UPDATE SET deck=excluded.deck, path=excluded.path,"
+                " line=excluded.line, col=excluded.col, kind=excluded.kind, topic=excluded.topic,"
+                " q=excluded.q, a=excluded.a, keywords=excluded.keywords, story=excluded.story,"
+                " time_s=excluded.time_s, tags=excluded.tags, position=excluded.position,"
+                " auto_id=excluded.auto_id, priority=excluded.priority, active=1",
+                rows[start : start + WRITE_BATCH],
+            )
+        if progress is not None and rows:
+            progress("cards", len(rows), len(rows))
         if report.restored:
             report.messages.append(
                 f"note: {plural(report.restored, 'card')} came back with their history"
@@ -275,6 +302,53 @@ def _sync_changed(
         for path in removed:
             conn.execute("DELETE FROM files WHERE path = ?", (path,))
     return report
+
+
+def _rename_pairs(
+    candidates: list[Card], gone: dict[str, tuple[Any, ...]], normalize: Callable[[str], str]
+) -> list[tuple[float, Card, str]]:
+    """(similarity, new card, vanished id) for every pair similar enough to be one card edited.
+
+    A few hundred thousand pairs are all compared. Past that (a bank edited through, a
+    file replaced), a new card is compared only with the vanished cards likeliest to be
+    it: the one that sat at its place in its file, and the few sharing the most of its
+    rarer words. The work then grows with the cards, not with their square.
+    """
+    import difflib
+
+    texts = {cid: normalize(g[0]) for cid, g in gone.items()}
+    if len(candidates) * len(gone) <= ALL_PAIRS:
+        chosen = {c.id: list(texts) for c in candidates}
+    else:
+        from collections import Counter
+
+        at = {(g[2], g[3]): cid for cid, g in gone.items()}
+        by_word: dict[str, list[str]] = {}
+        for cid, text in texts.items():
+            for word in set(text.split()):
+                by_word.setdefault(word, []).append(cid)
+        chosen = {}
+        for c in candidates:
+            near: Counter[str] = Counter()
+            for word in set(normalize(c.q).split()):
+                ids = by_word.get(word)
+                if ids is not None and len(ids) <= RARE_WORD:
+                    near.update(ids)
+            likely = [cid for cid, _ in near.most_common(LIKELIEST)]
+            same_place = at.get((c.path, c.position))
+            if same_place is not None and same_place not in likely:
+                likely.append(same_place)
+            chosen[c.id] = likely
+    pairs = []
+    for c in candidates:
+        a = normalize(c.q)
+        for cid in chosen[c.id]:
+            sm = difflib.SequenceMatcher(None, a, texts[cid], autojunk=False)
+            if sm.real_quick_ratio() >= RENAME_SIMILARITY and sm.quick_ratio() >= RENAME_SIMILARITY:
+                ratio = sm.ratio()
+                if ratio >= RENAME_SIMILARITY:
+                    pairs.append((ratio, c, cid))
+    return pairs
 
 
 def _chunk_map(deck: Any) -> dict[str, Any] | None:
@@ -299,14 +373,22 @@ def _reuse(store: Store, path: str) -> Any:
         )
     }
     chunks = {}
+    lists: dict[str, list[str]] = {}  # the same tags on many cards: decoded once, copied
+
+    def as_list(text: str) -> list[str]:
+        got = lists.get(text)
+        if got is None:
+            got = lists[text] = json.loads(text)
+        return list(got)
+
     for sha, (card_id, start) in saved["chunks"].items():
         r = rows.get(card_id)
         if r is None:
             return None  # the database moved on (e.g. a rename); parse the whole file
         card = Card(
-            chunk_line=start, id=r[0], deck=r[1], kind=r[2], topic=r[3], q=r[4], a=r[5], keywords=json.loads(r[6]),
-            story=r[7], time_s=r[8], tags=json.loads(r[9]), path=path, line=r[10], col=r[11],
-            auto_id=bool(r[12]), position=r[13], priority=r[14], chunk=sha,
+            chunk_line=start, id=r[0], deck=r[1], kind=r[2], topic=r[3], q=r[4], a=r[5],
+            keywords=as_list(r[6]), story=r[7], time_s=r[8], tags=as_list(r[9]), path=path,
+            line=r[10], col=r[11], auto_id=bool(r[12]), position=r[13], priority=r[14], chunk=sha,
         )  # fmt: skip
         chunks[sha] = (card, start)
     return Reuse(header=saved["header"], chunks=chunks)

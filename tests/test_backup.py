@@ -50,26 +50,68 @@ def _sha(path: Path) -> str:
 
 
 # --- the automatic backup -------------------------------------------------------------
-def test_first_write_of_the_day_makes_one_backup(tmp_path, monkeypatch):
+def test_first_change_of_the_day_makes_one_backup_before_it(tmp_path, monkeypatch):
     monkeypatch.setenv("PREP_NOW", "2026-11-26T09:00:00Z")
     store = _store(tmp_path, reviews=2)
-    store.grade(Scheduler(fuzz=False), "c1", 3, T0)  # the first write of this process
+    store.suspend(["c0"], T0)  # the first change of this process (not a grade)
     assert _autos(store.path) == ["auto-2026-11-26.db"]
     made = store.path.parent / "backups" / "auto-2026-11-26.db"
-    assert _count(made) == 2  # taken before the write it precedes
+    assert _count(made) == 2
+    with sqlite3.connect(made) as c:  # taken before the change it precedes
+        assert c.execute("SELECT COUNT(*) FROM holds").fetchone()[0] == 0
     stamp = made.stat().st_mtime_ns
     again = Store(store.path)  # another process the same day: no second backup
+    again.suspend(["c1"], T0)
     again.grade(Scheduler(fuzz=False), "c1", 3, T0 + timedelta(hours=1))
+    again.close()
     assert made.stat().st_mtime_ns == stamp and _count(made) == 2
     monkeypatch.setenv("PREP_NOW", "2026-11-27T09:00:00Z")
-    Store(store.path).grade(Scheduler(fuzz=False), "c1", 3, T0 + timedelta(days=1))
+    Store(store.path).suspend(["c2"], T0 + timedelta(days=1))
     assert _autos(store.path) == ["auto-2026-11-26.db", "auto-2026-11-27.db"]
-    assert _count(store.path.parent / "backups" / "auto-2026-11-27.db") == 4
+    assert _count(store.path.parent / "backups" / "auto-2026-11-27.db") == 3
+
+
+def test_the_daily_backup_never_runs_inside_a_grade(tmp_path, monkeypatch):
+    """A drill's first grade of the day does not wait for the backup: it is taken when the
+    command ends, with that grade in it."""
+    monkeypatch.setenv("PREP_NOW", "2026-11-26T09:00:00Z")
+    store = _store(tmp_path, reviews=2)
+    inside: list[bool] = []
+    real = backup.daily_backup
+    in_grade = False
+
+    def watched(s, today=None):
+        inside.append(in_grade)
+        return real(s, today)
+
+    monkeypatch.setattr(backup, "daily_backup", watched)
+    sched = Scheduler(fuzz=False)
+    for i in range(3):
+        in_grade = True
+        store.grade(sched, "c1", 3, T0 + timedelta(days=3, minutes=i))
+        in_grade = False
+    store.undo(sched)
+    assert inside == [] and _autos(store.path) == []  # none during the grades and the undo
+    store.close()  # the command ends
+    assert inside == [False]
+    assert _count(store.path.parent / "backups" / "auto-2026-11-26.db") == 4
+
+
+def test_a_big_database_is_backed_up_when_the_command_ends(tmp_path, monkeypatch):
+    monkeypatch.setenv("PREP_NOW", "2026-11-26T09:00:00Z")
+    store = _store(tmp_path, reviews=2)
+    monkeypatch.setattr(backup, "QUICK_BYTES", 0)  # every copy takes a while
+    store.suspend(["c0"], T0)
+    assert _autos(store.path) == []  # not before the change
+    store.finish_backup()
+    assert _autos(store.path) == ["auto-2026-11-26.db"]
+    store.finish_backup()  # once
+    assert _count(store.path.parent / "backups" / "auto-2026-11-26.db") == 2
 
 
 def test_nothing_to_lose_means_no_backup(tmp_path):
     store = _store(tmp_path, reviews=0)
-    store.grade(Scheduler(fuzz=False), "c0", 3, T0)
+    store.suspend(["c0"], T0)
     assert not (store.path.parent / "backups").exists()
 
 
@@ -78,16 +120,35 @@ def test_the_hook_runs_once_per_process(tmp_path, monkeypatch):
     calls = []
     monkeypatch.setattr(backup, "daily_backup", lambda s: calls.append(s))
     for i in range(3):
+        store.suspend([f"c{i}"], T0 + timedelta(days=10 + i))
         store.grade(Scheduler(fuzz=False), "c0", 3, T0 + timedelta(days=10 + i))
+    store.close()
     assert calls == [store]
 
 
 def test_a_failing_backup_never_stops_the_grade(tmp_path, capsys):
     store = _store(tmp_path, reviews=1)
     (store.path.parent / "backups").write_text("a file where the folder should be")
+    store.suspend(["c1"], T0)
     store.grade(Scheduler(fuzz=False), "c0", 3, T0 + timedelta(days=5))
     assert _count(store.path) == 2
     assert "warning: automatic backup skipped" in capsys.readouterr().err
+    store.close()  # nor the end of the command
+    assert _count(store.path) == 2
+
+
+def test_the_drill_takes_the_days_backup_when_it_ends(ws, cli):
+    env = {"PREP_NOW": "2026-11-26T09:00:00Z"}
+    assert cli("-w", str(ws), "drill", input="\n3\nq\n", env=env).returncode == 0
+    db = _db(ws)
+    # The very first drill: nothing to lose when it began, its grade when it ended.
+    assert _autos(db) == ["auto-2026-11-26.db"]
+    assert _count(db.parent / "backups" / "auto-2026-11-26.db") == 1
+    env = {"PREP_NOW": "2026-11-27T09:00:00Z"}
+    r = cli("-w", str(ws), "drill", "--new", "2", input="\n3\n\n3\nq\n", env=env)
+    assert r.returncode == 0, r.stderr
+    assert _autos(db) == ["auto-2026-11-26.db", "auto-2026-11-27.db"]
+    assert _count(db.parent / "backups" / "auto-2026-11-27.db") == _count(db) >= 2
 
 
 def test_a_damaged_database_is_not_backed_up_over_good_backups(tmp_path, capsys):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shutil
 import sqlite3
 from datetime import timedelta
 from pathlib import Path
@@ -159,6 +160,7 @@ def corrupt_table(db: Path, table: str) -> None:
 def test_a_damaged_table_gives_one_error_line(ws, cli):
     assert cli("-w", str(ws), "drill", "--new", "40", input="3\n" * 40).returncode == 0
     db = ws / ".prep" / "prep.db"
+    shutil.rmtree(db.parent / "backups")  # the drill's daily backup: here there is none
     corrupt_table(db, "card_state")
     before = db.read_bytes()
     p = cli("-w", str(ws), "doctor")
@@ -173,6 +175,7 @@ def test_a_damaged_table_gives_one_error_line(ws, cli):
 def test_a_damaged_file_is_not_touched_and_a_backup_is_named(ws, cli):
     assert cli("-w", str(ws), "drill", "--new", "30", input="3\n" * 30).returncode == 0
     db = ws / ".prep" / "prep.db"
+    shutil.rmtree(db.parent / "backups")  # the drill's daily backup: only the one made here
     assert cli("-w", str(ws), "backup").returncode == 0
     _corrupt(db)
     before = db.read_bytes()

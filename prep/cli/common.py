@@ -201,11 +201,60 @@ def guard(fn: F) -> F:
             raise typer.Exit(1) from None
         except KeyboardInterrupt:
             sys.stderr.write("\n")
+            _STORES.clear()  # asked to stop now: the next command takes the day's backup
             raise typer.Exit(130) from None
         except BrokenPipeError:  # the reader went away (`| head`): quietly, as on any closed pipe
             raise typer.Exit(1) from None
+        finally:
+            while _BARS:
+                _BARS.pop().close()
+            finish_stores()
 
     return wrapper  # type: ignore[return-value]
+
+
+_BARS: list[Any] = []
+
+
+def open_bar() -> Any:
+    """A progress bar for long work (see progress.Bar), put away when the command ends."""
+    from .progress import Bar
+
+    bar = Bar()
+    _BARS.append(bar)
+    return bar
+
+
+# The stores this command opened: the day's backup a grade left for later is taken when
+# the command ends (see Store.finish_backup), after the last screen, never during a grade.
+_STORES: list[Any] = []
+
+
+def finish_stores() -> None:
+    while _STORES:
+        store = _STORES.pop()
+        try:
+            if not getattr(store, "_backup_left", False):
+                continue
+            from ..backup import quick_to_copy
+
+            # A copy that takes a while says what the wait is (on a terminal, then erased).
+            shown = sys.stderr.isatty() and not quick_to_copy(store)
+            if shown:
+                sys.stderr.write("taking today's backup of the database...")
+                sys.stderr.flush()
+            try:
+                store.finish_backup()
+            finally:
+                if shown:
+                    sys.stderr.write("\r\x1b[K")
+                    sys.stderr.flush()
+        except KeyboardInterrupt:  # asked to stop: no backup today from this command
+            _STORES.clear()
+            sys.stderr.write("\n")
+            return
+        except Exception:  # noqa: BLE001, S110 - the backup says itself what went wrong
+            pass
 
 
 def open_workspace(sync: bool = True) -> tuple[Any, Any]:
@@ -216,8 +265,12 @@ def open_workspace(sync: bool = True) -> tuple[Any, Any]:
 
     ws = workspace.find(GLOBALS.workspace, GLOBALS.db)
     store = Store(ws.db_path)
+    _STORES.append(store)
     if sync:
-        report = do_sync(store, ws, keep_good=True)
+        from .progress import Bar
+
+        with Bar() as bar:  # a first sync of a big deck shows how far it is
+            report = do_sync(store, ws, keep_good=True, progress=bar)
         for message in report.messages:
             note(message)
     return ws, store

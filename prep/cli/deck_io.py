@@ -8,7 +8,7 @@ from typing import Annotated, Any
 
 import typer
 
-from .common import GLOBALS, ImportFormat, Kind, echo, echo_json, guard, note
+from .common import GLOBALS, ImportFormat, Kind, echo, echo_json, guard, note, open_bar
 
 SAMPLE = 5
 
@@ -235,6 +235,7 @@ def register(app: typer.Typer) -> None:
             skip_sections=list(skip_section or []),
             keep_sections=list(keep_section or []),
         )
+        bar = open_bar()  # a big import shows how far it is (reading, checking, writing)
         imported = import_file(
             file,
             fmt=fmt.value if fmt else None,
@@ -244,6 +245,7 @@ def register(app: typer.Typer) -> None:
             now=default_clock().now(),
             overrides=told,
         )
+        bar("import", 1, 3)
         ws = _workspace()
         if with_history and ws is None:
             raise PrepError(
@@ -279,8 +281,10 @@ def register(app: typer.Typer) -> None:
                 plan.notes.append(
                     f"{shown} is not in {where}: prep will not drill it until it is moved there"
                 )
+            bar("import", 2, 3)
             if not dry_run and plan.changed:
                 write(plan)
+        bar.close()
         history = _history(imported, dry_run) if with_history else None
         kinds = _count([c["kind"] for c in plan.cards])
         topics = _count([str(c.get("topic", plan.title)) for c in plan.cards])

@@ -57,7 +57,10 @@ def run(workspace: str | None, db: str | None, as_json: bool) -> int:
         clock = default_clock()  # a bad PREP_NOW is refused before anything is written
         ws = find(workspace, db)
         store = Store(ws.db_path)
-        report = sync(store, ws, keep_good=True)
+        from .progress import Bar
+
+        with Bar() as bar:  # a first sync of a big deck shows how far it is
+            report = sync(store, ws, keep_good=True, progress=bar)
         for message in report.messages:
             sys.stderr.write(clean(message) + "\n")
         data = status(store, clock)
