@@ -347,7 +347,7 @@ def expected_schema(version: int) -> Schema:
         from sqlite_utils import Database
         from sqlite_utils.migrations import Migrations
 
-        from .store import MIGRATIONS
+        from .migrations import MIGRATIONS
 
         conn = sqlite3.connect(":memory:", isolation_level=None)
         migrations = Migrations("prep")
@@ -379,7 +379,7 @@ def foreign_objects(conn: sqlite3.Connection, version: int) -> list[tuple[str, s
 
 def schema_problem(conn: sqlite3.Connection, version: int) -> str | None:
     """Why the file's schema is not the one prep creates at `version` (None if it is)."""
-    from .store import MIGRATIONS
+    from .migrations import MIGRATIONS
 
     if not 1 <= version <= len(MIGRATIONS):
         return f"schema version {version} is not one prep made"
@@ -424,7 +424,7 @@ def time_problem(conn: sqlite3.Connection) -> str | None:
 
 def inspect(path: Path) -> Inspected:
     """Check that a file is a whole prep database, as prep made it; say what is in it."""
-    from .store import SCHEMA_VERSION
+    from .migrations import SCHEMA_VERSION
 
     if not path.is_file():
         raise PrepError(f"{path}: no such file")
@@ -483,7 +483,7 @@ def _busy(store: Store, exc: sqlite3.Error) -> PrepError | None:
 
 def _prepared_copy(store: Store, source: Path, info: Inspected, dest: Path) -> None:
     """Copy `source` to `dest`, bring the copy up to the current schema, check it again."""
-    from .store import SCHEMA_VERSION, migrate_connection
+    from .migrations import SCHEMA_VERSION, migrate_connection
 
     src = _connect_ro(source)
     try:

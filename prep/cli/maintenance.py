@@ -300,7 +300,7 @@ def register(app: typer.Typer) -> None:
                 f"backups      last automatic {report.last_backup}; {report.backups} file(s) in {store.path.parent / 'backups'}"
             )
         else:
-            out("backups      none yet (one is made on the first grade of each day)")
+            out("backups      none yet (one is made each day the database changes)")
         if deck_problem:
             out(f"decks        error: {deck_problem}")
 
@@ -318,8 +318,8 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """Save a consistent copy of the database (safe while another prep is running).
 
-        Besides these, the first grade of each day makes an automatic backup in
-        .prep/backups/, keeping 7 days and 4 weeks.
+        Besides these, prep makes an automatic backup in .prep/backups/ once a day
+        (never inside a grade), keeping 7 days and 4 weeks.
         """
         from ..backup import backup_to, inspect, list_backups
         from ..workspace import find
