@@ -310,7 +310,7 @@ def test_install_hints_follow_the_installer(tmp_path, monkeypatch):
     )
     # uv replaces the tool's environment: the earlier --with stays in the command.
     assert hint("pdf", str(uv)) == (
-        "uv tool install --with 'genanki>=0.13' --with 'weasyprint>=62' /src/prep"
+        "uv tool install --with 'genanki>=0.13' --with 'weasyprint>=63' /src/prep"
     )
 
     plain = tmp_path / "venv"
