@@ -344,16 +344,10 @@ _expected: dict[int, Schema] = {}
 def expected_schema(version: int) -> Schema:
     """What prep's first `version` migrations create, built in memory."""
     if version not in _expected:
-        from sqlite_utils import Database
-        from sqlite_utils.migrations import Migrations
-
-        from .migrations import MIGRATIONS
+        from .migrations import apply
 
         conn = sqlite3.connect(":memory:", isolation_level=None)
-        migrations = Migrations("prep")
-        for fn in MIGRATIONS[:version]:
-            migrations()(fn)
-        migrations.apply(Database(conn))
+        apply(conn, version)
         _expected[version] = _schema_of(conn)
         conn.close()
     return _expected[version]

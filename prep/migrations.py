@@ -169,17 +169,23 @@ MIGRATIONS = [
 ]  # fmt: skip
 
 
-def migrate_connection(conn: sqlite3.Connection) -> None:
-    """Apply the missing migrations on `conn` in one transaction (no backup, no lock wait)."""
+def apply(conn: sqlite3.Connection, upto: int = SCHEMA_VERSION) -> None:
+    """Run the first `upto` migrations that `conn` has not run yet (sqlite-utils records
+    which ran); the caller holds the transaction."""
     from sqlite_utils import Database
     from sqlite_utils.migrations import Migrations
 
     migrations = Migrations("prep")
-    for fn in MIGRATIONS:
+    for fn in MIGRATIONS[:upto]:
         migrations()(fn)
+    migrations.apply(Database(conn))
+
+
+def migrate_connection(conn: sqlite3.Connection) -> None:
+    """Apply the missing migrations on `conn` in one transaction (no backup, no lock wait)."""
     conn.execute("BEGIN IMMEDIATE")
     try:
-        migrations.apply(Database(conn))
+        apply(conn)
         conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
     except BaseException:
         conn.execute("ROLLBACK")

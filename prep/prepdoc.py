@@ -1299,15 +1299,9 @@ def _same_value(label: str, name: str) -> bool:
 
 
 def _slug(text: str, limit: int = 48) -> str:
-    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
-    words = re.findall(r"[a-z0-9]+", ascii_text.lower())
-    out = ""
-    for w in words:
-        candidate = f"{out}-{w}" if out else w
-        if len(candidate) > limit:
-            break
-        out = candidate
-    return out
+    from .words import slug
+
+    return slug(text, limit, cut_first=False)
 
 
 class _Ids(set):
@@ -1574,17 +1568,9 @@ def read(path: Any, language: str | None = None) -> PrepDoc:
         raise PrepError(
             f"{p}: file is {len(raw):,} bytes; a prep document is at most {MAX_BYTES:,}"
         )
-    if raw.startswith(b"\xef\xbb\xbf"):
-        raw = raw[3:]
-    try:
-        text = raw.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        line = raw[: exc.start].count(b"\n") + 1
-        raise PrepError(f"{p}:{line}: not UTF-8 text; save the file as UTF-8") from None
-    if "\x00" in text:
-        line = text[: text.index("\x00")].count("\n") + 1
-        raise PrepError(f"{p}:{line}: NUL byte: this looks like a binary file, not a prep document")
-    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    from .safefile import decode_text
+
+    text = decode_text(raw, p, "a binary file, not a prep document")
     doc = read_text(text, str(p), language)
     if not doc.cards and not doc.sections:
         raise PrepError(

@@ -71,6 +71,22 @@ def read_capped(path: Path | str, limit: int) -> bytes:
         os.close(fd)
 
 
+def decode_text(raw: bytes, where: Any, binary: str = "a binary file") -> str:
+    """UTF-8 bytes (a BOM dropped) as text with Unix newlines, or a PrepError naming
+    `where` and the line: not UTF-8, or a NUL byte (`binary` says what the file looks like)."""
+    if raw.startswith(b"\xef\xbb\xbf"):
+        raw = raw[3:]
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        raise PrepError(f"{where}:{line}: not UTF-8 text; save the file as UTF-8") from None
+    if "\x00" in text:
+        line = text[: text.index("\x00")].count("\n") + 1
+        raise PrepError(f"{where}:{line}: NUL byte: this looks like {binary}")
+    return text.replace("\r\n", "\n").replace("\r", "\n")
+
+
 def _cannot(path: Path, exc: OSError) -> PrepError:
     return PrepError(f"{path}: cannot write: {exc.strerror or exc}")
 

@@ -373,17 +373,12 @@ class Store:
         return None
 
     def _migrate(self) -> None:
-        from sqlite_utils import Database
-        from sqlite_utils.migrations import Migrations
+        from .migrations import apply
 
-        migrations = Migrations("prep")
-        for fn in MIGRATIONS:
-            migrations()(fn)
-        db = Database(self.conn)
         with self.write():  # one process migrates; the other waits, then finds nothing to do
             if self.conn.execute("PRAGMA user_version").fetchone()[0] >= SCHEMA_VERSION:
                 return
-            migrations.apply(db)
+            apply(self.conn)
             self.conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
 
     _closed = False

@@ -33,3 +33,23 @@ def relative(seconds: float) -> str:
     else:
         text = plural(round(s / 86400), "day")
     return f"in {text}" if ahead else f"{text} ago"
+
+
+def slug(text: str, limit: int = 48, cut_first: bool = True) -> str:
+    """An ASCII id from text: its words (accents dropped, others left out) joined by '-'
+    while they fit in `limit`; a first word longer than that is cut (`cut_first`) or
+    gives ''."""
+    import re
+    import unicodedata
+
+    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
+    words = re.findall(r"[a-z0-9]+", ascii_text.lower())
+    out = ""
+    for w in words:
+        candidate = f"{out}-{w}" if out else w
+        if len(candidate) > limit:
+            break
+        out = candidate
+    if out or not cut_first:
+        return out
+    return words[0][:limit] if words else ""

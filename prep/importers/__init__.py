@@ -30,7 +30,7 @@ from .model import (  # noqa: F401  (the package's names, as before)
 
 def read_text(path: Path) -> str:
     """The file as text with Unix newlines, or a PrepError that names the file and line."""
-    from ..safefile import TooLarge, read_capped
+    from ..safefile import TooLarge, decode_text, read_capped
 
     try:
         # Standard input (`deck import -`) comes already read, as `in_memory`.
@@ -46,17 +46,7 @@ def read_text(path: Path) -> str:
         raise PrepError(f"{path}: cannot read: {exc.strerror}") from None
     if len(raw) > MAX_BYTES:
         raise PrepError(f"{path}: file is {len(raw):,} bytes; the limit is {MAX_BYTES:,}")
-    if raw.startswith(b"\xef\xbb\xbf"):
-        raw = raw[3:]
-    try:
-        text = raw.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        line = raw[: exc.start].count(b"\n") + 1
-        raise PrepError(f"{path}:{line}: not UTF-8 text; save the file as UTF-8") from None
-    if "\x00" in text:
-        line = text[: text.index("\x00")].count("\n") + 1
-        raise PrepError(f"{path}:{line}: NUL byte: this looks like a binary file")
-    return text.replace("\r\n", "\n").replace("\r", "\n")
+    return decode_text(raw, path)
 
 
 def detect_format(path: Path, text: str) -> str:

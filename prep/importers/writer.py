@@ -21,7 +21,6 @@ import difflib
 import hashlib
 import json
 import re
-import unicodedata
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -29,6 +28,7 @@ from typing import Any
 
 from ..decks import CARD_KEYS, ID_RE, MAX_ITEMS, Card, Deck, normalize, parse_deck
 from ..errors import DeckError, PrepError
+from ..words import slug
 from .model import Draft, Imported
 
 SIMILARITY = 0.6
@@ -56,18 +56,6 @@ class Plan:
 
 
 # -- ids -----------------------------------------------------------------------
-
-
-def slug(text: str, limit: int = 48) -> str:
-    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
-    words = re.findall(r"[a-z0-9]+", ascii_text.lower())
-    out = ""
-    for w in words:
-        candidate = f"{out}-{w}" if out else w
-        if len(candidate) > limit:
-            break
-        out = candidate
-    return out or (words[0][:limit] if words else "")
 
 
 def _mostly_ascii(text: str) -> bool:
