@@ -591,15 +591,7 @@ class MockScreen:
                 break
             except PrepError as exc:  # e.g. the database busy: nothing written, grade again
                 self.console.print(Text(f"not saved: {exc}", style="red"))
-        ack = Text("✓ saved ", style="green")
-        ack.append(f"{answer.position}/{len(iv.questions)} {answer.card.id}: ")
-        ack.append(RATINGS[answer.rating or 0], style=GRADE_STYLE.get(answer.rating or 0, ""))
-        if answer.capped:
-            ack.append(" (capped: over time)", style="yellow")
-        ack.append(f" · {used_text(answer)}")
-        if n:
-            ack.append(f" · keywords {len(answer.covered)}/{n}")
-        self.console.print(ack)
+        self.console.print(self._ack(answer, n))
         self._flush()
         if self.tty and iv.phase != FINISHED:
             self.console.print(Text("Next question: press any key (q ends).", style="dim"))
